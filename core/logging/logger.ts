@@ -1,0 +1,51 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { pino, type Logger } from 'pino';
+
+export type TLogContext = { requestId?: string; jobId?: string };
+
+/** Carries the request or job id to every log line written while handling it. */
+export const logContext = new AsyncLocalStorage<TLogContext>();
+
+const REDACT = [
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'SECRET_KEY',
+  '*.SECRET_KEY',
+  'ADMIN_TOKEN',
+  '*.ADMIN_TOKEN',
+  '*.COINGECKO_API_KEY',
+  '*.COINMARKETCAP_API_KEY',
+  '*.DATABASE_URL',
+  '*.REDIS_URL',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-admin-token"]',
+  'headers["x-cg-demo-api-key"]',
+  'headers["x-cg-pro-api-key"]',
+  'headers["X-CMC_PRO_API_KEY"]',
+];
+
+export function createLogger(options: { level: string; name: string }): Logger {
+  return pino({
+    name: options.name,
+    level: options.level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: { service: options.name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin: () => logContext.getStore() ?? {},
+  });
+}
+
+/** Strips credentials from a connection URL before it is logged or shown. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '[unparsable url]';
+  }
+}

@@ -1,0 +1,25 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.run/', 'coverage/', 'charts/', 'load-tests/k6/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through core/config/env.ts.' },
+      ],
+    },
+  },
+  {
+    // The config module is the one place that reads the environment; scripts and tests set it up.
+    files: ['core/config/**', 'scripts/**', 'test/**', '**/*.test.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);
