@@ -43,7 +43,7 @@ export const CryptocurrencyEntity = new EntitySchema<TCryptocurrencyRow>({
   name: 'Cryptocurrency',
   tableName: 'cryptocurrencies',
   columns: {
-    id: { type: 'integer', primary: true, generated: 'identity' },
+    id: { type: 'integer', primary: true, generated: 'increment' },
     symbol: { type: 'varchar', length: 20, unique: true },
     name: { type: 'text' },
     slug: { type: 'text' },

@@ -1,0 +1,96 @@
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import type { TConfig } from '../core/config/env.ts';
+import { poolStats } from '../core/db/data-source.ts';
+import { createCryptocurrencyRepository } from '../core/market/cryptocurrency.repository.ts';
+import { createMarketService } from '../core/market/market.service.ts';
+import { createHttpMetrics } from './http/metrics.ts';
+import { notFoundHandler, problemHandler } from './http/problem.ts';
+import { createRateLimiter } from './http/rate-limit.ts';
+import { requestContext } from './http/request-context.ts';
+import { createResponseCache } from './http/response-cache.ts';
+import { generateOpenApiDocument } from './openapi/document.ts';
+import { cryptocurrenciesRouter } from './routes/cryptocurrencies/cryptocurrencies.routes.ts';
+import { systemRouter } from './routes/system/system.routes.ts';
+
+export type TAppDeps = {
+  config: TConfig;
+  logger: Logger;
+  db: DataSource;
+  redis: Redis;
+  metrics: Registry;
+  version: string;
+  isShuttingDown: () => boolean;
+};
+
+/** Parses TRUST_PROXY the way Express understands it: boolean, hop count, or address/CIDR list. */
+function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** The Express application without listen(): tests and main.ts both build it from real dependencies. */
+export function buildApp(deps: TAppDeps): Express {
+  const { config, logger, db, redis, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
+  app.set('etag', false); // the response cache sets strong ETags itself
+  app.set('query parser', 'simple');
+
+  const httpMetrics = createHttpMetrics(metrics);
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'PostgreSQL pool connections by state',
+    labelNames: ['state'],
+    registers: [metrics],
+    collect() {
+      const stats = poolStats(db);
+      this.set({ state: 'total' }, stats.total);
+      this.set({ state: 'idle' }, stats.idle);
+      this.set({ state: 'waiting' }, stats.waiting);
+    },
+  });
+
+  const limiter = createRateLimiter({ redis, keyPrefix: config.REDIS_KEY_PREFIX, metrics: httpMetrics });
+  const cache = createResponseCache({
+    redis,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    ttlSeconds: config.CACHE_TTL_SECONDS,
+    maxAgeSeconds: config.HTTP_MAX_AGE_SECONDS,
+    metrics: httpMetrics,
+    logger,
+  });
+  const market = createMarketService({ coins: createCryptocurrencyRepository(db) });
+  const openApiJson = JSON.stringify(generateOpenApiDocument(deps.version));
+
+  app.use(requestContext(logger));
+  app.use(httpMetrics.middleware);
+  // TLS ends at the ingress; upgrade-insecure-requests would break /docs when served over plain HTTP locally.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use(
+    cors({
+      origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,
+      exposedHeaders: ['X-Request-Id', 'X-Cache', 'ETag', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+    }),
+  );
+  app.use(express.json({ limit: config.BODY_LIMIT }));
+
+  app.use(
+    systemRouter({ db, redis, metrics, version: deps.version, openApiJson, isShuttingDown: deps.isShuttingDown }),
+  );
+  const api = express.Router();
+  api.use(limiter.limit({ name: 'default', limit: config.RATE_LIMIT_PER_MINUTE }));
+  api.use('/cryptocurrencies', cryptocurrenciesRouter({ market, cache }));
+  app.use('/api/v1', api);
+
+  app.use(notFoundHandler);
+  app.use(problemHandler(logger));
+  return app;
+}

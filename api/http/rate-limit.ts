@@ -1,0 +1,86 @@
+import type { RequestHandler, Response } from 'express';
+import type { Redis } from 'ioredis';
+import { AppError, ErrorCode } from '../../core/errors/app-error.ts';
+import type { THttpMetrics } from './metrics.ts';
+
+const WINDOW_MS = 60_000;
+
+// Fixed one-minute window per client and policy, counted atomically in Redis so that every API
+// replica sees the same count. Returns [count, milliseconds until the window resets].
+const HIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}`;
+
+type TWindow = { count: number; resetAt: number };
+
+export type TRateLimitPolicy = { name: string; limit: number };
+
+/** Process-local counting for when Redis is away: each replica then limits on its own. */
+class MemoryWindows {
+  private readonly windows = new Map<string, TWindow>();
+
+  hit(key: string, now: number): [number, number] {
+    let window = this.windows.get(key);
+    if (!window || window.resetAt <= now) {
+      if (this.windows.size > 50_000) this.sweep(now);
+      window = { count: 0, resetAt: now + WINDOW_MS - (now % WINDOW_MS) };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    return [window.count, window.resetAt - now];
+  }
+
+  private sweep(now: number): void {
+    for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
+  }
+}
+
+export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metrics: THttpMetrics }) {
+  const { redis, keyPrefix, metrics } = deps;
+  const memory = new MemoryWindows();
+
+  async function hit(key: string): Promise<[number, number]> {
+    const now = Date.now();
+    if (redis.status === 'ready') {
+      try {
+        const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, key, WINDOW_MS)) as [number, number];
+        return [count, ttl > 0 ? ttl : WINDOW_MS];
+      } catch {
+        // fall through to memory: a limiter that fails every request would turn a Redis outage into an API outage
+      }
+    }
+    metrics.rateLimitFallback.inc();
+    return memory.hit(key, now);
+  }
+
+  function setHeaders(res: Response, policy: TRateLimitPolicy, count: number, resetMs: number): void {
+    res.setHeader('RateLimit-Limit', String(policy.limit));
+    res.setHeader('RateLimit-Remaining', String(Math.max(0, policy.limit - count)));
+    res.setHeader('RateLimit-Reset', String(Math.ceil(resetMs / 1000)));
+    res.setHeader('RateLimit-Policy', `${policy.limit};w=${WINDOW_MS / 1000}`);
+  }
+
+  return {
+    /** Counts the request against `policy` for the client's IP; 429 problem with Retry-After when over. */
+    limit(policy: TRateLimitPolicy): RequestHandler {
+      return async (req, res, next) => {
+        const windowId = Math.floor(Date.now() / WINDOW_MS);
+        const key = `${keyPrefix}rl:${policy.name}:${req.ip ?? 'unknown'}:${windowId}`;
+        const [count, resetMs] = await hit(key);
+        setHeaders(res, policy, count, resetMs);
+        if (count <= policy.limit) {
+          next();
+          return;
+        }
+        metrics.rateLimited.inc({ policy: policy.name });
+        res.setHeader('Retry-After', String(Math.ceil(resetMs / 1000)));
+        next(
+          new AppError(ErrorCode.RateLimited, {
+            detail: `Rate limit of ${policy.limit} requests per minute exceeded; retry in ${Math.ceil(resetMs / 1000)} s.`,
+          }),
+        );
+      };
+    },
+  };
+}

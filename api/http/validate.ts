@@ -1,0 +1,56 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import { AppError, ErrorCode, type TFieldError } from '../../core/errors/app-error.ts';
+
+type TRequestSchemas = { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType };
+type TParsed<S extends TRequestSchemas> = {
+  [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never;
+};
+
+const LOCATION = { params: 'path', query: 'query', body: 'body' } as const;
+
+/**
+ * Validates params, query and body once at the edge and stores the parsed values in
+ * res.locals.input; handlers read only that. Every invalid parameter is named in the 400 problem.
+ */
+export function validate<S extends TRequestSchemas>(schemas: S): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.locals.route = `${req.baseUrl}${String(req.route?.path ?? '')}`;
+    const input: Record<string, unknown> = {};
+    const errors: TFieldError[] = [];
+    for (const part of ['params', 'query', 'body'] as const) {
+      const schema = schemas[part];
+      if (!schema) continue;
+      const result = schema.safeParse(part === 'body' ? (req.body ?? {}) : req[part]);
+      if (result.success) {
+        input[part] = result.data;
+        continue;
+      }
+      for (const issue of result.error.issues) {
+        const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+        if (unknownKeys.length) {
+          for (const key of unknownKeys) errors.push({ name: key, in: LOCATION[part], detail: 'unknown parameter' });
+          continue;
+        }
+        const name = issue.path.length ? issue.path.map(String).join('.') : part;
+        errors.push({ name, in: LOCATION[part], detail: issue.message });
+      }
+    }
+    if (errors.length) {
+      next(
+        new AppError(ErrorCode.ValidationFailed, {
+          detail: errors.map((error) => `${error.name}: ${error.detail}`).join('; '),
+          errors,
+        }),
+      );
+      return;
+    }
+    res.locals.input = input;
+    next();
+  };
+}
+
+/** Typed access to what validate() stored. */
+export function inputOf<S extends TRequestSchemas>(res: Response, _schemas: S): TParsed<S> {
+  return res.locals.input as TParsed<S>;
+}

@@ -1,0 +1,61 @@
+import type { Server } from 'node:http';
+import { createCacheRedis } from '../core/cache/redis.ts';
+import { loadConfigOrExit } from '../core/config/env.ts';
+import { createDataSource } from '../core/db/data-source.ts';
+import { createLogger, redactUrl } from '../core/logging/logger.ts';
+import { createMetricsRegistry } from '../core/metrics/registry.ts';
+import { connectWithRetry } from '../core/db/connect.ts';
+import { APP_VERSION } from '../core/version.ts';
+import { buildApp } from './app.ts';
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-api' });
+const db = createDataSource(config, 'trading-backend-api');
+const redis = createCacheRedis(config.REDIS_URL);
+redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+
+let shuttingDown = false;
+const app = buildApp({
+  config,
+  logger,
+  db,
+  redis,
+  metrics: createMetricsRegistry('trading-backend-api'),
+  version: APP_VERSION,
+  isShuttingDown: () => shuttingDown,
+});
+
+// Listen first: /livez answers at once and /readyz stays 503 until PostgreSQL is reachable.
+const server: Server = app.listen(config.PORT, config.HOST, () => {
+  logger.info(
+    { port: config.PORT, database: redactUrl(config.DATABASE_URL), redis: redactUrl(config.REDIS_URL), env: config.NODE_ENV },
+    'api listening',
+  );
+});
+server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts, to avoid reset races
+server.headersTimeout = 66_000;
+server.requestTimeout = 30_000;
+void connectWithRetry(db, logger, () => shuttingDown);
+
+async function shutdown(signal: string): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ signal }, 'shutting down: readiness now fails, finishing in-flight requests');
+  const force = setTimeout(() => {
+    logger.error('graceful shutdown timed out; exiting');
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS).unref();
+  // Give load balancers time to see the failing readiness before the listener closes.
+  await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  await Promise.allSettled([db.isInitialized ? db.destroy() : Promise.resolve(), redis.quit()]);
+  clearTimeout(force);
+  logger.info('shutdown complete');
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,51 @@
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from './zod.ts';
+
+export const registry = new OpenAPIRegistry();
+
+export const ZProblem = z
+  .object({
+    type: z.string().openapi({ example: 'urn:trading-backend:problem:validation_failed' }),
+    title: z.string().openapi({ example: 'Invalid request parameters' }),
+    status: z.number().int().openapi({ example: 400 }),
+    detail: z.string().openapi({ example: 'limit: must be at most 250' }),
+    instance: z.string().openapi({ example: '/api/v1/cryptocurrencies/?limit=1000' }),
+    request_id: z.string().optional(),
+    errors: z
+      .array(
+        z.object({
+          name: z.string().openapi({ example: 'limit' }),
+          in: z.enum(['path', 'query', 'body', 'header']),
+          detail: z.string(),
+        }),
+      )
+      .optional(),
+    valid_categories: z.array(z.string()).optional(),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details (application/problem+json).' });
+
+const problemContent = { 'application/problem+json': { schema: ZProblem } };
+
+/** Standard error responses, so every route documents the problems it can return. */
+export const problemResponses = {
+  400: { description: 'Invalid parameters', content: problemContent },
+  404: { description: 'Not found', content: problemContent },
+  429: {
+    description: 'Rate limit exceeded (see Retry-After and the RateLimit-* headers)',
+    content: problemContent,
+  },
+  503: { description: 'A dependency (PostgreSQL) is unavailable', content: problemContent },
+} as const;
+
+export const rateLimitHeaders = z.object({
+  'RateLimit-Limit': z.string().openapi({ description: 'Requests allowed in the window' }),
+  'RateLimit-Remaining': z.string().openapi({ description: 'Requests left in the window' }),
+  'RateLimit-Reset': z.string().openapi({ description: 'Seconds until the window resets' }),
+  'X-Request-Id': z.string().openapi({ description: 'Request id, also in every log line' }),
+});
+
+export const cachedHeaders = rateLimitHeaders.extend({
+  ETag: z.string().openapi({ description: 'Strong validator; send it back in If-None-Match for a 304' }),
+  'X-Cache': z.enum(['HIT', 'MISS']).openapi({ description: 'Whether the shared Redis cache answered' }),
+  'Cache-Control': z.string(),
+});

@@ -1,0 +1,183 @@
+import { HISTORY_INTERVALS, SORT_FIELDS, type TCoin, type TCoinSummary, type THistoryPoint } from '../../../core/market/market.types.ts';
+import { z } from '../../openapi/zod.ts';
+
+const SYMBOL = /^[A-Za-z0-9._-]{1,20}$/;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export const ZSymbol = z
+  .string()
+  .regex(SYMBOL, 'must be 1-20 letters, digits, ".", "_" or "-"')
+  .transform((symbol) => symbol.toUpperCase())
+  .openapi({ example: 'BTC', description: 'Ticker symbol, case-insensitive' });
+
+const intParam = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: 'must be an integer' })
+    .int('must be an integer')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+const ZTimestampParam = z
+  .string()
+  .regex(ISO_8601, 'must be an ISO 8601 date or date-time, e.g. 2024-01-31 or 2024-01-31T12:00:00Z')
+  .transform((value, ctx) => {
+    // A bare date means midnight UTC; a date-time without an offset is read as UTC too.
+    const normalized = value.length === 10 ? `${value}T00:00:00Z` : /[Zz]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`;
+    const date = new Date(normalized.replace(' ', 'T'));
+    if (Number.isNaN(date.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid calendar date' });
+      return z.NEVER;
+    }
+    return date;
+  })
+  .openapi({ type: 'string', format: 'date-time', example: '2022-01-01T00:00:00Z' });
+
+const ZOrder = z.enum(['asc', 'desc']);
+
+export const ZListQuery = z
+  .strictObject({
+    limit: intParam(1, 250, 100).openapi({ description: 'Page size (1-250)' }),
+    offset: intParam(0, 1_000_000, 0).openapi({ description: 'Rows to skip' }),
+    symbol_filter: z
+      .string()
+      .max(2100)
+      .transform((value, ctx) => {
+        const symbols = value.split(',').map((part) => part.trim()).filter(Boolean);
+        if (!symbols.length || symbols.length > 100 || symbols.some((symbol) => !SYMBOL.test(symbol))) {
+          ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of 1-100 symbols' });
+          return z.NEVER;
+        }
+        return [...new Set(symbols.map((symbol) => symbol.toUpperCase()))];
+      })
+      .optional()
+      .openapi({ type: 'string', example: 'btc,ETH', description: 'One symbol or a comma list (case-insensitive)' }),
+    search: z.string().trim().min(1, 'must not be empty').max(100).optional().openapi({ description: 'Substring of name or symbol' }),
+    category: z
+      .string()
+      .regex(/^[a-z0-9-]{1,100}$/, 'must be a category slug')
+      .optional()
+      .openapi({ example: 'layer-1' }),
+    sort_by: z.enum(SORT_FIELDS).default('market_cap'),
+    order: ZOrder.optional().openapi({
+      description: 'Default: desc for amounts and changes, asc for name, symbol and market_cap_rank (rank 1 first)',
+    }),
+  })
+  .transform((query) => ({
+    ...query,
+    order: query.order ?? (['name', 'symbol', 'market_cap_rank'].includes(query.sort_by) ? 'asc' : 'desc'),
+  }));
+
+export const ZSymbolParams = z.strictObject({ symbol: ZSymbol });
+
+export const ZHistoryQuery = z
+  .strictObject({
+    limit: intParam(1, 5000, 500).openapi({ description: 'Points per page (1-5000)' }),
+    from: ZTimestampParam.optional(),
+    to: ZTimestampParam.optional(),
+    interval: z.enum(HISTORY_INTERVALS).default('raw').openapi({
+      description: 'raw: every stored point; hourly/daily: the last point of each UTC hour/day (a close)',
+    }),
+    order: ZOrder.default('desc'),
+  })
+  .superRefine((query, ctx) => {
+    if (query.from && query.to && query.from > query.to) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+    }
+  });
+
+export const ZTopParams = z.strictObject({
+  category: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,100}$/, 'must be gainers, losers, volume, market_cap or a category slug')
+    .openapi({ example: 'gainers' }),
+});
+export const ZTopQuery = z.strictObject({ limit: intParam(1, 250, 10) });
+
+const nullableNumber = z.number().nullable();
+const nullableDate = z.string().nullable().openapi({ format: 'date-time' });
+
+export const ZCoinSummary = z
+  .object({
+    id: z.number().int(),
+    symbol: z.string().openapi({ example: 'BTC' }),
+    name: z.string().openapi({ example: 'Bitcoin' }),
+    slug: z.string().openapi({ example: 'bitcoin' }),
+    coingecko_id: z.string().nullable(),
+    cmc_id: z.number().int().nullable(),
+    market_cap_rank: z.number().int().nullable(),
+    current_price: nullableNumber.openapi({ description: 'USD' }),
+    market_cap: nullableNumber,
+    fully_diluted_valuation: nullableNumber,
+    total_volume: nullableNumber.openapi({ description: '24 h volume, USD' }),
+    high_24h: nullableNumber,
+    low_24h: nullableNumber,
+    price_change_24h: nullableNumber,
+    price_change_percentage_1h: nullableNumber,
+    price_change_percentage_24h: nullableNumber,
+    price_change_percentage_7d: nullableNumber,
+    price_change_percentage_30d: nullableNumber,
+    circulating_supply: nullableNumber,
+    total_supply: nullableNumber,
+    max_supply: nullableNumber,
+    ath: nullableNumber,
+    ath_date: nullableDate,
+    ath_change_percentage: nullableNumber,
+    atl: nullableNumber,
+    atl_date: nullableDate,
+    image_url: z.string().nullable(),
+    categories: z.array(z.string()),
+    last_updated: nullableDate,
+  })
+  .openapi('CryptocurrencySummary');
+
+export const ZCoin = ZCoinSummary.extend({
+  website_url: z.string().nullable(),
+  description: z.string().nullable(),
+  created_at: z.string().openapi({ format: 'date-time' }),
+  updated_at: z.string().openapi({ format: 'date-time' }),
+}).openapi('Cryptocurrency');
+
+export const ZCoinList = z
+  .object({
+    data: z.array(ZCoinSummary),
+    pagination: z.object({ total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+  })
+  .openapi('CryptocurrencyList');
+
+export const ZHistoryPoint = z
+  .object({
+    timestamp: z.string().openapi({ format: 'date-time' }),
+    price: z.number(),
+    market_cap: nullableNumber,
+    total_volume: nullableNumber,
+  })
+  .openapi('PricePoint');
+
+export const ZHistory = z
+  .object({
+    symbol: z.string(),
+    interval: z.enum(HISTORY_INTERVALS),
+    data: z.array(ZHistoryPoint),
+    pagination: z.object({
+      limit: z.number().int(),
+      count: z.number().int(),
+      has_more: z.boolean(),
+      next_cursor: z.string().nullable().openapi({
+        description: 'Pass as `to` (order=desc) or `from` (order=asc) to read the next page',
+      }),
+    }),
+  })
+  .openapi('PriceHistory');
+
+export const ZTopList = z
+  .object({ category: z.string(), data: z.array(ZCoinSummary) })
+  .openapi('TopList');
+
+// Compile-time guard: the documented response shapes are exactly what the services return.
+type TAssertEqual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const responseShapesMatch: [
+  TAssertEqual<z.infer<typeof ZCoinSummary>, TCoinSummary>,
+  TAssertEqual<z.infer<typeof ZCoin>, TCoin>,
+  TAssertEqual<z.infer<typeof ZHistoryPoint>, THistoryPoint>,
+] = [true, true, true];
