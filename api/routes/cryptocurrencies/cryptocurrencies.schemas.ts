@@ -1,4 +1,12 @@
-import { HISTORY_INTERVALS, SORT_FIELDS, type TCoin, type TCoinSummary, type THistoryPoint } from '../../../core/market/market.types.ts';
+import {
+  HISTORY_INTERVALS,
+  SORT_FIELDS,
+  type TCoin,
+  type TCoinSummary,
+  type THistoryPoint,
+  type THistoryQuery,
+  type TListQuery,
+} from '../../../core/market/market.types.ts';
 import { z } from '../../openapi/zod.ts';
 
 const SYMBOL = /^[A-Za-z0-9._-]{1,20}$/;
@@ -63,9 +71,10 @@ export const ZListQuery = z
       description: 'Default: desc for amounts and changes, asc for name, symbol and market_cap_rank (rank 1 first)',
     }),
   })
-  .transform((query) => ({
+  .transform(({ symbol_filter, ...query }) => ({
     ...query,
-    order: query.order ?? (['name', 'symbol', 'market_cap_rank'].includes(query.sort_by) ? 'asc' : 'desc'),
+    symbols: symbol_filter,
+    order: query.order ?? (['name', 'symbol', 'market_cap_rank'].includes(query.sort_by) ? ('asc' as const) : ('desc' as const)),
   }));
 
 export const ZSymbolParams = z.strictObject({ symbol: ZSymbol });
@@ -176,8 +185,11 @@ export const ZTopList = z
 
 // Compile-time guard: the documented response shapes are exactly what the services return.
 type TAssertEqual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-export const responseShapesMatch: [
+type TAssignable<A, B> = [A] extends [B] ? true : never;
+export const shapesMatch: [
   TAssertEqual<z.infer<typeof ZCoinSummary>, TCoinSummary>,
   TAssertEqual<z.infer<typeof ZCoin>, TCoin>,
   TAssertEqual<z.infer<typeof ZHistoryPoint>, THistoryPoint>,
-] = [true, true, true];
+  TAssignable<z.output<typeof ZListQuery>, TListQuery>,
+  TAssignable<z.output<typeof ZHistoryQuery>, THistoryQuery>,
+] = [true, true, true, true, true];

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# npm run dev: provisions what is missing (Node 24, PostgreSQL, Redis, npm packages), migrates, loads
+# the bundled real CoinGecko data when the database is empty, then runs the API (port 8000) and the
+# worker with the internal scheduler on the offline replay provider, in the foreground until Ctrl-C.
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/supervise.sh"
+"$ROOT/scripts/services.sh" start
+ensure_node
+cd "$ROOT"
+[ -f .env ] && { set -a; source .env; set +a; }
+export NODE_ENV="${NODE_ENV:-development}"
+export SCHEDULER="${SCHEDULER:-internal}"
+node scripts/seed.ts --if-empty
+log "API on http://localhost:${PORT:-8000} (docs: /docs); Ctrl-C stops everything"
+processes=("node --watch-path=api --watch-path=core api/main.ts")
+[ -f worker/main.ts ] && processes+=("node --watch-path=worker --watch-path=core worker/main.ts")
+supervise "${processes[@]}"

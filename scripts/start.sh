@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# npm start: the built system (dist/) in production mode, with the same defaults as npm run dev.
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/supervise.sh"
+"$ROOT/scripts/services.sh" start
+ensure_node
+cd "$ROOT"
+[ -f .env ] && { set -a; source .env; set +a; }
+if [ ! -f dist/api/main.js ] || [ -n "$(find api core worker -name '*.ts' -newer dist/api/main.js -print -quit)" ]; then
+  log "building (npm run build)"
+  npm run build --silent
+fi
+export NODE_ENV=production
+export SCHEDULER="${SCHEDULER:-internal}"
+if [ -z "${SECRET_KEY:-}" ]; then
+  # Production mode requires a secret; for a local run keep one generated key under .run/.
+  mkdir -p "$RUN_DIR"
+  [ -f "$RUN_DIR/secret-key" ] || node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))" > "$RUN_DIR/secret-key"
+  SECRET_KEY="$(cat "$RUN_DIR/secret-key")"
+  export SECRET_KEY
+fi
+node scripts/seed.ts --if-empty
+processes=("node --enable-source-maps dist/api/main.js")
+[ -f dist/worker/main.js ] && processes+=("node --enable-source-maps dist/worker/main.js")
+supervise "${processes[@]}"

@@ -1,0 +1,75 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { buildApp } from '../api/app.ts';
+import { createCacheRedis } from '../core/cache/redis.ts';
+import type { TConfig } from '../core/config/env.ts';
+import { createLogger } from '../core/logging/logger.ts';
+
+export type TTestApi = {
+  url: string;
+  redis: Redis;
+  metrics: Registry;
+  setShuttingDown: (value: boolean) => void;
+  close: () => Promise<void>;
+};
+
+/** The real Express app on an ephemeral port, over the given real PostgreSQL data source and Redis. */
+export async function startTestApi(config: TConfig, db: DataSource): Promise<TTestApi> {
+  const redis = createCacheRedis(config.REDIS_URL);
+  redis.on('error', () => undefined);
+  await new Promise<void>((resolve) => {
+    if (redis.status === 'ready') resolve();
+    redis.once('ready', () => resolve());
+    // An unreachable Redis is a valid test setup: carry on once the first attempt failed.
+    redis.once('error', () => resolve());
+  });
+  const metrics = new Registry();
+  let shuttingDown = false;
+  const app = buildApp({
+    config,
+    logger: createLogger({ level: config.LOG_LEVEL, name: 'test-api' }),
+    db,
+    redis,
+    metrics,
+    version: 'test',
+    isShuttingDown: () => shuttingDown,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    redis,
+    metrics,
+    setShuttingDown: (value) => {
+      shuttingDown = value;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      redis.disconnect();
+    },
+  };
+}
+
+/** Sum of a counter across one or more registries (optionally filtered by labels). */
+export async function counterValue(
+  registries: Registry[],
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  let total = 0;
+  for (const registry of registries) {
+    const metric = registry.getSingleMetric(name);
+    if (!metric) continue;
+    const { values } = await metric.get();
+    for (const value of values) {
+      if (Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted)) total += value.value;
+    }
+  }
+  return total;
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { TConfig } from '../core/config/env.ts';
+import { createDataSource } from '../core/db/data-source.ts';
+import { runMigrations } from '../core/db/migrate.ts';
+
+export type TTestDatabase = {
+  db: DataSource;
+  schema: string;
+  /** A DATABASE_URL that selects this schema, for child processes. */
+  url: string;
+  truncate: () => Promise<void>;
+  drop: () => Promise<void>;
+};
+
+/**
+ * A private schema per test file, migrated from scratch with the real migrations, so test files can
+ * run in parallel against one PostgreSQL without seeing each other's rows.
+ */
+export async function createTestDatabase(config: TConfig): Promise<TTestDatabase> {
+  const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new DataSource({ type: 'postgres', url: config.DATABASE_URL });
+  await admin.initialize();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.destroy();
+
+  const url = withSearchPath(config.DATABASE_URL, schema);
+  const db = createDataSource({ ...config, DATABASE_URL: url }, 'trading-backend-test');
+  await db.initialize();
+  await runMigrations(db);
+  return {
+    db,
+    schema,
+    url,
+    truncate: async () => {
+      await db.query('TRUNCATE price_history, cryptocurrencies, categories RESTART IDENTITY CASCADE');
+    },
+    drop: async () => {
+      if (db.isInitialized) {
+        await db.query(`DROP SCHEMA ${schema} CASCADE`);
+        await db.destroy();
+      }
+    },
+  };
+}
+
+export function withSearchPath(databaseUrl: string, schema: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
