@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../api/app.ts';
 import { createCacheRedis } from '../core/cache/redis.ts';
 import type { TConfig } from '../core/config/env.ts';
 import { createLogger } from '../core/logging/logger.ts';
+import { createMetricsRegistry } from '../core/metrics/registry.ts';
 
 export type TTestApi = {
   url: string;
@@ -26,7 +27,7 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
     // An unreachable Redis is a valid test setup: carry on once the first attempt failed.
     redis.once('error', () => resolve());
   });
-  const metrics = new Registry();
+  const metrics = createMetricsRegistry('test-api');
   let shuttingDown = false;
   const app = buildApp({
     config,

@@ -24,7 +24,8 @@ const intParam = (min: number, max: number, fallback: number) =>
     .int('must be an integer')
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`)
-    .default(fallback);
+    .default(fallback)
+    .openapi({ type: 'integer', minimum: min, maximum: max, default: fallback });
 
 const ZTimestampParam = z
   .string()
@@ -39,7 +40,12 @@ const ZTimestampParam = z
     }
     return date;
   })
-  .openapi({ type: 'string', format: 'date-time', example: '2022-01-01T00:00:00Z' });
+  .openapi({
+    type: 'string',
+    format: 'date-time',
+    example: '2022-01-01T00:00:00Z',
+    description: 'ISO 8601 date (midnight UTC) or date-time (UTC when no offset is given)',
+  });
 
 const ZOrder = z.enum(['asc', 'desc']);
 

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { counterValue, startTestApi, type TTestApi } from '../../test/api-server.ts';
+import { testConfig } from '../../test/config.ts';
+import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
+import { request } from '../../test/openapi-conformance.ts';
+
+let database: TTestDatabase;
+const apis: TTestApi[] = [];
+
+before(async () => {
+  database = await createTestDatabase(testConfig());
+});
+after(async () => {
+  for (const api of apis) await api.close();
+  await database.drop();
+});
+
+async function start(overrides: Record<string, string>, prefix?: string): Promise<TTestApi> {
+  const config = testConfig({ ...overrides, ...(prefix ? { REDIS_KEY_PREFIX: prefix } : {}) });
+  const api = await startTestApi(config, database.db);
+  apis.push(api);
+  return api;
+}
+
+test('When two replicas share Redis, then they share one budget and the next request gets 429 with Retry-After', async () => {
+  const prefix = `test:rl-shared-${Date.now()}:`;
+  const a = await start({ RATE_LIMIT_PER_MINUTE: '5' }, prefix);
+  const b = await start({ RATE_LIMIT_PER_MINUTE: '5' }, prefix);
+  const remaining: string[] = [];
+  for (const api of [a, b, a, b, a]) {
+    const response = await request(api.url, '/api/v1/cryptocurrencies/');
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('ratelimit-limit'), '5');
+    remaining.push(response.headers.get('ratelimit-remaining')!);
+    assert.ok(Number(response.headers.get('ratelimit-reset')) > 0);
+  }
+  assert.deepEqual(remaining, ['4', '3', '2', '1', '0']);
+  const limited = await request(b.url, '/api/v1/cryptocurrencies/');
+  assert.equal(limited.status, 429);
+  assert.match(limited.headers.get('content-type')!, /application\/problem\+json/);
+  assert.equal(limited.body.type, 'urn:trading-backend:problem:rate_limited');
+  const retryAfter = Number(limited.headers.get('retry-after'));
+  assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+  assert.equal(limited.headers.get('ratelimit-remaining'), '0');
+  assert.equal(await counterValue([b.metrics], 'http_rate_limit_rejections_total', { policy: 'default' }), 1);
+});
+
+test('When probes and metrics are scraped, then they are not rate limited', async () => {
+  const api = await start({ RATE_LIMIT_PER_MINUTE: '1' });
+  for (let i = 0; i < 3; i += 1) {
+    assert.equal((await fetch(`${api.url}/livez`)).status, 200);
+    assert.equal((await fetch(`${api.url}/metrics`)).status, 200);
+  }
+});
+
+test('When clients come from different IPs behind a trusted proxy, then each IP has its own budget', async () => {
+  const api = await start({ RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: 'true' });
+  const from = (ip: string) => fetch(`${api.url}/api/v1/cryptocurrencies/`, { headers: { 'X-Forwarded-For': ip } });
+  assert.equal((await from('203.0.113.1')).status, 200);
+  assert.equal((await from('203.0.113.2')).status, 200);
+  assert.equal((await from('203.0.113.1')).status, 429);
+});
+
+test('When Redis is unreachable, then the limiter keeps counting in process memory', async () => {
+  const api = await start({ RATE_LIMIT_PER_MINUTE: '2', REDIS_URL: 'redis://127.0.0.1:1' });
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    const response = await request(api.url, '/api/v1/cryptocurrencies/');
+    statuses.push(response.status);
+    assert.equal(response.headers.get('ratelimit-limit'), '2');
+  }
+  assert.deepEqual(statuses, [200, 200, 429]);
+  assert.ok((await counterValue([api.metrics], 'http_rate_limit_fallback_total')) >= 3);
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createDataSource } from '../../core/db/data-source.ts';
+import { seedBundledData } from '../../core/market-data/seed.ts';
+import { startTestApi, type TTestApi } from '../../test/api-server.ts';
+import { testConfig } from '../../test/config.ts';
+import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
+import { request } from '../../test/openapi-conformance.ts';
+import { startTcpProxy, type TTcpProxy } from '../../test/tcp-proxy.ts';
+
+let database: TTestDatabase;
+before(async () => {
+  database = await createTestDatabase(testConfig());
+  await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], withHistory: false });
+});
+after(async () => {
+  await database.drop();
+});
+
+test('When Redis is down, then reads are still served from PostgreSQL and /health reports it', async () => {
+  const config = testConfig({ REDIS_URL: 'redis://127.0.0.1:1' });
+  const api = await startTestApi(config, database.db);
+  try {
+    const listing = await request(api.url, '/api/v1/cryptocurrencies/?limit=1');
+    assert.equal(listing.status, 200);
+    assert.equal(listing.body.data[0].symbol, 'BTC');
+    assert.equal(listing.headers.get('x-cache'), 'MISS');
+    assert.ok(listing.headers.get('etag'), 'ETags still work without Redis');
+    const health = await request(api.url, '/health');
+    assert.equal(health.status, 503);
+    assert.equal(health.body.checks.redis.status, 'down');
+    assert.equal(health.body.checks.database.status, 'up');
+    const ready = await request(api.url, '/readyz');
+    assert.equal(ready.status, 200, 'the API is still ready: it can serve without Redis');
+  } finally {
+    await api.close();
+  }
+});
+
+test('When PostgreSQL goes away, then /readyz is 503, reads fail fast with a 503 problem, and it recovers', async () => {
+  const proxy: TTcpProxy = await startTcpProxy(Number(new URL(database.url).port || 5432));
+  const url = new URL(database.url);
+  url.port = String(proxy.port);
+  const config = testConfig({ DATABASE_URL: url.toString(), DATABASE_CONNECT_TIMEOUT_MS: '1000' });
+  const db = createDataSource(config, 'resilience-test');
+  await db.initialize();
+  const api = await startTestApi(config, db);
+  try {
+    assert.equal((await request(api.url, '/api/v1/cryptocurrencies/?offset=0')).status, 200);
+    assert.equal((await request(api.url, '/readyz')).status, 200);
+
+    proxy.cut();
+    const ready = await request(api.url, '/readyz');
+    assert.equal(ready.status, 503);
+    assert.equal(ready.body.checks.database.status, 'down');
+    for (const offset of [1, 2]) {
+      const response = await request(api.url, `/api/v1/cryptocurrencies/?offset=${offset}`, {
+        signal: AbortSignal.timeout(10_000), // a hang would fail the test here
+      });
+      assert.equal(response.status, 503);
+      assert.equal(response.body.type, 'urn:trading-backend:problem:dependency_unavailable');
+      assert.equal(response.headers.get('retry-after'), '5');
+      assert.doesNotMatch(JSON.stringify(response.body), /at .*\.ts:\d+/, 'no stack trace');
+    }
+    const health = await request(api.url, '/health');
+    assert.equal(health.status, 503);
+
+    proxy.restore();
+    let recovered = 0;
+    for (let attempt = 0; attempt < 50 && recovered !== 200; attempt += 1) {
+      recovered = (await request(api.url, `/api/v1/cryptocurrencies/?offset=${10 + attempt}`)).status;
+      if (recovered !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(recovered, 200);
+    assert.equal((await request(api.url, '/readyz')).status, 200);
+  } finally {
+    await api.close();
+    await db.destroy();
+    await proxy.close();
+  }
+});
