@@ -71,19 +71,40 @@ export function buildApp(deps: TAppDeps): Express {
   const openApiJson = JSON.stringify(generateOpenApiDocument(deps.version));
 
   app.use(requestContext(logger));
+  app.use((_req, res, next) => {
+    // While draining, ask clients not to reuse the connection so the listener can close promptly.
+    if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use(httpMetrics.middleware);
   // TLS ends at the ingress; upgrade-insecure-requests would break /docs when served over plain HTTP locally.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(
     cors({
       origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,
-      exposedHeaders: ['X-Request-Id', 'X-Cache', 'ETag', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+      exposedHeaders: [
+        'X-Request-Id',
+        'X-Cache',
+        'ETag',
+        'Retry-After',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+        'RateLimit-Policy',
+      ],
     }),
   );
   app.use(express.json({ limit: config.BODY_LIMIT }));
 
   app.use(
-    systemRouter({ db, redis, metrics, version: deps.version, openApiJson, isShuttingDown: deps.isShuttingDown }),
+    systemRouter({
+      db,
+      redis,
+      metrics,
+      version: deps.version,
+      openApiJson,
+      isShuttingDown: deps.isShuttingDown,
+    }),
   );
   const api = express.Router();
   api.use(limiter.limit({ name: 'default', limit: config.RATE_LIMIT_PER_MINUTE }));

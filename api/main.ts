@@ -28,7 +28,12 @@ const app = buildApp({
 // Listen first: /livez answers at once and /readyz stays 503 until PostgreSQL is reachable.
 const server: Server = app.listen(config.PORT, config.HOST, () => {
   logger.info(
-    { port: config.PORT, database: redactUrl(config.DATABASE_URL), redis: redactUrl(config.REDIS_URL), env: config.NODE_ENV },
+    {
+      port: config.PORT,
+      database: redactUrl(config.DATABASE_URL),
+      redis: redactUrl(config.REDIS_URL),
+      env: config.NODE_ENV,
+    },
     'api listening',
   );
 });
@@ -47,10 +52,13 @@ async function shutdown(signal: string): Promise<void> {
   }, config.SHUTDOWN_TIMEOUT_MS).unref();
   // Give load balancers time to see the failing readiness before the listener closes.
   await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
+  // Keep-alive sockets that finish a response after close() would hold the server open; sweep them.
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+  clearInterval(sweep);
   await Promise.allSettled([db.isInitialized ? db.destroy() : Promise.resolve(), redis.quit()]);
   clearTimeout(force);
   logger.info('shutdown complete');

@@ -5,7 +5,10 @@ function readVersion(): string {
   let dir = import.meta.dirname;
   for (let depth = 0; depth < 5; depth += 1) {
     try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'trading-backend' && pkg.version) return pkg.version;
     } catch {
       // not at the project root yet

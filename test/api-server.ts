@@ -69,7 +69,8 @@ export async function counterValue(
     if (!metric) continue;
     const { values } = await metric.get();
     for (const value of values) {
-      if (Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted)) total += value.value;
+      if (Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted))
+        total += value.value;
     }
   }
   return total;

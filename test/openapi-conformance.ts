@@ -23,7 +23,13 @@ const templates = Object.keys(document.paths)
  * Asserts that a real response is documented: its path, method and status are in the OpenAPI
  * document, and its body validates against the schema declared for its content type.
  */
-export function assertMatchesOpenApi(method: string, url: string, status: number, contentType: string, body: unknown): void {
+export function assertMatchesOpenApi(
+  method: string,
+  url: string,
+  status: number,
+  contentType: string,
+  body: unknown,
+): void {
   const path = new URL(url, 'http://x').pathname;
   const match = templates.find((candidate) => candidate.regex.test(path));
   assert.ok(match, `no OpenAPI path matches ${path}`);
@@ -36,13 +42,20 @@ export function assertMatchesOpenApi(method: string, url: string, status: number
   const media = response.content?.[mediaType];
   assert.ok(media, `${method} ${match.template} ${status} does not document ${mediaType}`);
   const validate = ajv.compile({ ...media.schema, components: document.components });
-  assert.ok(validate(body), `${method} ${path} ${status} body does not match the document: ${ajv.errorsText(validate.errors)}`);
+  assert.ok(
+    validate(body),
+    `${method} ${path} ${status} body does not match the document: ${ajv.errorsText(validate.errors)}`,
+  );
 }
 
 export type TJsonResponse<T = any> = { status: number; headers: Headers; body: T };
 
 /** fetch + JSON + OpenAPI conformance check, for every API call a test makes. */
-export async function request<T = any>(base: string, path: string, init: RequestInit = {}): Promise<TJsonResponse<T>> {
+export async function request<T = any>(
+  base: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<TJsonResponse<T>> {
   const response = await fetch(`${base}${path}`, init);
   const text = await response.text();
   const contentType = response.headers.get('content-type') ?? '';

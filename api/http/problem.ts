@@ -1,21 +1,44 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { QueryFailedError } from 'typeorm';
-import { AppError, CODE_TO_STATUS, CODE_TO_TITLE, ErrorCode, type TErrorCode } from '../../core/errors/app-error.ts';
+import {
+  AppError,
+  CODE_TO_STATUS,
+  CODE_TO_TITLE,
+  ErrorCode,
+  type TErrorCode,
+} from '../../core/errors/app-error.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const problemType = (code: string) => `urn:trading-backend:problem:${code}`;
 
 // Errors that mean "PostgreSQL is not reachable or not answering in time", not "the request is wrong".
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
-const UNAVAILABLE_SQLSTATES = new Set(['57014', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57014',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '53300',
+]);
 
 function isDependencyFailure(error: unknown): boolean {
   const candidate = (error instanceof QueryFailedError ? error.driverError : error) as
-    | { code?: string; message?: string }
-    | undefined;
+    { code?: string; message?: string } | undefined;
   if (!candidate) return false;
-  if (candidate.code && (UNAVAILABLE_CODES.has(candidate.code) || UNAVAILABLE_SQLSTATES.has(candidate.code))) return true;
+  if (candidate.code && (UNAVAILABLE_CODES.has(candidate.code) || UNAVAILABLE_SQLSTATES.has(candidate.code)))
+    return true;
   const message = candidate.message ?? '';
   return /timeout exceeded when trying to connect|Connection terminated|connection error|Client has encountered a connection error|DataSource is not initialized|Cannot use a pool after calling end/i.test(
     message,
@@ -31,7 +54,11 @@ export function sendProblem(
   extra: Record<string, unknown> = {},
 ): void {
   const title =
-    code === 'internal_error' ? 'Internal Server Error' : code === 'route_not_found' ? 'Not Found' : CODE_TO_TITLE[code];
+    code === 'internal_error'
+      ? 'Internal Server Error'
+      : code === 'route_not_found'
+        ? 'Not Found'
+        : CODE_TO_TITLE[code];
   res
     .status(status)
     .type(PROBLEM_CONTENT_TYPE)
@@ -70,20 +97,34 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     }
     const httpError = error as { type?: string; status?: number; statusCode?: number; message?: string };
     if (httpError.type === 'entity.too.large') {
-      sendProblem(req, res, ErrorCode.PayloadTooLarge, 413, 'The request body is larger than the allowed limit.');
+      sendProblem(
+        req,
+        res,
+        ErrorCode.PayloadTooLarge,
+        413,
+        'The request body is larger than the allowed limit.',
+      );
       return;
     }
     const status = httpError.status ?? httpError.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const detail =
-        httpError.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : 'The request is malformed.';
+        httpError.type === 'entity.parse.failed'
+          ? 'The request body is not valid JSON.'
+          : 'The request is malformed.';
       sendProblem(req, res, ErrorCode.ValidationFailed, status === 413 ? 413 : 400, detail);
       return;
     }
     if (isDependencyFailure(error)) {
       logger.warn({ err: error }, 'database unavailable');
       res.setHeader('Retry-After', '5');
-      sendProblem(req, res, ErrorCode.DependencyUnavailable, 503, 'The database is unavailable; retry shortly.');
+      sendProblem(
+        req,
+        res,
+        ErrorCode.DependencyUnavailable,
+        503,
+        'The database is unavailable; retry shortly.',
+      );
       return;
     }
     logger.error({ err: error }, 'unhandled error');

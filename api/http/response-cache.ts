@@ -46,7 +46,10 @@ export function createResponseCache(options: TResponseCacheOptions) {
   const available = () => redis.status === 'ready';
 
   async function lookup(key: string): Promise<{ version: string; entry: TEntry | null }> {
-    const [version, raw] = (await redis.eval(LOOKUP_SCRIPT, 1, versionKey, entryPrefix, key)) as [string, string | null];
+    const [version, raw] = (await redis.eval(LOOKUP_SCRIPT, 1, versionKey, entryPrefix, key)) as [
+      string,
+      string | null,
+    ];
     if (raw === null) return { version, entry: null };
     const newline = raw.indexOf('\n');
     return { version, entry: { etag: raw.slice(0, newline), body: raw.slice(newline + 1) } };
@@ -78,7 +81,9 @@ export function createResponseCache(options: TResponseCacheOptions) {
     }
     try {
       const entry = await compute();
-      await store(version, key, entry).catch((error: unknown) => logger.warn({ err: error }, 'cache store failed'));
+      await store(version, key, entry).catch((error: unknown) =>
+        logger.warn({ err: error }, 'cache store failed'),
+      );
       return entry;
     } finally {
       if (locked === 'OK') await redis.eval(RELEASE_SCRIPT, 1, lockKey, token).catch(() => undefined);
@@ -90,7 +95,12 @@ export function createResponseCache(options: TResponseCacheOptions) {
     res.setHeader('ETag', entry.etag);
     res.setHeader('Cache-Control', `public, max-age=${maxAgeSeconds}`);
     const ifNoneMatch = req.get('if-none-match');
-    if (ifNoneMatch && ifNoneMatch.split(/\s*,\s*/).some((tag) => tag === entry.etag || tag === `W/${entry.etag}` || tag === '*')) {
+    if (
+      ifNoneMatch &&
+      ifNoneMatch
+        .split(/\s*,\s*/)
+        .some((tag) => tag === entry.etag || tag === `W/${entry.etag}` || tag === '*')
+    ) {
       res.status(304).end();
       return;
     }

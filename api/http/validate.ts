@@ -29,7 +29,8 @@ export function validate<S extends TRequestSchemas>(schemas: S): RequestHandler 
       for (const issue of result.error.issues) {
         const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
         if (unknownKeys.length) {
-          for (const key of unknownKeys) errors.push({ name: key, in: LOCATION[part], detail: 'unknown parameter' });
+          for (const key of unknownKeys)
+            errors.push({ name: key, in: LOCATION[part], detail: 'unknown parameter' });
           continue;
         }
         const name = issue.path.length ? issue.path.map(String).join('.') : part;

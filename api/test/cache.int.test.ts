@@ -47,10 +47,14 @@ test('When equivalent URLs differ only in parameter order or defaults, then they
 test('When If-None-Match carries the current ETag, then the answer is 304 without a body', async () => {
   const fresh = await request(first.url, '/api/v1/cryptocurrencies/BTC');
   const etag = fresh.headers.get('etag')!;
-  const response = await fetch(`${first.url}/api/v1/cryptocurrencies/BTC`, { headers: { 'If-None-Match': etag } });
+  const response = await fetch(`${first.url}/api/v1/cryptocurrencies/BTC`, {
+    headers: { 'If-None-Match': etag },
+  });
   assert.equal(response.status, 304);
   assert.equal(await response.text(), '');
-  const stale = await fetch(`${first.url}/api/v1/cryptocurrencies/BTC`, { headers: { 'If-None-Match': '"other"' } });
+  const stale = await fetch(`${first.url}/api/v1/cryptocurrencies/BTC`, {
+    headers: { 'If-None-Match': '"other"' },
+  });
   assert.equal(stale.status, 200);
 });
 
@@ -59,7 +63,11 @@ test('When market data changes and the cache is invalidated, then the next read 
   assert.equal((await request(first.url, '/api/v1/cryptocurrencies/DOGE')).headers.get('x-cache'), 'HIT');
   await database.db.query(`UPDATE cryptocurrencies SET current_price = 0.5 WHERE symbol = 'DOGE'`);
   const stillCached = await request(first.url, '/api/v1/cryptocurrencies/DOGE');
-  assert.equal(stillCached.body.current_price, before.body.current_price, 'served from cache until invalidated');
+  assert.equal(
+    stillCached.body.current_price,
+    before.body.current_price,
+    'served from cache until invalidated',
+  );
   await invalidateMarketCache(first.redis, config.REDIS_KEY_PREFIX);
   const after = await request(second.url, '/api/v1/cryptocurrencies/DOGE');
   assert.equal(after.headers.get('x-cache'), 'MISS');

@@ -31,7 +31,10 @@ describe('GET /api/v1/cryptocurrencies/', () => {
     assert.deepEqual(body.pagination, { total: SYMBOLS.length, limit: 100, offset: 0 });
     assert.equal(body.data[0].symbol, 'BTC');
     const caps = body.data.map((coin: { market_cap: number }) => coin.market_cap);
-    assert.deepEqual(caps, [...caps].sort((a, b) => b - a));
+    assert.deepEqual(
+      caps,
+      [...caps].sort((a, b) => b - a),
+    );
     // Real recorded CoinGecko values (2023-01-16 snapshot).
     assert.equal(body.data[0].current_price, 21109);
     assert.equal(body.data[0].market_cap, 407948005392);
@@ -54,14 +57,24 @@ describe('GET /api/v1/cryptocurrencies/', () => {
     const { body } = await get('/api/v1/cryptocurrencies/?symbol_filter=btc,Eth,%20doge');
     assert.deepEqual(body.data.map((coin: { symbol: string }) => coin.symbol).sort(), ['BTC', 'DOGE', 'ETH']);
     const single = await get('/api/v1/cryptocurrencies/?symbol_filter=sol');
-    assert.deepEqual(single.body.data.map((coin: { symbol: string }) => coin.symbol), ['SOL']);
+    assert.deepEqual(
+      single.body.data.map((coin: { symbol: string }) => coin.symbol),
+      ['SOL'],
+    );
   });
 
   test('When search is given, then names and symbols are matched as substrings, case-insensitively', async () => {
     const byName = await get('/api/v1/cryptocurrencies/?search=coin');
-    assert.deepEqual(byName.body.data.map((coin: { symbol: string }) => coin.symbol).sort(), ['BTC', 'DOGE', 'USDC']);
+    assert.deepEqual(byName.body.data.map((coin: { symbol: string }) => coin.symbol).sort(), [
+      'BTC',
+      'DOGE',
+      'USDC',
+    ]);
     const bySymbol = await get('/api/v1/cryptocurrencies/?search=ShI');
-    assert.deepEqual(bySymbol.body.data.map((coin: { symbol: string }) => coin.symbol), ['SHIB']);
+    assert.deepEqual(
+      bySymbol.body.data.map((coin: { symbol: string }) => coin.symbol),
+      ['SHIB'],
+    );
     const wildcard = await get('/api/v1/cryptocurrencies/?search=%25');
     assert.equal(wildcard.body.data.length, 0, 'LIKE wildcards in the search are literal');
   });
@@ -71,7 +84,15 @@ describe('GET /api/v1/cryptocurrencies/', () => {
     assert.deepEqual(body.data.map((coin: { symbol: string }) => coin.symbol).sort(), ['USDC', 'USDT']);
   });
 
-  for (const field of ['market_cap', 'current_price', 'total_volume', 'price_change_percentage_24h', 'market_cap_rank', 'name', 'symbol'] as const) {
+  for (const field of [
+    'market_cap',
+    'current_price',
+    'total_volume',
+    'price_change_percentage_24h',
+    'market_cap_rank',
+    'name',
+    'symbol',
+  ] as const) {
     test(`When sort_by=${field}, then both orders are honoured`, async () => {
       for (const order of ['asc', 'desc'] as const) {
         const { status, body } = await get(`/api/v1/cryptocurrencies/?sort_by=${field}&order=${order}`);
@@ -115,7 +136,10 @@ describe('GET /api/v1/cryptocurrencies/', () => {
       assert.match(headers.get('content-type')!, /^application\/problem\+json/);
       assert.equal(body.status, 400);
       assert.equal(body.type, 'urn:trading-backend:problem:validation_failed');
-      assert.ok(body.errors.some((error: { name: string }) => error.name === parameter), JSON.stringify(body.errors));
+      assert.ok(
+        body.errors.some((error: { name: string }) => error.name === parameter),
+        JSON.stringify(body.errors),
+      );
       assert.equal(body.instance, `/api/v1/cryptocurrencies/?${query}`);
     });
   }
@@ -130,7 +154,8 @@ describe('GET /api/v1/cryptocurrencies/{symbol}', () => {
     assert.equal(body.ath, 4878.26);
     assert.equal(body.ath_date, '2021-11-10T14:24:19.604Z');
     assert.deepEqual(body.categories, ['layer-1']);
-    for (const field of ['description', 'website_url', 'created_at', 'updated_at', 'max_supply']) assert.ok(field in body, field);
+    for (const field of ['description', 'website_url', 'created_at', 'updated_at', 'max_supply'])
+      assert.ok(field in body, field);
   });
 
   test('When the symbol is unknown, then a 404 problem says so', async () => {
@@ -166,7 +191,9 @@ describe('GET /api/v1/cryptocurrencies/{symbol}/history', () => {
   });
 
   test('When from/to and order=asc are given, then the range is returned oldest first', async () => {
-    const { body } = await get('/api/v1/cryptocurrencies/BTC/history?from=2015-01-01&to=2015-01-05&order=asc');
+    const { body } = await get(
+      '/api/v1/cryptocurrencies/BTC/history?from=2015-01-01&to=2015-01-05&order=asc',
+    );
     assert.deepEqual(
       body.data.map((point: { timestamp: string }) => point.timestamp.slice(0, 10)),
       ['2015-01-01', '2015-01-02', '2015-01-03', '2015-01-04', '2015-01-05'],
@@ -178,14 +205,33 @@ describe('GET /api/v1/cryptocurrencies/{symbol}/history', () => {
 
   test('When paging with next_cursor, then pages join without gaps or overlaps', async () => {
     const first = await get('/api/v1/cryptocurrencies/ETH/history?limit=4&to=2020-01-10');
-    const second = await get(`/api/v1/cryptocurrencies/ETH/history?limit=4&to=${first.body.pagination.next_cursor}`);
-    const days = [...first.body.data, ...second.body.data].map((point: { timestamp: string }) => point.timestamp.slice(0, 10));
-    assert.deepEqual(days, ['2020-01-10', '2020-01-09', '2020-01-08', '2020-01-07', '2020-01-06', '2020-01-05', '2020-01-04', '2020-01-03']);
+    const second = await get(
+      `/api/v1/cryptocurrencies/ETH/history?limit=4&to=${first.body.pagination.next_cursor}`,
+    );
+    const days = [...first.body.data, ...second.body.data].map((point: { timestamp: string }) =>
+      point.timestamp.slice(0, 10),
+    );
+    assert.deepEqual(days, [
+      '2020-01-10',
+      '2020-01-09',
+      '2020-01-08',
+      '2020-01-07',
+      '2020-01-06',
+      '2020-01-05',
+      '2020-01-04',
+      '2020-01-03',
+    ]);
   });
 
   test('When interval is hourly or daily, then the last point of each UTC bucket is returned', async () => {
     const [{ id }] = await database.db.query(`SELECT id FROM cryptocurrencies WHERE symbol = 'LINK'`);
-    const at = (iso: string, price: number) => ({ cryptocurrency_id: id, timestamp: new Date(iso), price, market_cap: null, total_volume: null });
+    const at = (iso: string, price: number) => ({
+      cryptocurrency_id: id,
+      timestamp: new Date(iso),
+      price,
+      market_cap: null,
+      total_volume: null,
+    });
     await upsertHistory(database.db, [
       at('2030-01-01T00:05:00Z', 1),
       at('2030-01-01T00:55:00Z', 2),
@@ -195,15 +241,31 @@ describe('GET /api/v1/cryptocurrencies/{symbol}/history', () => {
       at('2030-01-02T12:30:00Z', 6),
     ]);
     const daily = await get('/api/v1/cryptocurrencies/LINK/history?interval=daily&from=2030-01-01');
-    assert.deepEqual(daily.body.data.map((p: { price: number }) => p.price), [6, 4]);
+    assert.deepEqual(
+      daily.body.data.map((p: { price: number }) => p.price),
+      [6, 4],
+    );
     assert.equal(daily.body.data[1].timestamp, '2030-01-01T23:59:59.000Z');
-    const dailyAsc = await get('/api/v1/cryptocurrencies/LINK/history?interval=daily&from=2030-01-01&order=asc');
-    assert.deepEqual(dailyAsc.body.data.map((p: { price: number }) => p.price), [4, 6]);
+    const dailyAsc = await get(
+      '/api/v1/cryptocurrencies/LINK/history?interval=daily&from=2030-01-01&order=asc',
+    );
+    assert.deepEqual(
+      dailyAsc.body.data.map((p: { price: number }) => p.price),
+      [4, 6],
+    );
     const hourly = await get('/api/v1/cryptocurrencies/LINK/history?interval=hourly&from=2030-01-01');
-    assert.deepEqual(hourly.body.data.map((p: { price: number }) => p.price), [6, 5, 4, 3, 2]);
+    assert.deepEqual(
+      hourly.body.data.map((p: { price: number }) => p.price),
+      [6, 5, 4, 3, 2],
+    );
     const paged = await get('/api/v1/cryptocurrencies/LINK/history?interval=daily&from=2030-01-01&limit=1');
-    const next = await get(`/api/v1/cryptocurrencies/LINK/history?interval=daily&from=2030-01-01&limit=1&to=${paged.body.pagination.next_cursor}`);
-    assert.deepEqual(next.body.data.map((p: { price: number }) => p.price), [4]);
+    const next = await get(
+      `/api/v1/cryptocurrencies/LINK/history?interval=daily&from=2030-01-01&limit=1&to=${paged.body.pagination.next_cursor}`,
+    );
+    assert.deepEqual(
+      next.body.data.map((p: { price: number }) => p.price),
+      [4],
+    );
   });
 
   const badHistory: [string, string][] = [
@@ -219,7 +281,10 @@ describe('GET /api/v1/cryptocurrencies/{symbol}/history', () => {
     test(`When the history query is "${query}", then a 400 problem names ${parameter}`, async () => {
       const { status, body } = await get(`/api/v1/cryptocurrencies/BTC/history?${query}`);
       assert.equal(status, 400);
-      assert.ok(body.errors.some((error: { name: string }) => error.name === parameter), JSON.stringify(body.errors));
+      assert.ok(
+        body.errors.some((error: { name: string }) => error.name === parameter),
+        JSON.stringify(body.errors),
+      );
     });
   }
 
@@ -244,10 +309,16 @@ describe('GET /api/v1/cryptocurrencies/top/{category}', () => {
     const volume = await get('/api/v1/cryptocurrencies/top/volume?limit=1');
     assert.equal(volume.body.data[0].symbol, 'USDT');
     const cap = await get('/api/v1/cryptocurrencies/top/market_cap?limit=2');
-    assert.deepEqual(cap.body.data.map((coin: { symbol: string }) => coin.symbol), ['BTC', 'ETH']);
+    assert.deepEqual(
+      cap.body.data.map((coin: { symbol: string }) => coin.symbol),
+      ['BTC', 'ETH'],
+    );
     const meme = await get('/api/v1/cryptocurrencies/top/meme-token');
     assert.equal(meme.body.category, 'meme-token');
-    assert.deepEqual(meme.body.data.map((coin: { symbol: string }) => coin.symbol), ['DOGE', 'SHIB']);
+    assert.deepEqual(
+      meme.body.data.map((coin: { symbol: string }) => coin.symbol),
+      ['DOGE', 'SHIB'],
+    );
   });
 
   test('When the category is unknown, then a 404 problem lists the valid ones', async () => {

@@ -56,7 +56,8 @@ test('When probes and metrics are scraped, then they are not rate limited', asyn
 
 test('When clients come from different IPs behind a trusted proxy, then each IP has its own budget', async () => {
   const api = await start({ RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: 'true' });
-  const from = (ip: string) => fetch(`${api.url}/api/v1/cryptocurrencies/`, { headers: { 'X-Forwarded-For': ip } });
+  const from = (ip: string) =>
+    fetch(`${api.url}/api/v1/cryptocurrencies/`, { headers: { 'X-Forwarded-For': ip } });
   assert.equal((await from('203.0.113.1')).status, 200);
   assert.equal((await from('203.0.113.2')).status, 200);
   assert.equal((await from('203.0.113.1')).status, 429);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createDataSource } from '../../core/db/data-source.ts';
 import { seedBundledData } from '../../core/market-data/seed.ts';
-import { startTestApi, type TTestApi } from '../../test/api-server.ts';
+import { startTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { request } from '../../test/openapi-conformance.ts';

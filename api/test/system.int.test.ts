@@ -94,14 +94,17 @@ test('When /metrics is scraped after traffic, then HTTP, cache, pool and event-l
   ]) {
     assert.ok(text.includes(name), `${name} exported`);
   }
-  assert.match(text, /http_requests_total\{method="GET",route="\/api\/v1\/cryptocurrencies\/:symbol",status="404"/);
+  assert.match(
+    text,
+    /http_requests_total\{method="GET",route="\/api\/v1\/cryptocurrencies\/:symbol",status="404"/,
+  );
 });
 
 test('When a route does not exist, then the answer is a 404 problem', async () => {
   const response = await fetch(`${api.url}/api/v1/nothing-here`);
   assert.equal(response.status, 404);
   assert.match(response.headers.get('content-type')!, /application\/problem\+json/);
-  const body = await response.json();
+  const body = (await response.json()) as { status: number; title: string };
   assert.equal(body.status, 404);
   assert.equal(body.title, 'Not Found');
 });
@@ -120,7 +123,7 @@ test('When a body is over the limit or is not JSON, then the answer is 413 or 40
     body: '{"unterminated": ',
   });
   assert.equal(broken.status, 400);
-  assert.equal((await broken.json()).detail, 'The request body is not valid JSON.');
+  assert.equal(((await broken.json()) as { detail: string }).detail, 'The request body is not valid JSON.');
 });
 
 test('When a path has broken percent-encoding, then the answer is a 400 problem', async () => {

@@ -6,14 +6,12 @@ import { z } from 'zod';
  */
 const DEV_SECRET = 'dev-only-secret-key-change-me-in-production-000';
 
-const csv = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean),
-  );
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean),
+);
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
@@ -23,7 +21,13 @@ export const ZConfig = z
     SERVICE_NAME: z.string().default('trading-backend'),
     HOST: z.string().default('0.0.0.0').describe('Interface the HTTP servers bind to'),
     PORT: z.coerce.number().int().min(0).max(65535).default(8000).describe('API port'),
-    WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9100).describe('Worker health/metrics port'),
+    WORKER_PORT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(9100)
+      .describe('Worker health/metrics port'),
     DATABASE_URL: z.url().default('postgres://trading:trading@127.0.0.1:5432/trading'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
@@ -46,7 +50,10 @@ export const ZConfig = z
     CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(300),
     HTTP_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(15),
     CORS_ORIGINS: csv.default(['*']),
-    TRUST_PROXY: z.string().default('false').describe('Express trust proxy: false, true, a hop count or CIDR list'),
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .describe('Express trust proxy: false, true, a hop count or CIDR list'),
     BODY_LIMIT: z.string().default('100kb'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_DELAY_MS: z.coerce
@@ -74,10 +81,14 @@ export class ConfigError extends Error {}
 
 /** Parses the environment; empty strings count as unset so `FOO=` in a .env file means "default". */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = ZConfig.safeParse(present);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const lines = result.error.issues.map(
+      (issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return Object.freeze(result.data);

@@ -2,7 +2,11 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 
 /** Initialises the data source, retrying with capped backoff so a process can start before PostgreSQL. */
-export async function connectWithRetry(db: DataSource, logger: Logger, stop: () => boolean = () => false): Promise<void> {
+export async function connectWithRetry(
+  db: DataSource,
+  logger: Logger,
+  stop: () => boolean = () => false,
+): Promise<void> {
   for (let attempt = 1; !db.isInitialized && !stop(); attempt += 1) {
     try {
       await db.initialize();

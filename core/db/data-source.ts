@@ -10,7 +10,11 @@ export const migrations = [CreateMarketData1732406400000];
 
 type TDbConfig = Pick<
   TConfig,
-  'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_STATEMENT_TIMEOUT_MS' | 'DATABASE_CONNECT_TIMEOUT_MS' | 'SERVICE_NAME'
+  | 'DATABASE_URL'
+  | 'DATABASE_POOL_SIZE'
+  | 'DATABASE_STATEMENT_TIMEOUT_MS'
+  | 'DATABASE_CONNECT_TIMEOUT_MS'
+  | 'SERVICE_NAME'
 >;
 
 /** The TypeORM data source shared by the api, the worker and the migration CLI. Never synchronizes. */
@@ -37,7 +41,10 @@ export function createDataSource(config: TDbConfig, applicationName = config.SER
 
 /** Pool numbers for the metrics endpoint (pg.Pool lives behind TypeORM's driver). */
 export function poolStats(dataSource: DataSource): { total: number; idle: number; waiting: number } {
-  const pool = (dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } })
-    .master;
+  const pool = (
+    dataSource.driver as unknown as {
+      master?: { totalCount: number; idleCount: number; waitingCount: number };
+    }
+  ).master;
   return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
 }

@@ -27,7 +27,9 @@ async function main(command: string): Promise<void> {
   try {
     if (command === 'run') {
       const applied = await runMigrations(dataSource);
-      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database schema is up to date\n');
+      process.stdout.write(
+        applied.length ? `applied: ${applied.join(', ')}\n` : 'database schema is up to date\n',
+      );
     } else if (command === 'revert') {
       await dataSource.undoLastMigration({ transaction: 'all' });
       process.stdout.write('reverted the last migration\n');

@@ -6,7 +6,9 @@ export type TCheck = { status: 'up' | 'down'; latency_ms: number; error?: string
 const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
   Promise.race([
     promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref(),
+    ),
   ]);
 
 async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<TCheck> {

@@ -42,7 +42,11 @@ export async function listBundledCoins(): Promise<TBundledCoin[]> {
   const coins = new Map<string, TBundledCoin>();
   for (const row of rows) {
     const symbol = row.symbol!;
-    const coin = coins.get(symbol) ?? { symbol, coingecko_id: row.source_id!.replace(/^coingecko:/, ''), files: [] };
+    const coin = coins.get(symbol) ?? {
+      symbol,
+      coingecko_id: row.source_id!.replace(/^coingecko:/, ''),
+      files: [],
+    };
     coin.files.push(row.file!.replace(/^daily\//, 'coingecko-daily-2015-2022/'));
     coins.set(symbol, coin);
   }
@@ -58,7 +62,12 @@ export async function loadDailyHistory(symbol: string): Promise<TDailyPoint[]> {
     for (const row of parseCsv(await readFile(file, 'utf8'))) {
       const close = toNumber(row.close);
       if (close === null) continue;
-      byDate.set(row.date!, { date: row.date!, close, volume: toNumber(row.volume), market_cap: toNumber(row.market_cap) });
+      byDate.set(row.date!, {
+        date: row.date!,
+        close,
+        volume: toNumber(row.volume),
+        market_cap: toNumber(row.market_cap),
+      });
     }
   }
   return [...byDate.values()].sort((a, b) => a.date.localeCompare(b.date));

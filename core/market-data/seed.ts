@@ -1,8 +1,19 @@
 import type { DataSource } from 'typeorm';
-import { upsertCoins, upsertHistory, type TCoinUpsert, type THistoryInsert } from '../market/market.writer.ts';
+import {
+  upsertCoins,
+  upsertHistory,
+  type TCoinUpsert,
+  type THistoryInsert,
+} from '../market/market.writer.ts';
 import { coinFromCoinGecko } from '../providers/coingecko.mapper.ts';
 import { ZCoinGeckoMarkets } from '../providers/coingecko.schemas.ts';
-import { listBundledCoins, loadCategories, loadDailyHistory, loadSnapshot, MARKETS_SNAPSHOT } from './bundled.ts';
+import {
+  listBundledCoins,
+  loadCategories,
+  loadDailyHistory,
+  loadSnapshot,
+  MARKETS_SNAPSHOT,
+} from './bundled.ts';
 
 export type TSeedOptions = {
   /** Only these symbols (default: every bundled coin). */

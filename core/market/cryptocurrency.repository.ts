@@ -105,25 +105,33 @@ export function createCryptocurrencyRepository(db: DataSource) {
       );
       let total = rows.length ? Number(rows[0]!.total) : 0;
       if (!rows.length && query.offset > 0) {
-        const [count] = await db.query(`SELECT count(*) AS n FROM cryptocurrencies ${whereSql}`, params.slice(0, -2));
+        const [count] = await db.query(
+          `SELECT count(*) AS n FROM cryptocurrencies ${whereSql}`,
+          params.slice(0, -2),
+        );
         total = Number(count.n);
       }
       return { rows: rows.map(toSummary), total };
     },
 
     async findBySymbol(symbol: string): Promise<TCoin | null> {
-      const rows: TCryptocurrencyRow[] = await db.query(`SELECT * FROM cryptocurrencies WHERE symbol = $1`, [symbol]);
+      const rows: TCryptocurrencyRow[] = await db.query(`SELECT * FROM cryptocurrencies WHERE symbol = $1`, [
+        symbol,
+      ]);
       return rows[0] ? toCoin(rows[0]) : null;
     },
 
     async findIdBySymbol(symbol: string): Promise<number | null> {
-      const rows: { id: number }[] = await db.query(`SELECT id FROM cryptocurrencies WHERE symbol = $1`, [symbol]);
+      const rows: { id: number }[] = await db.query(`SELECT id FROM cryptocurrencies WHERE symbol = $1`, [
+        symbol,
+      ]);
       return rows[0]?.id ?? null;
     },
 
     async top(kind: 'gainers' | 'losers' | 'volume' | 'market_cap', limit: number): Promise<TCoinSummary[]> {
       const sql = {
-        gainers: 'WHERE price_change_percentage_24h IS NOT NULL ORDER BY price_change_percentage_24h DESC, id',
+        gainers:
+          'WHERE price_change_percentage_24h IS NOT NULL ORDER BY price_change_percentage_24h DESC, id',
         losers: 'WHERE price_change_percentage_24h IS NOT NULL ORDER BY price_change_percentage_24h ASC, id',
         volume: 'WHERE total_volume IS NOT NULL ORDER BY total_volume DESC, id',
         market_cap: 'WHERE market_cap IS NOT NULL ORDER BY market_cap DESC, id',
@@ -186,8 +194,12 @@ export function createCryptocurrencyRepository(db: DataSource) {
                WHERE neighbour_bucket IS DISTINCT FROM bucket
                ORDER BY "timestamp" ${direction} LIMIT ${limit}`;
       }
-      const rows: { timestamp: Date; price: string; market_cap: string | null; total_volume: string | null }[] =
-        await db.query(sql, params);
+      const rows: {
+        timestamp: Date;
+        price: string;
+        market_cap: string | null;
+        total_volume: string | null;
+      }[] = await db.query(sql, params);
       return rows.map((row) => ({
         timestamp: row.timestamp.toISOString(),
         price: Number(row.price),

@@ -36,7 +36,12 @@ export function createMarketService(deps: { coins: TCryptocurrencyRepository }) 
         symbol,
         interval: query.interval,
         data,
-        pagination: { limit: query.limit, count: data.length, has_more: hasMore, next_cursor: hasMore ? cursorAfter(data, query) : null },
+        pagination: {
+          limit: query.limit,
+          count: data.length,
+          has_more: hasMore,
+          next_cursor: hasMore ? cursorAfter(data, query) : null,
+        },
       };
     },
 

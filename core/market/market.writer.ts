@@ -74,7 +74,14 @@ const DESCRIPTIVE_COLUMNS = [
   ['website_url', 'text'],
   ['description', 'text'],
 ] as const;
-const ALL_COLUMNS = [['symbol', 'text'], ['name', 'text'], ['slug', 'text'], ...DESCRIPTIVE_COLUMNS, ...MARKET_COLUMNS, ['categories', 'text[]']] as const;
+const ALL_COLUMNS = [
+  ['symbol', 'text'],
+  ['name', 'text'],
+  ['slug', 'text'],
+  ...DESCRIPTIVE_COLUMNS,
+  ...MARKET_COLUMNS,
+  ['categories', 'text[]'],
+] as const;
 
 /**
  * Inserts or updates many coins in one statement (jsonb_to_recordset over one parameter) and returns
@@ -88,7 +95,8 @@ export async function upsertCoins(db: TQueryable, coins: TCoinUpsert[]): Promise
     const symbol = coin.symbol.toUpperCase();
     const seen = bySymbol.get(symbol);
     // Symbols are not unique upstream; the better-ranked coin owns the ticker.
-    if (!seen || (coin.market_cap_rank ?? Infinity) < (seen.market_cap_rank ?? Infinity)) bySymbol.set(symbol, { ...coin, symbol });
+    if (!seen || (coin.market_cap_rank ?? Infinity) < (seen.market_cap_rank ?? Infinity))
+      bySymbol.set(symbol, { ...coin, symbol });
   }
   const records = [...bySymbol.values()].map((coin) => ({ ...coin, has: Object.keys(coin) }));
   const recordType = [...ALL_COLUMNS.map(([name, type]) => `${name} ${type}`), 'has text[]'].join(', ');
@@ -106,7 +114,10 @@ export async function upsertCoins(db: TQueryable, coins: TCoinUpsert[]): Promise
      INSERT INTO cryptocurrencies (${columns.join(', ')})
      SELECT ${values.join(', ')} FROM x LEFT JOIN cryptocurrencies c ON c.symbol = x.symbol
      ON CONFLICT (symbol) DO UPDATE SET
-       ${columns.filter((name) => name !== 'symbol').map((name) => `${name} = EXCLUDED.${name}`).join(', ')},
+       ${columns
+         .filter((name) => name !== 'symbol')
+         .map((name) => `${name} = EXCLUDED.${name}`)
+         .join(', ')},
        updated_at = now()
      RETURNING id, symbol`,
     [JSON.stringify(records)],
@@ -115,7 +126,11 @@ export async function upsertCoins(db: TQueryable, coins: TCoinUpsert[]): Promise
 }
 
 /** Appends or overwrites history points with one INSERT … SELECT unnest(arrays) per chunk. */
-export async function upsertHistory(db: TQueryable, points: THistoryInsert[], chunkSize = 5000): Promise<number> {
+export async function upsertHistory(
+  db: TQueryable,
+  points: THistoryInsert[],
+  chunkSize = 5000,
+): Promise<number> {
   let written = 0;
   for (let start = 0; start < points.length; start += chunkSize) {
     const chunk = points.slice(start, start + chunkSize);

@@ -17,7 +17,8 @@ export function coinFromCoinGecko(market: TCoinGeckoMarket): TCoinUpsert {
     low_24h: market.low_24h,
     price_change_24h: market.price_change_24h,
     price_change_percentage_1h: market.price_change_percentage_1h_in_currency,
-    price_change_percentage_24h: market.price_change_percentage_24h_in_currency ?? market.price_change_percentage_24h,
+    price_change_percentage_24h:
+      market.price_change_percentage_24h_in_currency ?? market.price_change_percentage_24h,
     price_change_percentage_7d: market.price_change_percentage_7d_in_currency,
     price_change_percentage_30d: market.price_change_percentage_30d_in_currency,
     circulating_supply: market.circulating_supply,

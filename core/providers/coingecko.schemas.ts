@@ -45,4 +45,6 @@ export const ZCoinGeckoMarketChart = z.object({
 });
 export type TCoinGeckoMarketChart = z.infer<typeof ZCoinGeckoMarketChart>;
 
-export const ZCoinGeckoCategories = z.array(z.object({ category_id: z.string().min(1), name: z.string().min(1) }));
+export const ZCoinGeckoCategories = z.array(
+  z.object({ category_id: z.string().min(1), name: z.string().min(1) }),
+);

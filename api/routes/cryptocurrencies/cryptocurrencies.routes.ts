@@ -4,7 +4,7 @@ import type { THistoryQuery, TListQuery } from '../../../core/market/market.type
 import type { TResponseCache } from '../../http/response-cache.ts';
 import { validate } from '../../http/validate.ts';
 import { cachedHeaders, problemResponses, registry } from '../../openapi/registry.ts';
-import { z } from '../../openapi/zod.ts';
+import type { z } from '../../openapi/zod.ts';
 import {
   ZCoin,
   ZCoinList,
@@ -32,7 +32,13 @@ registry.registerPath({
   summary: 'List cryptocurrencies',
   description: 'Filter, search, sort and page through the stored coins. Cached in Redis; ETag/304 supported.',
   request: { query: ZListQuery },
-  responses: { 200: json(ZCoinList, 'A page of coins'), ...notModified, 400: problemResponses[400], 429: problemResponses[429], 503: problemResponses[503] },
+  responses: {
+    200: json(ZCoinList, 'A page of coins'),
+    ...notModified,
+    400: problemResponses[400],
+    429: problemResponses[429],
+    503: problemResponses[503],
+  },
 });
 registry.registerPath({
   method: 'get',

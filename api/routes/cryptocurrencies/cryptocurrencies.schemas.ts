@@ -32,7 +32,8 @@ const ZTimestampParam = z
   .regex(ISO_8601, 'must be an ISO 8601 date or date-time, e.g. 2024-01-31 or 2024-01-31T12:00:00Z')
   .transform((value, ctx) => {
     // A bare date means midnight UTC; a date-time without an offset is read as UTC too.
-    const normalized = value.length === 10 ? `${value}T00:00:00Z` : /[Zz]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`;
+    const normalized =
+      value.length === 10 ? `${value}T00:00:00Z` : /[Zz]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`;
     const date = new Date(normalized.replace(' ', 'T'));
     if (Number.isNaN(date.getTime())) {
       ctx.addIssue({ code: 'custom', message: 'is not a valid calendar date' });
@@ -57,7 +58,10 @@ export const ZListQuery = z
       .string()
       .max(2100)
       .transform((value, ctx) => {
-        const symbols = value.split(',').map((part) => part.trim()).filter(Boolean);
+        const symbols = value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean);
         if (!symbols.length || symbols.length > 100 || symbols.some((symbol) => !SYMBOL.test(symbol))) {
           ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of 1-100 symbols' });
           return z.NEVER;
@@ -65,8 +69,18 @@ export const ZListQuery = z
         return [...new Set(symbols.map((symbol) => symbol.toUpperCase()))];
       })
       .optional()
-      .openapi({ type: 'string', example: 'btc,ETH', description: 'One symbol or a comma list (case-insensitive)' }),
-    search: z.string().trim().min(1, 'must not be empty').max(100).optional().openapi({ description: 'Substring of name or symbol' }),
+      .openapi({
+        type: 'string',
+        example: 'btc,ETH',
+        description: 'One symbol or a comma list (case-insensitive)',
+      }),
+    search: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(100)
+      .optional()
+      .openapi({ description: 'Substring of name or symbol' }),
     category: z
       .string()
       .regex(/^[a-z0-9-]{1,100}$/, 'must be a category slug')
@@ -74,13 +88,16 @@ export const ZListQuery = z
       .openapi({ example: 'layer-1' }),
     sort_by: z.enum(SORT_FIELDS).default('market_cap'),
     order: ZOrder.optional().openapi({
-      description: 'Default: desc for amounts and changes, asc for name, symbol and market_cap_rank (rank 1 first)',
+      description:
+        'Default: desc for amounts and changes, asc for name, symbol and market_cap_rank (rank 1 first)',
     }),
   })
   .transform(({ symbol_filter, ...query }) => ({
     ...query,
     symbols: symbol_filter,
-    order: query.order ?? (['name', 'symbol', 'market_cap_rank'].includes(query.sort_by) ? ('asc' as const) : ('desc' as const)),
+    order:
+      query.order ??
+      (['name', 'symbol', 'market_cap_rank'].includes(query.sort_by) ? ('asc' as const) : ('desc' as const)),
   }));
 
 export const ZSymbolParams = z.strictObject({ symbol: ZSymbol });
@@ -185,9 +202,7 @@ export const ZHistory = z
   })
   .openapi('PriceHistory');
 
-export const ZTopList = z
-  .object({ category: z.string(), data: z.array(ZCoinSummary) })
-  .openapi('TopList');
+export const ZTopList = z.object({ category: z.string(), data: z.array(ZCoinSummary) }).openapi('TopList');
 
 // Compile-time guard: the documented response shapes are exactly what the services return.
 type TAssertEqual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

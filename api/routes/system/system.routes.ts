@@ -49,14 +49,18 @@ registry.registerPath({
   path: '/metrics',
   tags: ['System'],
   summary: 'Prometheus metrics',
-  responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+  responses: {
+    200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+  },
 });
 registry.registerPath({
   method: 'get',
   path: '/openapi.json',
   tags: ['System'],
   summary: 'This OpenAPI 3.1 document',
-  responses: { 200: { description: 'OpenAPI document', content: { 'application/json': { schema: { type: 'object' } } } } },
+  responses: {
+    200: { description: 'OpenAPI document', content: { 'application/json': { schema: { type: 'object' } } } },
+  },
 });
 
 export type TSystemDeps = {
@@ -79,7 +83,12 @@ export function systemRouter(deps: TSystemDeps): Router {
       name: 'trading-backend',
       version,
       description: 'Cryptocurrency market data, risk assessment and portfolio management API',
-      links: { docs: '/docs', openapi: '/openapi.json', health: '/health', cryptocurrencies: '/api/v1/cryptocurrencies/' },
+      links: {
+        docs: '/docs',
+        openapi: '/openapi.json',
+        health: '/health',
+        cryptocurrencies: '/api/v1/cryptocurrencies/',
+      },
       attribution: 'Data provided by CoinGecko',
     });
   });

@@ -18,7 +18,10 @@ export const ZHealth = z
   .openapi('Health');
 
 export const ZProbe = z
-  .object({ status: z.enum(['ok', 'unavailable', 'shutting_down']), checks: z.record(z.string(), ZCheck).optional() })
+  .object({
+    status: z.enum(['ok', 'unavailable', 'shutting_down']),
+    checks: z.record(z.string(), ZCheck).optional(),
+  })
   .openapi('Probe');
 
 export const ZRoot = z
@@ -26,7 +29,12 @@ export const ZRoot = z
     name: z.string(),
     version: z.string(),
     description: z.string(),
-    links: z.object({ docs: z.string(), openapi: z.string(), health: z.string(), cryptocurrencies: z.string() }),
+    links: z.object({
+      docs: z.string(),
+      openapi: z.string(),
+      health: z.string(),
+      cryptocurrencies: z.string(),
+    }),
     attribution: z.string(),
   })
   .openapi('ApiRoot');

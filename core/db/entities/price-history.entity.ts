@@ -21,6 +21,11 @@ export const PriceHistoryEntity = new EntitySchema<TPriceHistoryRow>({
     total_volume: { type: 'numeric', nullable: true },
   },
   relations: {
-    cryptocurrency_id: { type: 'many-to-one', target: 'Cryptocurrency', joinColumn: { name: 'cryptocurrency_id' }, onDelete: 'CASCADE' },
+    cryptocurrency_id: {
+      type: 'many-to-one',
+      target: 'Cryptocurrency',
+      joinColumn: { name: 'cryptocurrency_id' },
+      onDelete: 'CASCADE',
+    },
   },
 });

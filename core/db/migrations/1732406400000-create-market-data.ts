@@ -45,11 +45,21 @@ export class CreateMarketData1732406400000 implements MigrationInterface {
         CONSTRAINT ck_cryptocurrencies_symbol_upper CHECK (symbol = upper(symbol))
       )`);
     // Listing sorts: each default sort can be served by an index scan with LIMIT.
-    await queryRunner.query(`CREATE INDEX ix_cryptocurrencies_market_cap ON cryptocurrencies (market_cap DESC NULLS LAST, id)`);
-    await queryRunner.query(`CREATE INDEX ix_cryptocurrencies_rank ON cryptocurrencies (market_cap_rank ASC NULLS LAST, id)`);
-    await queryRunner.query(`CREATE INDEX ix_cryptocurrencies_volume ON cryptocurrencies (total_volume DESC NULLS LAST, id)`);
-    await queryRunner.query(`CREATE INDEX ix_cryptocurrencies_change_24h ON cryptocurrencies (price_change_percentage_24h DESC NULLS LAST, id)`);
-    await queryRunner.query(`CREATE INDEX ix_cryptocurrencies_categories ON cryptocurrencies USING gin (categories)`);
+    await queryRunner.query(
+      `CREATE INDEX ix_cryptocurrencies_market_cap ON cryptocurrencies (market_cap DESC NULLS LAST, id)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX ix_cryptocurrencies_rank ON cryptocurrencies (market_cap_rank ASC NULLS LAST, id)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX ix_cryptocurrencies_volume ON cryptocurrencies (total_volume DESC NULLS LAST, id)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX ix_cryptocurrencies_change_24h ON cryptocurrencies (price_change_percentage_24h DESC NULLS LAST, id)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX ix_cryptocurrencies_categories ON cryptocurrencies USING gin (categories)`,
+    );
 
     await queryRunner.query(`
       CREATE TABLE price_history (
@@ -61,7 +71,9 @@ export class CreateMarketData1732406400000 implements MigrationInterface {
         CONSTRAINT pk_price_history PRIMARY KEY (cryptocurrency_id, "timestamp")
       )`);
     // Retention clean-up scans by age across all coins; BRIN stays tiny on append-mostly time series.
-    await queryRunner.query(`CREATE INDEX ix_price_history_timestamp_brin ON price_history USING brin ("timestamp")`);
+    await queryRunner.query(
+      `CREATE INDEX ix_price_history_timestamp_brin ON price_history USING brin ("timestamp")`,
+    );
 
     await queryRunner.query(`
       CREATE TABLE categories (

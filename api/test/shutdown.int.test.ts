@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { seedBundledData } from '../../core/market-data/seed.ts';
+import { testConfig } from '../../test/config.ts';
+import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
+import { freePort, startProcess, waitForStatus } from '../../test/processes.ts';
+import { startTcpProxy, type TTcpProxy } from '../../test/tcp-proxy.ts';
+
+const config = testConfig();
+let database: TTestDatabase;
+let proxy: TTcpProxy;
+
+before(async () => {
+  database = await createTestDatabase(config);
+  await seedBundledData(database.db, { symbols: ['BTC'], withHistory: false });
+  proxy = await startTcpProxy(Number(new URL(database.url).port || 5432));
+});
+after(async () => {
+  await proxy.close();
+  await database.drop();
+});
+
+test('When the API process gets SIGTERM, then readiness fails, the in-flight request completes and it exits 0', async () => {
+  const port = await freePort();
+  const databaseUrl = new URL(database.url);
+  databaseUrl.port = String(proxy.port);
+  const api = startProcess('api/main.ts', {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl.toString(),
+    REDIS_URL: config.REDIS_URL,
+    REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+    LOG_LEVEL: 'info',
+    SHUTDOWN_DELAY_MS: '500',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitForStatus(`${base}/readyz`);
+    // Slow PostgreSQL down so that a request is still running when the signal arrives.
+    proxy.setLatency(1500);
+    const inFlight = fetch(`${base}/api/v1/cryptocurrencies/BTC`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    api.process.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 503, 'readiness flips first, so the load balancer stops sending traffic');
+    const response = await inFlight;
+    assert.equal(response.status, 200);
+    assert.equal(((await response.json()) as { symbol: string }).symbol, 'BTC');
+    assert.equal(await api.exited, 0, api.output());
+    assert.match(api.output(), /shutdown complete/);
+  } finally {
+    proxy.setLatency(0);
+    api.process.kill('SIGKILL');
+  }
+});
+
+test('When a configuration value is invalid, then start-up stops with one message naming it', async () => {
+  const api = startProcess('api/main.ts', { PORT: 'eighty', DATABASE_URL: 'not a url' });
+  assert.equal(await api.exited, 78);
+  assert.match(api.output(), /Invalid configuration/);
+  assert.match(api.output(), /PORT/);
+  assert.match(api.output(), /DATABASE_URL/);
+});
