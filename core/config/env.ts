@@ -65,7 +65,15 @@ export const ZConfig = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
     HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
     SCHEDULER: z.enum(['none', 'internal']).default('none'),
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    QUEUE_PREFIX: z.string().min(1).default('tb').describe('BullMQ key prefix'),
+    BACKFILL_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+    WORKER_LOCK_DURATION_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .default(30_000)
+      .describe('A job whose worker stops renewing its lock this long is handed to another worker'),
+    WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
     SEED_ON_START: bool.default(false),
   })
   .superRefine((config, ctx) => {

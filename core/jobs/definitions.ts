@@ -1,0 +1,95 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+import { PROVIDER_NAMES } from '../providers/provider.types.ts';
+
+/** Every job the platform runs. Each name is also its queue, so each has its own concurrency. */
+export const JobName = {
+  SyncMarkets: 'sync-markets',
+  BackfillHistory: 'backfill-history',
+  CleanupHistory: 'cleanup-history',
+} as const;
+export type TJobName = (typeof JobName)[keyof typeof JobName];
+export const JOB_NAMES = Object.values(JobName);
+
+const ZAsOf = z.iso.datetime().optional().describe('Trigger window start; set by enqueue');
+
+export const ZSyncMarketsPayload = z.strictObject({
+  limit: z.number().int().min(1).max(250).default(50),
+  provider: z.enum(PROVIDER_NAMES).optional(),
+  as_of: ZAsOf,
+});
+export const ZBackfillHistoryPayload = z
+  .strictObject({
+    symbol: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,20}$/)
+      .transform((symbol) => symbol.toUpperCase())
+      .optional(),
+    top: z.number().int().min(1).max(250).optional(),
+    days: z.number().int().min(1).max(3650).default(365),
+    provider: z.enum(PROVIDER_NAMES).optional(),
+    as_of: ZAsOf,
+  })
+  .refine((payload) => !(payload.symbol && payload.top), { message: 'give symbol or top, not both' });
+export const ZCleanupHistoryPayload = z.strictObject({
+  retention_days: z.number().int().min(1).max(36_500).optional(),
+  batch_size: z.number().int().min(100).max(100_000).default(10_000),
+  as_of: ZAsOf,
+});
+
+export type TJobPayloads = {
+  'sync-markets': z.output<typeof ZSyncMarketsPayload>;
+  'backfill-history': z.output<typeof ZBackfillHistoryPayload>;
+  'cleanup-history': z.output<typeof ZCleanupHistoryPayload>;
+};
+
+const MINUTE = 60_000;
+
+type TDefinition<N extends TJobName> = {
+  schema: z.ZodType<TJobPayloads[N], unknown>;
+  /** Triggers inside one window share a job id, so BullMQ runs them once. */
+  windowMs: number;
+  jobId: (payload: TJobPayloads[N], windowStart: number) => string;
+  concurrency: number;
+  options: JobsOptions;
+};
+
+// Completed jobs stay a day and failed ones a week, so operators can inspect them (and their errors).
+const KEEP: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5_000 },
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+};
+
+export const JOB_DEFINITIONS: { [N in TJobName]: TDefinition<N> } = {
+  'sync-markets': {
+    schema: ZSyncMarketsPayload,
+    windowMs: 5 * MINUTE,
+    jobId: (payload, window) => `sync-markets-${payload.provider ?? 'default'}-${payload.limit}-${window}`,
+    concurrency: 1,
+    options: KEEP,
+  },
+  'backfill-history': {
+    schema: ZBackfillHistoryPayload,
+    windowMs: 60 * MINUTE,
+    jobId: (payload, window) =>
+      `backfill-history-${payload.symbol ?? `top${payload.top ?? 50}`}-${payload.days}-${payload.provider ?? 'default'}-${window}`,
+    concurrency: 2,
+    options: KEEP,
+  },
+  'cleanup-history': {
+    schema: ZCleanupHistoryPayload,
+    windowMs: 60 * MINUTE,
+    jobId: (_payload, window) => `cleanup-history-${window}`,
+    concurrency: 1,
+    options: KEEP,
+  },
+};
+
+export const windowStart = (time: number, windowMs: number) => time - (time % windowMs);
+
+/** The job name a job id belongs to (job ids start with it), when it can be told. */
+export function jobNameOf(jobId: string): TJobName | undefined {
+  return JOB_NAMES.find((name) => jobId.startsWith(`${name}-`));
+}

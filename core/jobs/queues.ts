@@ -1,0 +1,46 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JOB_DEFINITIONS, JOB_NAMES, jobNameOf, windowStart, type TJobName, type TJobPayloads } from './definitions.ts';
+
+export type TQueues = ReturnType<typeof createQueues>;
+
+export type TEnqueued = { job_id: string; name: TJobName; deduplicated: boolean };
+
+/** Producer side of the job system: one BullMQ Queue per job name, and the only way jobs are added. */
+export function createQueues(connection: Redis, prefix: string) {
+  const queues = Object.fromEntries(JOB_NAMES.map((name) => [name, new Queue(name, { connection, prefix })])) as Record<
+    TJobName,
+    Queue
+  >;
+
+  return {
+    queues,
+    get: (name: TJobName) => queues[name],
+
+    /** Validates the payload, fixes the trigger window and adds the job under its deterministic id. */
+    async enqueue<N extends TJobName>(name: N, payload: unknown, now = Date.now()): Promise<TEnqueued> {
+      const definition = JOB_DEFINITIONS[name];
+      const window = windowStart(now, definition.windowMs);
+      const parsed = definition.schema.parse(payload) as TJobPayloads[N];
+      const data = { ...parsed, as_of: parsed.as_of ?? new Date(window).toISOString() };
+      const jobId = definition.jobId(parsed, window);
+      const existing = await queues[name].getJob(jobId);
+      const job = existing ?? (await queues[name].add(name, data, { ...definition.options, jobId }));
+      return { job_id: job.id ?? jobId, name, deduplicated: Boolean(existing) };
+    },
+
+    /** Finds a job by id (ids start with their job name; scheduler ids are looked up everywhere). */
+    async find(jobId: string) {
+      const name = jobNameOf(jobId);
+      for (const candidate of name ? [name] : JOB_NAMES) {
+        const job = await queues[candidate].getJob(jobId);
+        if (job) return { job, queue: candidate };
+      }
+      return null;
+    },
+
+    async close(): Promise<void> {
+      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+    },
+  };
+}

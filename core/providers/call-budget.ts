@@ -1,0 +1,29 @@
+/**
+ * Sliding one-minute budget of outgoing calls. CoinGecko's free tier answers 429 as plain text
+ * without Retry-After, so the client must stay under its limit on its own rather than learn it from errors.
+ */
+export class CallBudget {
+  private readonly calls: number[] = [];
+  private readonly perMinute: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(perMinute: number, now: () => number, sleep: (ms: number) => Promise<void>) {
+    this.perMinute = perMinute;
+    this.now = now;
+    this.sleep = sleep;
+  }
+
+  /** Resolves when a call may be made, and records it. */
+  async take(): Promise<void> {
+    for (;;) {
+      const now = this.now();
+      while (this.calls.length && this.calls[0]! <= now - 60_000) this.calls.shift();
+      if (this.calls.length < this.perMinute) {
+        this.calls.push(now);
+        return;
+      }
+      await this.sleep(this.calls[0]! + 60_000 - now);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { logContext } from '../core/logging/logger.ts';
+import { JOB_DEFINITIONS, JOB_NAMES, windowStart, type TJobName } from '../core/jobs/definitions.ts';
+import { HANDLERS } from './handlers.ts';
+import type { TProcessorDeps } from './processors/processor.types.ts';
+
+/** One BullMQ Worker per queue, each with its own connection and concurrency. */
+export function createWorkers(deps: TProcessorDeps & { connection: () => Redis }): Worker[] {
+  const { config, logger, metrics } = deps;
+  return JOB_NAMES.map((name) => {
+    const definition = JOB_DEFINITIONS[name];
+    const worker = new Worker(
+      name,
+      async (job: Job) => {
+        const started = performance.now();
+        return logContext.run({ jobId: job.id }, async () => {
+          const payload = definition.schema.parse(job.data) as Record<string, unknown>;
+          // Scheduler-made jobs carry no as_of: use their own trigger window, so a retry rewrites the same rows.
+          const asOf = (payload.as_of as string | undefined) ?? new Date(windowStart(job.timestamp, definition.windowMs)).toISOString();
+          logger.info({ job: name, attempt: job.attemptsMade + 1 }, 'job started');
+          try {
+            const result = await (HANDLERS[name as TJobName] as (p: unknown, j: Job, d: TProcessorDeps) => Promise<unknown>)(
+              { ...payload, as_of: asOf },
+              job,
+              deps,
+            );
+            observe(name, 'completed', started);
+            logger.info({ job: name, result }, 'job completed');
+            return result;
+          } catch (error) {
+            observe(name, 'failed', started);
+            logger.warn({ job: name, err: error, attempt: job.attemptsMade + 1 }, 'job failed');
+            throw error;
+          }
+        });
+      },
+      {
+        connection: deps.connection(),
+        prefix: config.QUEUE_PREFIX,
+        concurrency: name === 'backfill-history' ? config.BACKFILL_CONCURRENCY : definition.concurrency,
+        lockDuration: config.WORKER_LOCK_DURATION_MS,
+        stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+        maxStalledCount: 2,
+      },
+    );
+    worker.on('error', (error) => logger.error({ err: error, queue: name }, 'worker error'));
+    return worker;
+  });
+
+  function observe(name: string, status: string, started: number): void {
+    metrics.jobs.inc({ queue: name, job: name, status });
+    metrics.duration.observe({ queue: name, job: name, status }, (performance.now() - started) / 1000);
+  }
+}

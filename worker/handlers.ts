@@ -1,0 +1,17 @@
+import { JOB_NAMES, type TJobName } from '../core/jobs/definitions.ts';
+import { backfillHistoryProcessor } from './processors/backfill-history.processor.ts';
+import { cleanupHistoryProcessor } from './processors/cleanup-history.processor.ts';
+import type { TProcessor } from './processors/processor.types.ts';
+import { syncMarketsProcessor } from './processors/sync-markets.processor.ts';
+
+export const HANDLERS: { [N in TJobName]: TProcessor<N> } = {
+  'sync-markets': syncMarketsProcessor,
+  'backfill-history': backfillHistoryProcessor,
+  'cleanup-history': cleanupHistoryProcessor,
+};
+
+/** The worker refuses to boot when a job name has no processor. */
+export function assertEveryJobHasAHandler(): void {
+  const missing = JOB_NAMES.filter((name) => typeof HANDLERS[name] !== 'function');
+  if (missing.length) throw new Error(`no processor for job(s): ${missing.join(', ')}`);
+}

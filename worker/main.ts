@@ -1,0 +1,79 @@
+import { invalidateMarketCache } from '../core/cache/market-cache.ts';
+import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
+import { loadConfigOrExit } from '../core/config/env.ts';
+import { connectWithRetry } from '../core/db/connect.ts';
+import { createDataSource } from '../core/db/data-source.ts';
+import { createQueues } from '../core/jobs/queues.ts';
+import { createLogger } from '../core/logging/logger.ts';
+import { createMetricsRegistry } from '../core/metrics/registry.ts';
+import { createProviderMetrics } from '../core/providers/provider-metrics.ts';
+import { createProviderChain } from '../core/providers/provider-chain.ts';
+import { createWorkers } from './create-workers.ts';
+import { assertEveryJobHasAHandler } from './handlers.ts';
+import { startHealthServer } from './health-server.ts';
+import { startInternalScheduler } from './scheduler.ts';
+import { createWorkerMetrics } from './worker-metrics.ts';
+
+assertEveryJobHasAHandler();
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-worker' });
+const registry = createMetricsRegistry('trading-backend-worker');
+const db = createDataSource(config, 'trading-backend-worker');
+const cacheRedis = createCacheRedis(config.REDIS_URL);
+cacheRedis.on('error', (error) => logger.debug({ err: error }, 'redis (cache) connection error'));
+const producer = createQueueRedis(config.REDIS_URL);
+const queues = createQueues(producer, config.QUEUE_PREFIX);
+const metrics = createWorkerMetrics(registry, Object.values(queues.queues));
+const providers = createProviderChain({ config, logger, metrics: createProviderMetrics(registry) });
+
+let shuttingDown = false;
+const healthServer = await startHealthServer({
+  port: config.WORKER_PORT,
+  host: config.HOST,
+  db,
+  redis: cacheRedis,
+  metrics: registry,
+  isShuttingDown: () => shuttingDown,
+});
+await connectWithRetry(db, logger, () => shuttingDown);
+const [latest] = await db.query(`SELECT extract(epoch FROM max("timestamp")) AS seconds FROM price_history`).catch(() => [{}]);
+if (latest?.seconds) metrics.lastSuccessfulSync.set(Number(latest.seconds));
+
+const connections = [producer, cacheRedis];
+const workers = createWorkers({
+  config,
+  db,
+  redis: cacheRedis,
+  providers,
+  logger,
+  metrics,
+  invalidateCache: () => invalidateMarketCache(cacheRedis, config.REDIS_KEY_PREFIX),
+  connection: () => {
+    const connection = createQueueRedis(config.REDIS_URL);
+    connections.push(connection);
+    return connection;
+  },
+});
+if (config.SCHEDULER === 'internal') await startInternalScheduler(queues, logger);
+logger.info({ port: config.WORKER_PORT, queues: workers.map((worker) => worker.name), provider: config.MARKET_DATA_PROVIDER }, 'worker running');
+
+async function shutdown(signal: string): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ signal }, 'shutting down: no new jobs, finishing active ones');
+  const force = setTimeout(() => {
+    // Jobs still running are not lost: their locks expire and another worker takes them over.
+    logger.error('active jobs did not finish in time; exiting and leaving them to other workers');
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS).unref();
+  await Promise.all(workers.map((worker) => worker.close()));
+  await queues.close();
+  await new Promise((resolve) => healthServer.close(resolve));
+  await Promise.allSettled([db.isInitialized ? db.destroy() : Promise.resolve(), ...connections.map((connection) => connection.quit())]);
+  clearTimeout(force);
+  logger.info('shutdown complete');
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

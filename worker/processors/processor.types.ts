@@ -1,0 +1,25 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { TConfig } from '../../core/config/env.ts';
+import type { TJobName, TJobPayloads } from '../../core/jobs/definitions.ts';
+import type { TProviderChain } from '../../core/providers/provider-chain.ts';
+import type { TWorkerMetrics } from '../worker-metrics.ts';
+
+export type TProcessorDeps = {
+  config: TConfig;
+  db: DataSource;
+  redis: Redis;
+  providers: TProviderChain;
+  logger: Logger;
+  metrics: TWorkerMetrics;
+  invalidateCache: () => Promise<unknown>;
+};
+
+/** A processor turns one validated payload into a result summary; BullMQ stores that summary. */
+export type TProcessor<N extends TJobName> = (
+  payload: TJobPayloads[N] & { as_of: string },
+  job: Job,
+  deps: TProcessorDeps,
+) => Promise<Record<string, unknown>>;

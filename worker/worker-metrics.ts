@@ -1,0 +1,46 @@
+import type { Queue } from 'bullmq';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export type TWorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed', 'paused', 'waiting-children'] as const;
+
+/** Job and queue metrics; queue depth is read from Redis at scrape time. */
+export function createWorkerMetrics(registry: Registry, queues: Queue[]) {
+  return {
+    jobs: new Counter({
+      name: 'worker_jobs_total',
+      help: 'Jobs finished by queue, job name and status (completed, failed)',
+      labelNames: ['queue', 'job', 'status'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'worker_job_duration_seconds',
+      help: 'Job processing time by queue, job name and status',
+      labelNames: ['queue', 'job', 'status'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    }),
+    lastSuccessfulSync: new Gauge({
+      name: 'market_data_last_sync_timestamp_seconds',
+      help: 'Unix time of the last successful market sync',
+      registers: [registry],
+    }),
+    depth: new Gauge({
+      name: 'bullmq_queue_jobs',
+      help: 'Jobs in each queue by state',
+      labelNames: ['queue', 'state'],
+      registers: [registry],
+      async collect() {
+        for (const queue of queues) {
+          try {
+            const counts = await queue.getJobCounts(...STATES);
+            for (const state of STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+          } catch {
+            // Redis unreachable: keep the last values rather than failing the whole scrape.
+          }
+        }
+      },
+    }),
+  };
+}
