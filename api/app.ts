@@ -9,6 +9,13 @@ import type { TConfig } from '../core/config/env.ts';
 import { poolStats } from '../core/db/data-source.ts';
 import { createCryptocurrencyRepository } from '../core/market/cryptocurrency.repository.ts';
 import { createMarketService } from '../core/market/market.service.ts';
+import { createJobService } from '../core/jobs/job.service.ts';
+import type { TQueues } from '../core/jobs/queues.ts';
+import { ExpressAdapter } from '@bull-board/express';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { requireAdmin } from './http/admin-auth.ts';
+import { jobsRouter, syncRouter } from './routes/jobs/jobs.routes.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
@@ -26,6 +33,7 @@ export type TAppDeps = {
   metrics: Registry;
   version: string;
   isShuttingDown: () => boolean;
+  queues: TQueues;
 };
 
 /** Parses TRUST_PROXY the way Express understands it: boolean, hop count, or address/CIDR list. */
@@ -68,6 +76,7 @@ export function buildApp(deps: TAppDeps): Express {
     logger,
   });
   const market = createMarketService({ coins: createCryptocurrencyRepository(db) });
+  const jobs = createJobService({ queues: deps.queues });
   const openApiJson = JSON.stringify(generateOpenApiDocument(deps.version));
 
   app.use(requestContext(logger));
@@ -77,6 +86,7 @@ export function buildApp(deps: TAppDeps): Express {
     next();
   });
   app.use(httpMetrics.middleware);
+  app.use('/admin/queues', requireAdmin(config.ADMIN_TOKEN), queueDashboard(deps.queues));
   // TLS ends at the ingress; upgrade-insecure-requests would break /docs when served over plain HTTP locally.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(
@@ -108,10 +118,26 @@ export function buildApp(deps: TAppDeps): Express {
   );
   const api = express.Router();
   api.use(limiter.limit({ name: 'default', limit: config.RATE_LIMIT_PER_MINUTE }));
+  api.use(
+    '/cryptocurrencies',
+    syncRouter({ jobs, limit: limiter.limit({ name: 'sync', limit: config.SYNC_RATE_LIMIT_PER_MINUTE }) }),
+  );
   api.use('/cryptocurrencies', cryptocurrenciesRouter({ market, cache }));
+  api.use('/jobs', jobsRouter({ jobs }));
   app.use('/api/v1', api);
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
   return app;
+}
+
+/** Bull Board for operators; it ships its own UI assets and inline bootstrapping, so no CSP from helmet here. */
+function queueDashboard(queues: TQueues) {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath('/admin/queues');
+  createBullBoard({
+    queues: Object.values(queues.queues).map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })),
+    serverAdapter,
+  });
+  return serverAdapter.getRouter();
 }

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { createCacheRedis } from '../core/cache/redis.ts';
+import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
+import { createQueues } from '../core/jobs/queues.ts';
 import { loadConfigOrExit } from '../core/config/env.ts';
 import { createDataSource } from '../core/db/data-source.ts';
 import { createLogger, redactUrl } from '../core/logging/logger.ts';
@@ -13,6 +14,9 @@ const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-ap
 const db = createDataSource(config, 'trading-backend-api');
 const redis = createCacheRedis(config.REDIS_URL);
 redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+const queueConnection = createQueueRedis(config.REDIS_URL);
+queueConnection.on('error', (error) => logger.debug({ err: error }, 'redis (queues) connection error'));
+const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
 
 let shuttingDown = false;
 const app = buildApp({
@@ -23,6 +27,7 @@ const app = buildApp({
   metrics: createMetricsRegistry('trading-backend-api'),
   version: APP_VERSION,
   isShuttingDown: () => shuttingDown,
+  queues,
 });
 
 // Listen first: /livez answers at once and /readyz stays 503 until PostgreSQL is reachable.
@@ -59,7 +64,8 @@ async function shutdown(signal: string): Promise<void> {
     server.closeIdleConnections();
   });
   clearInterval(sweep);
-  await Promise.allSettled([db.isInitialized ? db.destroy() : Promise.resolve(), redis.quit()]);
+  await queues.close().catch(() => undefined);
+  await Promise.allSettled([db.isInitialized ? db.destroy() : Promise.resolve(), redis.quit(), queueConnection.quit()]);
   clearTimeout(force);
   logger.info('shutdown complete');
   process.exit(0);

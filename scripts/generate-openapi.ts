@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import '../api/routes/cryptocurrencies/cryptocurrencies.routes.ts';
 import '../api/routes/system/system.routes.ts';
+import '../api/routes/jobs/jobs.routes.ts';
 import { generateOpenApiDocument } from '../api/openapi/document.ts';
 import { APP_VERSION } from '../core/version.ts';
 

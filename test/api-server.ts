@@ -4,13 +4,15 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../api/app.ts';
-import { createCacheRedis } from '../core/cache/redis.ts';
+import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
+import { createQueues, type TQueues } from '../core/jobs/queues.ts';
 import type { TConfig } from '../core/config/env.ts';
 import { createLogger } from '../core/logging/logger.ts';
 import { createMetricsRegistry } from '../core/metrics/registry.ts';
 
 export type TTestApi = {
   url: string;
+  queues: TQueues;
   redis: Redis;
   metrics: Registry;
   setShuttingDown: (value: boolean) => void;
@@ -28,6 +30,9 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
     redis.once('error', () => resolve());
   });
   const metrics = createMetricsRegistry('test-api');
+  const queueConnection = createQueueRedis(config.REDIS_URL);
+  queueConnection.on('error', () => undefined);
+  const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
   let shuttingDown = false;
   const app = buildApp({
     config,
@@ -37,6 +42,7 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
     metrics,
     version: 'test',
     isShuttingDown: () => shuttingDown,
+    queues,
   });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -44,6 +50,7 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    queues,
     redis,
     metrics,
     setShuttingDown: (value) => {
@@ -52,7 +59,9 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await queues.close().catch(() => undefined);
       redis.disconnect();
+      queueConnection.disconnect();
     },
   };
 }

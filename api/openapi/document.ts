@@ -18,6 +18,7 @@ export function generateOpenApiDocument(version: string): TOpenApiDocument {
     servers: [{ url: '/' }],
     tags: [
       { name: 'Market data', description: 'Listings, detail, history and top lists' },
+      { name: 'Jobs', description: 'Trigger ingestion and follow its jobs' },
       { name: 'System', description: 'Health, readiness, metrics and documentation' },
     ],
   });

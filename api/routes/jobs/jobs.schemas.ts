@@ -1,0 +1,50 @@
+import { PROVIDER_NAMES } from '../../../core/providers/provider.types.ts';
+import { z } from '../../openapi/zod.ts';
+
+export const ZSyncQuery = z.strictObject({
+  limit: z.coerce
+    .number({ error: 'must be an integer' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(250, 'must be at most 250')
+    .default(50)
+    .openapi({ type: 'integer', minimum: 1, maximum: 250, default: 50, description: 'How many top coins to sync' }),
+  provider: z.enum(PROVIDER_NAMES).optional().openapi({ description: 'Default: the configured provider (with fallback)' }),
+});
+
+export const ZJobAccepted = z
+  .object({
+    job_id: z.string(),
+    status_url: z.string().openapi({ example: '/api/v1/jobs/sync-markets-default-50-1732406400000' }),
+    deduplicated: z.boolean().openapi({ description: 'True when an identical trigger in the same window already made this job' }),
+  })
+  .openapi('JobAccepted');
+
+export const ZJobParams = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\w:.-]+$/, 'must be a job id'),
+});
+
+export const ZJobStatus = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    queue: z.string(),
+    state: z.enum(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed', 'waiting-children', 'unknown']),
+    progress: z.union([z.number(), z.string(), z.boolean(), z.record(z.string(), z.unknown())]),
+    attempts_made: z.number().int(),
+    attempts_max: z.number().int(),
+    data: z.record(z.string(), z.unknown()),
+    result: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: 'Summary of a completed job (coins upserted, history points, provider, duration…)' }),
+    failed_reason: z.string().nullable(),
+    created_at: z.string().openapi({ format: 'date-time' }),
+    processed_at: z.string().nullable().openapi({ format: 'date-time' }),
+    finished_at: z.string().nullable().openapi({ format: 'date-time' }),
+  })
+  .openapi('JobStatus');

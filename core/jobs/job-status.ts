@@ -1,0 +1,31 @@
+import type { Job } from 'bullmq';
+
+const iso = (time: number | undefined) => (time ? new Date(time).toISOString() : null);
+
+/** A BullMQ job as the API shows it: no stack traces, just the state, the outcome and the timing. */
+export async function describeJob(job: Job, queue: string) {
+  const state = await job.getState();
+  return {
+    id: job.id ?? '',
+    name: job.name,
+    queue,
+    state: (state === 'unknown' ? 'unknown' : state) as
+      | 'waiting'
+      | 'prioritized'
+      | 'active'
+      | 'delayed'
+      | 'completed'
+      | 'failed'
+      | 'waiting-children'
+      | 'unknown',
+    progress: job.progress as number | string | boolean | Record<string, unknown>,
+    attempts_made: job.attemptsMade,
+    attempts_max: job.opts.attempts ?? 1,
+    data: job.data as Record<string, unknown>,
+    result: (job.returnvalue as Record<string, unknown> | null | undefined) ?? null,
+    failed_reason: job.failedReason ?? null,
+    created_at: new Date(job.timestamp).toISOString(),
+    processed_at: iso(job.processedOn),
+    finished_at: iso(job.finishedOn),
+  };
+}
