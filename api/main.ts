@@ -65,7 +65,11 @@ async function shutdown(signal: string): Promise<void> {
   });
   clearInterval(sweep);
   await queues.close().catch(() => undefined);
-  await Promise.allSettled([db.isInitialized ? db.destroy() : Promise.resolve(), redis.quit(), queueConnection.quit()]);
+  await Promise.allSettled([
+    db.isInitialized ? db.destroy() : Promise.resolve(),
+    redis.quit(),
+    queueConnection.quit(),
+  ]);
   clearTimeout(force);
   logger.info('shutdown complete');
   process.exit(0);

@@ -1,9 +1,6 @@
 // Writes the OpenAPI 3.1 document generated from the route schemas to docs/openapi.json.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import '../api/routes/cryptocurrencies/cryptocurrencies.routes.ts';
-import '../api/routes/system/system.routes.ts';
-import '../api/routes/jobs/jobs.routes.ts';
 import { generateOpenApiDocument } from '../api/openapi/document.ts';
 import { APP_VERSION } from '../core/version.ts';
 

@@ -5,10 +5,24 @@ import path from 'node:path';
 import { DATA_DIR, MARKET_CHART_SNAPSHOT, MARKETS_SNAPSHOT } from '../core/market-data/bundled.ts';
 
 /** A scripted answer; anything not scripted gets the real recorded response. */
-export type TScripted = { status?: number; body?: unknown; text?: string; headers?: Record<string, string>; delayMs?: number };
+export type TScripted = {
+  status?: number;
+  body?: unknown;
+  text?: string;
+  headers?: Record<string, string>;
+  delayMs?: number;
+};
 export type TSeenRequest = { path: string; query: URLSearchParams; headers: http.IncomingHttpHeaders };
 
-const CMC_FIXTURE = path.join(import.meta.dirname, '..', 'worker', 'test', 'fixtures', 'coinmarketcap', 'listings_latest_convert_usd_limit100_2021-04-20.json');
+const CMC_FIXTURE = path.join(
+  import.meta.dirname,
+  '..',
+  'worker',
+  'test',
+  'fixtures',
+  'coinmarketcap',
+  'listings_latest_convert_usd_limit100_2021-04-20.json',
+);
 const read = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
 /**
@@ -17,7 +31,10 @@ const read = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
  * failures per path: 429s with or without Retry-After, 500s, slow answers, malformed or partial bodies.
  */
 export async function startProviderServer() {
-  const markets = read(path.join(DATA_DIR, 'market-data', 'coingecko-snapshots', MARKETS_SNAPSHOT)) as Record<string, unknown>[];
+  const markets = read(path.join(DATA_DIR, 'market-data', 'coingecko-snapshots', MARKETS_SNAPSHOT)) as Record<
+    string,
+    unknown
+  >[];
   const chart = read(path.join(DATA_DIR, 'market-data', 'coingecko-snapshots', MARKET_CHART_SNAPSHOT));
   const cmc = read(CMC_FIXTURE) as { status: Record<string, unknown>; data: unknown[] };
   const scripts = new Map<string, TScripted[]>();
@@ -46,9 +63,16 @@ export async function startProviderServer() {
     const queue = scripts.get(url.pathname);
     const scripted = queue?.shift();
     const answer = () => {
-      if (scripted && (scripted.status !== undefined || scripted.body !== undefined || scripted.text !== undefined)) {
-        const text = scripted.text ?? JSON.stringify(scripted.body ?? recorded(url.pathname, url.searchParams).body);
-        res.writeHead(scripted.status ?? 200, { 'content-type': scripted.text ? 'text/plain' : 'application/json', ...scripted.headers });
+      if (
+        scripted &&
+        (scripted.status !== undefined || scripted.body !== undefined || scripted.text !== undefined)
+      ) {
+        const text =
+          scripted.text ?? JSON.stringify(scripted.body ?? recorded(url.pathname, url.searchParams).body);
+        res.writeHead(scripted.status ?? 200, {
+          'content-type': scripted.text ? 'text/plain' : 'application/json',
+          ...scripted.headers,
+        });
         res.end(text);
         return;
       }
@@ -68,7 +92,8 @@ export async function startProviderServer() {
     seen,
     requests: (pathname: string) => seen.filter((request) => request.path === pathname),
     /** Answers the next requests to `pathname` with these, in order; then the recording again. */
-    script: (pathname: string, ...answers: TScripted[]) => scripts.set(pathname, [...(scripts.get(pathname) ?? []), ...answers]),
+    script: (pathname: string, ...answers: TScripted[]) =>
+      scripts.set(pathname, [...(scripts.get(pathname) ?? []), ...answers]),
     reset: () => {
       scripts.clear();
       seen.length = 0;

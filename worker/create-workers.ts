@@ -17,14 +17,14 @@ export function createWorkers(deps: TProcessorDeps & { connection: () => Redis }
         return logContext.run({ jobId: job.id }, async () => {
           const payload = definition.schema.parse(job.data) as Record<string, unknown>;
           // Scheduler-made jobs carry no as_of: use their own trigger window, so a retry rewrites the same rows.
-          const asOf = (payload.as_of as string | undefined) ?? new Date(windowStart(job.timestamp, definition.windowMs)).toISOString();
+          const asOf =
+            (payload.as_of as string | undefined) ??
+            new Date(windowStart(job.timestamp, definition.windowMs)).toISOString();
           logger.info({ job: name, attempt: job.attemptsMade + 1 }, 'job started');
           try {
-            const result = await (HANDLERS[name as TJobName] as (p: unknown, j: Job, d: TProcessorDeps) => Promise<unknown>)(
-              { ...payload, as_of: asOf },
-              job,
-              deps,
-            );
+            const result = await (
+              HANDLERS[name as TJobName] as (p: unknown, j: Job, d: TProcessorDeps) => Promise<unknown>
+            )({ ...payload, as_of: asOf }, job, deps);
             observe(name, 'completed', started);
             logger.info({ job: name, result }, 'job completed');
             return result;

@@ -36,7 +36,9 @@ const healthServer = await startHealthServer({
   isShuttingDown: () => shuttingDown,
 });
 await connectWithRetry(db, logger, () => shuttingDown);
-const [latest] = await db.query(`SELECT extract(epoch FROM max("timestamp")) AS seconds FROM price_history`).catch(() => [{}]);
+const [latest] = await db
+  .query(`SELECT extract(epoch FROM max("timestamp")) AS seconds FROM price_history`)
+  .catch(() => [{}]);
 if (latest?.seconds) metrics.lastSuccessfulSync.set(Number(latest.seconds));
 
 const connections = [producer, cacheRedis];
@@ -55,7 +57,14 @@ const workers = createWorkers({
   },
 });
 if (config.SCHEDULER === 'internal') await startInternalScheduler(queues, logger);
-logger.info({ port: config.WORKER_PORT, queues: workers.map((worker) => worker.name), provider: config.MARKET_DATA_PROVIDER }, 'worker running');
+logger.info(
+  {
+    port: config.WORKER_PORT,
+    queues: workers.map((worker) => worker.name),
+    provider: config.MARKET_DATA_PROVIDER,
+  },
+  'worker running',
+);
 
 async function shutdown(signal: string): Promise<void> {
   if (shuttingDown) return;
@@ -69,7 +78,10 @@ async function shutdown(signal: string): Promise<void> {
   await Promise.all(workers.map((worker) => worker.close()));
   await queues.close();
   await new Promise((resolve) => healthServer.close(resolve));
-  await Promise.allSettled([db.isInitialized ? db.destroy() : Promise.resolve(), ...connections.map((connection) => connection.quit())]);
+  await Promise.allSettled([
+    db.isInitialized ? db.destroy() : Promise.resolve(),
+    ...connections.map((connection) => connection.quit()),
+  ]);
   clearTimeout(force);
   logger.info('shutdown complete');
   process.exit(0);

@@ -14,11 +14,16 @@ export async function startInternalScheduler(queues: TQueues, logger: Logger): P
   for (const schedule of SCHEDULES) {
     const definition = JOB_DEFINITIONS[schedule.name];
     const data = definition.schema.parse(schedule.data);
-    await queues.get(schedule.name).upsertJobScheduler(
-      schedule.id,
-      { pattern: schedule.pattern, tz: 'UTC' },
-      { name: schedule.name, data, opts: definition.options },
-    );
+    await queues
+      .get(schedule.name)
+      .upsertJobScheduler(
+        schedule.id,
+        { pattern: schedule.pattern, tz: 'UTC' },
+        { name: schedule.name, data, opts: definition.options },
+      );
   }
-  logger.info({ schedules: SCHEDULES.map((schedule) => `${schedule.id} (${schedule.pattern})`) }, 'internal scheduler on');
+  logger.info(
+    { schedules: SCHEDULES.map((schedule) => `${schedule.id} (${schedule.pattern})`) },
+    'internal scheduler on',
+  );
 }

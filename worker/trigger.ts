@@ -8,7 +8,11 @@ import { loadConfigOrExit } from '../core/config/env.ts';
 import type { TJobName } from '../core/jobs/definitions.ts';
 import { createQueues } from '../core/jobs/queues.ts';
 
-const COMMANDS: Record<string, TJobName> = { sync: 'sync-markets', backfill: 'backfill-history', cleanup: 'cleanup-history' };
+const COMMANDS: Record<string, TJobName> = {
+  sync: 'sync-markets',
+  backfill: 'backfill-history',
+  cleanup: 'cleanup-history',
+};
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -47,7 +51,9 @@ try {
   const result = await queues.enqueue(name, payload);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (error) {
-  process.stderr.write(`could not enqueue ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `could not enqueue ${name}: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exitCode = 1;
 } finally {
   await queues.close();

@@ -3,7 +3,16 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type TWorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
-const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed', 'paused', 'waiting-children'] as const;
+const STATES = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'completed',
+  'failed',
+  'paused',
+  'waiting-children',
+] as const;
 
 /** Job and queue metrics; queue depth is read from Redis at scrape time. */
 export function createWorkerMetrics(registry: Registry, queues: Queue[]) {

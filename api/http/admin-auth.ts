@@ -13,7 +13,8 @@ function presentedToken(authorization: string | undefined, header: string | unde
   if (!authorization) return undefined;
   const [scheme, value = ''] = authorization.split(' ', 2);
   if (scheme?.toLowerCase() === 'bearer') return value;
-  if (scheme?.toLowerCase() === 'basic') return Buffer.from(value, 'base64').toString('utf8').split(':').slice(1).join(':');
+  if (scheme?.toLowerCase() === 'basic')
+    return Buffer.from(value, 'base64').toString('utf8').split(':').slice(1).join(':');
   return undefined;
 }
 
@@ -24,7 +25,10 @@ function presentedToken(authorization: string | undefined, header: string | unde
 export function requireAdmin(adminToken: string | undefined): RequestHandler {
   return (req, res, next) => {
     if (!adminToken) {
-      res.status(404).type('application/problem+json').json({ type: 'about:blank', title: 'Not Found', status: 404 });
+      res
+        .status(404)
+        .type('application/problem+json')
+        .json({ type: 'about:blank', title: 'Not Found', status: 404 });
       return;
     }
     const token = presentedToken(req.get('authorization'), req.get('x-admin-token'));

@@ -1,5 +1,10 @@
 import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { registry } from './registry.ts';
+// Route modules register their paths when loaded; importing them here makes the document complete
+// wherever it is generated (the app, the export script, the conformance tests).
+import '../routes/cryptocurrencies/cryptocurrencies.routes.ts';
+import '../routes/jobs/jobs.routes.ts';
+import '../routes/system/system.routes.ts';
 
 export type TOpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 

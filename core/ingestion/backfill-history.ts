@@ -5,8 +5,20 @@ import { upsertHistory } from '../market/market.writer.ts';
 import type { TProviderChain } from '../providers/provider-chain.ts';
 import type { TProviderName } from '../providers/provider.types.ts';
 
-export type TBackfillInput = { symbol?: string; top?: number; days: number; provider?: TProviderName; as_of: string };
-export type TBackfillResult = { coins: number; history_points: number; days_requested: number; failed: string[]; duration_ms: number };
+export type TBackfillInput = {
+  symbol?: string;
+  top?: number;
+  days: number;
+  provider?: TProviderName;
+  as_of: string;
+};
+export type TBackfillResult = {
+  coins: number;
+  history_points: number;
+  days_requested: number;
+  failed: string[];
+  duration_ms: number;
+};
 
 /**
  * Fills price_history from the provider's market_chart for one symbol or the top N coins. Points are
@@ -14,15 +26,24 @@ export type TBackfillResult = { coins: number; history_points: number; days_requ
  * its own: one coin's upstream error does not throw away the others' history.
  */
 export async function backfillHistory(
-  deps: { db: DataSource; providers: TProviderChain; logger: Logger; invalidateCache: () => Promise<unknown>; onProgress?: (done: number, total: number) => Promise<void> },
+  deps: {
+    db: DataSource;
+    providers: TProviderChain;
+    logger: Logger;
+    invalidateCache: () => Promise<unknown>;
+    onProgress?: (done: number, total: number) => Promise<void>;
+  },
   input: TBackfillInput,
 ): Promise<TBackfillResult> {
   const started = performance.now();
   const coins: { id: number; symbol: string; coingecko_id: string | null }[] = input.symbol
-    ? await deps.db.query('SELECT id, symbol, coingecko_id FROM cryptocurrencies WHERE symbol = $1', [input.symbol.toUpperCase()])
-    : await deps.db.query('SELECT id, symbol, coingecko_id FROM cryptocurrencies ORDER BY market_cap DESC NULLS LAST, id LIMIT $1', [
-        input.top ?? 50,
-      ]);
+    ? await deps.db.query('SELECT id, symbol, coingecko_id FROM cryptocurrencies WHERE symbol = $1', [
+        input.symbol.toUpperCase(),
+      ])
+    : await deps.db.query(
+        'SELECT id, symbol, coingecko_id FROM cryptocurrencies ORDER BY market_cap DESC NULLS LAST, id LIMIT $1',
+        [input.top ?? 50],
+      );
   if (input.symbol && !coins.length) {
     throw new AppError(ErrorCode.NotFound, { detail: `No cryptocurrency with symbol "${input.symbol}".` });
   }
@@ -48,5 +69,11 @@ export async function backfillHistory(
   if (failed.length === coins.length && coins.length) {
     throw new Error(`backfill failed for every coin (${failed.join(', ')})`);
   }
-  return { coins: coins.length - failed.length, history_points: written, days_requested: input.days, failed, duration_ms: Math.round(performance.now() - started) };
+  return {
+    coins: coins.length - failed.length,
+    history_points: written,
+    days_requested: input.days,
+    failed,
+    duration_ms: Math.round(performance.now() - started),
+  };
 }

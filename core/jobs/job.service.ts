@@ -19,14 +19,18 @@ export function createJobService(deps: { queues: TQueues }) {
         }),
       ]);
     } catch (error) {
-      throw new AppError(ErrorCode.DependencyUnavailable, { detail: 'The job queue (Redis) is unavailable; retry shortly.', cause: error });
+      throw new AppError(ErrorCode.DependencyUnavailable, {
+        detail: 'The job queue (Redis) is unavailable; retry shortly.',
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
     }
   }
 
   return {
-    triggerSync: (input: { limit: number; provider?: TProviderName }) => withTimeout(queues.enqueue('sync-markets', input)),
+    triggerSync: (input: { limit: number; provider?: TProviderName }) =>
+      withTimeout(queues.enqueue('sync-markets', input)),
 
     async status(jobId: string) {
       const found = await withTimeout(queues.find(jobId));

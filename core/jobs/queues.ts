@@ -1,6 +1,13 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_DEFINITIONS, JOB_NAMES, jobNameOf, windowStart, type TJobName, type TJobPayloads } from './definitions.ts';
+import {
+  JOB_DEFINITIONS,
+  JOB_NAMES,
+  jobNameOf,
+  windowStart,
+  type TJobName,
+  type TJobPayloads,
+} from './definitions.ts';
 
 export type TQueues = ReturnType<typeof createQueues>;
 
@@ -8,10 +15,9 @@ export type TEnqueued = { job_id: string; name: TJobName; deduplicated: boolean 
 
 /** Producer side of the job system: one BullMQ Queue per job name, and the only way jobs are added. */
 export function createQueues(connection: Redis, prefix: string) {
-  const queues = Object.fromEntries(JOB_NAMES.map((name) => [name, new Queue(name, { connection, prefix })])) as Record<
-    TJobName,
-    Queue
-  >;
+  const queues = Object.fromEntries(
+    JOB_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]),
+  ) as Record<TJobName, Queue>;
 
   return {
     queues,

@@ -3,7 +3,12 @@ import { coinFromCoinGecko } from './coingecko.mapper.ts';
 import { ZCoinGeckoCategories, ZCoinGeckoMarketChart, ZCoinGeckoMarkets } from './coingecko.schemas.ts';
 import { createProviderHttpClient, type TProviderHttpOptions } from './http-client.ts';
 import { ProviderError } from './provider-error.ts';
-import { bucketForDays, snapToBuckets, type TMarketDataProvider, type TProviderPoint } from './provider.types.ts';
+import {
+  bucketForDays,
+  snapToBuckets,
+  type TMarketDataProvider,
+  type TProviderPoint,
+} from './provider.types.ts';
 
 const PUBLIC_URL = 'https://api.coingecko.com/api/v3';
 const PRO_URL = 'https://pro-api.coingecko.com/api/v3';
@@ -13,16 +18,25 @@ const PAGE_SIZE = 250;
 
 type TCoinGeckoConfig = Pick<
   TConfig,
-  'COINGECKO_API_KEY' | 'COINGECKO_API_PLAN' | 'COINGECKO_BASE_URL' | 'COINGECKO_CALLS_PER_MINUTE' | 'PROVIDER_TIMEOUT_MS' | 'PROVIDER_MAX_RETRIES'
+  | 'COINGECKO_API_KEY'
+  | 'COINGECKO_API_PLAN'
+  | 'COINGECKO_BASE_URL'
+  | 'COINGECKO_CALLS_PER_MINUTE'
+  | 'PROVIDER_TIMEOUT_MS'
+  | 'PROVIDER_MAX_RETRIES'
 >;
 
 export function createCoinGeckoProvider(
   config: TCoinGeckoConfig,
   overrides: Partial<TProviderHttpOptions> = {},
-): TMarketDataProvider & { fetchCategories(): Promise<{ slug: string; name: string }[]>; historyLimitDays: number | null } {
+): TMarketDataProvider & {
+  fetchCategories(): Promise<{ slug: string; name: string }[]>;
+  historyLimitDays: number | null;
+} {
   const pro = config.COINGECKO_API_PLAN === 'pro' && Boolean(config.COINGECKO_API_KEY);
   const headers: Record<string, string> = {};
-  if (config.COINGECKO_API_KEY) headers[pro ? 'x-cg-pro-api-key' : 'x-cg-demo-api-key'] = config.COINGECKO_API_KEY;
+  if (config.COINGECKO_API_KEY)
+    headers[pro ? 'x-cg-pro-api-key' : 'x-cg-demo-api-key'] = config.COINGECKO_API_KEY;
   const http = createProviderHttpClient({
     provider: 'coingecko',
     baseUrl: config.COINGECKO_BASE_URL ?? (pro ? PRO_URL : PUBLIC_URL),
@@ -37,9 +51,15 @@ export function createCoinGeckoProvider(
   async function marketChart(id: string, days: number) {
     let errorCode: number | undefined;
     try {
-      return await http.getJson(`/coins/${encodeURIComponent(id)}/market_chart`, { vs_currency: 'usd', days }, ZCoinGeckoMarketChart, (body) => {
-        errorCode = (body as { error?: { status?: { error_code?: number } } } | undefined)?.error?.status?.error_code;
-      });
+      return await http.getJson(
+        `/coins/${encodeURIComponent(id)}/market_chart`,
+        { vs_currency: 'usd', days },
+        ZCoinGeckoMarketChart,
+        (body) => {
+          errorCode = (body as { error?: { status?: { error_code?: number } } } | undefined)?.error?.status
+            ?.error_code;
+        },
+      );
     } catch (error) {
       // A plan that turns out to be limited anyway (10012): retry once inside the free window.
       if (errorCode === 10012 && days > FREE_HISTORY_DAYS) return marketChart(id, FREE_HISTORY_DAYS);
@@ -57,19 +77,27 @@ export function createCoinGeckoProvider(
         const perPage = Math.min(PAGE_SIZE, limit);
         const markets = await http.getJson(
           '/coins/markets',
-          { vs_currency: 'usd', order: 'market_cap_desc', per_page: perPage, page, price_change_percentage: '1h,24h,7d,30d' },
+          {
+            vs_currency: 'usd',
+            order: 'market_cap_desc',
+            per_page: perPage,
+            page,
+            price_change_percentage: '1h,24h,7d,30d',
+          },
           ZCoinGeckoMarkets,
         );
         if (!markets.length) break;
         coins.push(...markets.map(coinFromCoinGecko));
         if (markets.length < perPage) break;
       }
-      if (!coins.length) throw new ProviderError('coingecko', 'invalid_response', '/coins/markets returned no coins');
+      if (!coins.length)
+        throw new ProviderError('coingecko', 'invalid_response', '/coins/markets returned no coins');
       return { coins: coins.slice(0, limit) };
     },
 
     async fetchHistory(coin, days) {
-      if (!coin.coingecko_id) throw new ProviderError('coingecko', 'unsupported', `${coin.symbol} has no CoinGecko id`);
+      if (!coin.coingecko_id)
+        throw new ProviderError('coingecko', 'unsupported', `${coin.symbol} has no CoinGecko id`);
       const clamped = historyLimitDays === null ? days : Math.min(days, historyLimitDays);
       const chart = await marketChart(coin.coingecko_id, clamped);
       const caps = new Map(chart.market_caps.map(([time, value]) => [time, value]));

@@ -59,7 +59,10 @@ function coinFromCmc(listing: z.infer<typeof ZListing>): TCoinUpsert {
     price_change_percentage_24h: usd.percent_change_24h,
     price_change_percentage_7d: usd.percent_change_7d,
     price_change_percentage_30d: usd.percent_change_30d,
-    price_change_24h: usd.price !== null && usd.percent_change_24h !== null ? usd.price - usd.price / (1 + usd.percent_change_24h / 100) : null,
+    price_change_24h:
+      usd.price !== null && usd.percent_change_24h !== null
+        ? usd.price - usd.price / (1 + usd.percent_change_24h / 100)
+        : null,
     circulating_supply: listing.circulating_supply,
     total_supply: listing.total_supply,
     max_supply: listing.max_supply,
@@ -67,9 +70,15 @@ function coinFromCmc(listing: z.infer<typeof ZListing>): TCoinUpsert {
   };
 }
 
-type TCmcConfig = Pick<TConfig, 'COINMARKETCAP_API_KEY' | 'COINMARKETCAP_BASE_URL' | 'PROVIDER_TIMEOUT_MS' | 'PROVIDER_MAX_RETRIES'>;
+type TCmcConfig = Pick<
+  TConfig,
+  'COINMARKETCAP_API_KEY' | 'COINMARKETCAP_BASE_URL' | 'PROVIDER_TIMEOUT_MS' | 'PROVIDER_MAX_RETRIES'
+>;
 
-export function createCoinMarketCapProvider(config: TCmcConfig, overrides: Partial<TProviderHttpOptions> = {}): TMarketDataProvider {
+export function createCoinMarketCapProvider(
+  config: TCmcConfig,
+  overrides: Partial<TProviderHttpOptions> = {},
+): TMarketDataProvider {
   const http = createProviderHttpClient({
     provider: 'coinmarketcap',
     baseUrl: config.COINMARKETCAP_BASE_URL,
@@ -92,21 +101,31 @@ export function createCoinMarketCapProvider(config: TCmcConfig, overrides: Parti
           const parsed = ZStatus.safeParse((raw as { status?: unknown } | undefined)?.status);
           if (!parsed.success) return;
           status = parsed.data;
-          if (status.credit_count) overrides.metrics?.credits.inc({ provider: 'coinmarketcap' }, status.credit_count);
+          if (status.credit_count)
+            overrides.metrics?.credits.inc({ provider: 'coinmarketcap' }, status.credit_count);
           // Errors arrive in status.error_code, even with HTTP 200.
           if (status.error_code !== 0) {
-            throw new ProviderError('coinmarketcap', RATE_LIMIT_CODES.has(status.error_code) ? 'rate_limited' : 'upstream',
-              `error ${status.error_code}: ${status.error_message ?? 'no message'}`, { retryable: RATE_LIMIT_CODES.has(status.error_code) });
+            throw new ProviderError(
+              'coinmarketcap',
+              RATE_LIMIT_CODES.has(status.error_code) ? 'rate_limited' : 'upstream',
+              `error ${status.error_code}: ${status.error_message ?? 'no message'}`,
+              { retryable: RATE_LIMIT_CODES.has(status.error_code) },
+            );
           }
         },
       );
-      if (!body.data.length) throw new ProviderError('coinmarketcap', 'invalid_response', 'listings/latest returned no coins');
+      if (!body.data.length)
+        throw new ProviderError('coinmarketcap', 'invalid_response', 'listings/latest returned no coins');
       return { coins: body.data.slice(0, limit).map(coinFromCmc), credits: status?.credit_count };
     },
 
     async fetchHistory() {
       // The free CoinMarketCap plans have no historical quotes; backfill always uses CoinGecko.
-      throw new ProviderError('coinmarketcap', 'unsupported', 'historical quotes are not available on this plan');
+      throw new ProviderError(
+        'coinmarketcap',
+        'unsupported',
+        'historical quotes are not available on this plan',
+      );
     },
   };
 }

@@ -71,9 +71,15 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new ProviderError(provider, 'timeout', `no answer within ${options.timeoutMs} ms`, { retryable: true, cause: error });
+        throw new ProviderError(provider, 'timeout', `no answer within ${options.timeoutMs} ms`, {
+          retryable: true,
+          cause: error,
+        });
       }
-      throw new ProviderError(provider, 'network', `request failed: ${(error as Error).message}`, { retryable: true, cause: error });
+      throw new ProviderError(provider, 'network', `request failed: ${(error as Error).message}`, {
+        retryable: true,
+        cause: error,
+      });
     }
   }
 
@@ -88,8 +94,12 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
       record('circuit_open');
       throw new ProviderError(provider, 'circuit_open', 'circuit breaker is open after repeated failures');
     }
-    const url = new URL(path.replace(/^\//, ''), options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
+    const url = new URL(
+      path.replace(/^\//, ''),
+      options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`,
+    );
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined) url.searchParams.set(key, String(value));
 
     let lastError: ProviderError | undefined;
     for (let tries = 0; tries <= options.maxRetries; tries += 1) {
@@ -100,33 +110,49 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
           const retryAfter = parseRetryAfter(headers.get('retry-after'), now());
           // Plain-text 429s ("error code: 1015") carry no Retry-After: wait out a whole budget window.
           delay = Math.min(retryAfter ?? 60_000, maxRetryAfterMs);
-          throw new ProviderError(provider, 'rate_limited', `HTTP 429 ${text.slice(0, 80).trim()}`, { status, retryable: true });
+          throw new ProviderError(provider, 'rate_limited', `HTTP 429 ${text.slice(0, 80).trim()}`, {
+            status,
+            retryable: true,
+          });
         }
         let body: unknown;
         try {
           body = text ? JSON.parse(text) : undefined;
         } catch (error) {
-          if (status >= 500) throw new ProviderError(provider, 'http', `HTTP ${status}`, { status, retryable: true });
-          throw new ProviderError(provider, 'invalid_response', `${url.pathname} answered ${status} with a body that is not JSON`, {
-            status,
-            cause: error,
-          });
+          if (status >= 500)
+            throw new ProviderError(provider, 'http', `HTTP ${status}`, { status, retryable: true });
+          throw new ProviderError(
+            provider,
+            'invalid_response',
+            `${url.pathname} answered ${status} with a body that is not JSON`,
+            {
+              status,
+              cause: error,
+            },
+          );
         }
         inspect?.(body, status);
-        if (status >= 500) throw new ProviderError(provider, 'http', `HTTP ${status}`, { status, retryable: true });
+        if (status >= 500)
+          throw new ProviderError(provider, 'http', `HTTP ${status}`, { status, retryable: true });
         if (status >= 400) {
           throw new ProviderError(provider, 'http', `HTTP ${status}: ${text.slice(0, 200)}`, { status });
         }
         const parsed = schema.safeParse(body);
         if (!parsed.success) {
-          throw new ProviderError(provider, 'invalid_response', `${url.pathname} returned invalid data: ${describeIssues(parsed.error)}`);
+          throw new ProviderError(
+            provider,
+            'invalid_response',
+            `${url.pathname} returned invalid data: ${describeIssues(parsed.error)}`,
+          );
         }
         record('success');
         breaker.success();
         return parsed.data;
       } catch (error) {
         lastError =
-          error instanceof ProviderError ? error : new ProviderError(provider, 'upstream', String(error), { cause: error });
+          error instanceof ProviderError
+            ? error
+            : new ProviderError(provider, 'upstream', String(error), { cause: error });
         record(lastError.kind);
         if (!lastError.retryable || tries === options.maxRetries) break;
         await sleep(delay ?? backoff(tries));

@@ -34,7 +34,9 @@ export function createProviderChain(deps: {
     coinmarketcap: createCoinMarketCapProvider(config, { ...http, breaker: breaker('coinmarketcap') }),
     replay: createReplayProvider(),
   };
-  const cmcConfigured = Boolean(config.COINMARKETCAP_API_KEY) || config.COINMARKETCAP_BASE_URL !== 'https://pro-api.coinmarketcap.com';
+  const cmcConfigured =
+    Boolean(config.COINMARKETCAP_API_KEY) ||
+    config.COINMARKETCAP_BASE_URL !== 'https://pro-api.coinmarketcap.com';
 
   function order(preferred?: TProviderName): TMarketDataProvider[] {
     const primary = preferred ?? config.MARKET_DATA_PROVIDER;
@@ -53,7 +55,11 @@ export function createProviderChain(deps: {
     },
 
     /** Markets from the first provider that answers; the error of the last one otherwise. */
-    async fetchMarkets(limit: number, asOf: Date, preferred?: TProviderName): Promise<TMarketsResult & { provider: TProviderName; fallback_from?: TProviderName }> {
+    async fetchMarkets(
+      limit: number,
+      asOf: Date,
+      preferred?: TProviderName,
+    ): Promise<TMarketsResult & { provider: TProviderName; fallback_from?: TProviderName }> {
       let lastError: unknown;
       let failed: TProviderName | undefined;
       for (const provider of order(preferred)) {
@@ -66,7 +72,9 @@ export function createProviderChain(deps: {
           logger.warn({ err: error, provider: provider.name }, 'provider failed; trying the next one');
         }
       }
-      throw lastError instanceof ProviderError ? lastError : new ProviderError('providers', 'upstream', String(lastError));
+      throw lastError instanceof ProviderError
+        ? lastError
+        : new ProviderError('providers', 'upstream', String(lastError));
     },
   };
 }

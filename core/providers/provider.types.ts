@@ -4,7 +4,12 @@ export const PROVIDER_NAMES = ['coingecko', 'coinmarketcap', 'replay'] as const;
 export type TProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** One history point from a provider, before it is tied to a stored coin. */
-export type TProviderPoint = { timestamp: Date; price: number; market_cap: number | null; total_volume: number | null };
+export type TProviderPoint = {
+  timestamp: Date;
+  price: number;
+  market_cap: number | null;
+  total_volume: number | null;
+};
 
 export type TMarketsResult = { coins: TCoinUpsert[]; credits?: number };
 
@@ -13,7 +18,11 @@ export type TMarketDataProvider = {
   readonly name: TProviderName;
   fetchMarkets(limit: number, asOf: Date): Promise<TMarketsResult>;
   /** Daily (days > 90) or hourly points, snapped to their bucket start. */
-  fetchHistory(coin: { symbol: string; coingecko_id: string | null }, days: number, asOf: Date): Promise<TProviderPoint[]>;
+  fetchHistory(
+    coin: { symbol: string; coingecko_id: string | null },
+    days: number,
+    asOf: Date,
+  ): Promise<TProviderPoint[]>;
 };
 
 const HOUR = 3_600_000;
@@ -31,7 +40,8 @@ export function snapToBuckets(points: TProviderPoint[], bucketMs: number): TProv
     const bucket = time - (((time % bucketMs) + bucketMs) % bucketMs);
     const offset = time - bucket;
     const seen = byBucket.get(bucket);
-    if (!seen || offset < seen.offset) byBucket.set(bucket, { offset, point: { ...point, timestamp: new Date(bucket) } });
+    if (!seen || offset < seen.offset)
+      byBucket.set(bucket, { offset, point: { ...point, timestamp: new Date(bucket) } });
   }
   return [...byBucket.entries()].sort(([a], [b]) => a - b).map(([, value]) => value.point);
 }

@@ -41,8 +41,18 @@ const CHART = '/api/v3/coins/bitcoin/market_chart';
 const CMC = '/v1/cryptocurrency/listings/latest';
 
 function coingecko(overrides: Record<string, string> = {}, time = fakeTime(), breaker?: CircuitBreaker) {
-  const config = testConfig({ COINGECKO_BASE_URL: server.coingeckoUrl, PROVIDER_TIMEOUT_MS: '200', COINGECKO_CALLS_PER_MINUTE: '1000', ...overrides });
-  return createCoinGeckoProvider(config, { now: time.now, sleep: time.sleep, random: () => 0.5, ...(breaker ? { breaker } : {}) });
+  const config = testConfig({
+    COINGECKO_BASE_URL: server.coingeckoUrl,
+    PROVIDER_TIMEOUT_MS: '200',
+    COINGECKO_CALLS_PER_MINUTE: '1000',
+    ...overrides,
+  });
+  return createCoinGeckoProvider(config, {
+    now: time.now,
+    sleep: time.sleep,
+    random: () => 0.5,
+    ...(breaker ? { breaker } : {}),
+  });
 }
 
 describe('CoinGecko adapter', () => {
@@ -75,7 +85,11 @@ describe('CoinGecko adapter', () => {
 
   test('When CoinGecko answers 429 with Retry-After, then the client waits that long and retries', async () => {
     const time = fakeTime();
-    server.script(MARKETS, { status: 429, body: { status: { error_code: 429 } }, headers: { 'retry-after': '7' } });
+    server.script(MARKETS, {
+      status: 429,
+      body: { status: { error_code: 429 } },
+      headers: { 'retry-after': '7' },
+    });
     const { coins } = await coingecko({}, time).fetchMarkets(10, asOf);
     assert.equal(coins.length, 10);
     assert.deepEqual(time.sleeps, [7000]);
@@ -99,7 +113,11 @@ describe('CoinGecko adapter', () => {
 
   test('When CoinGecko fails with 500s, then it retries with jittered exponential backoff', async () => {
     const time = fakeTime();
-    server.script(MARKETS, { status: 500, body: { error: 'boom' } }, { status: 502, text: '<html>bad gateway</html>' });
+    server.script(
+      MARKETS,
+      { status: 500, body: { error: 'boom' } },
+      { status: 502, text: '<html>bad gateway</html>' },
+    );
     await coingecko({}, time).fetchMarkets(5, asOf);
     assert.deepEqual(time.sleeps, [375, 750]);
   });
@@ -123,13 +141,19 @@ describe('CoinGecko adapter', () => {
 
   test('When the body is malformed JSON, then the error says so and nothing is retried', async () => {
     server.script(MARKETS, { status: 200, text: '[{"id": "bitcoin", ' });
-    await assert.rejects(coingecko().fetchMarkets(5, asOf), /coingecko: \/api\/v3\/coins\/markets answered 200 with a body that is not JSON/);
+    await assert.rejects(
+      coingecko().fetchMarkets(5, asOf),
+      /coingecko: \/api\/v3\/coins\/markets answered 200 with a body that is not JSON/,
+    );
     assert.equal(server.requests(MARKETS).length, 1);
   });
 
   test('When a coin lacks a required field, then the error names the provider and the field', async () => {
     server.script(MARKETS, { body: [{ id: 'bitcoin', symbol: 'btc', name: 'Bitcoin' }] });
-    await assert.rejects(coingecko().fetchMarkets(5, asOf), /coingecko: \/api\/v3\/coins\/markets returned invalid data: 0\.current_price/);
+    await assert.rejects(
+      coingecko().fetchMarkets(5, asOf),
+      /coingecko: \/api\/v3\/coins\/markets returned invalid data: 0\.current_price/,
+    );
   });
 
   test('When market_chart returns millisecond points at irregular offsets, then they are snapped to hourly buckets', async () => {
@@ -153,7 +177,11 @@ describe('CoinGecko adapter', () => {
   test('When a pro key turns out limited (error 10012), then the request is repeated inside 365 days', async () => {
     server.script(CHART, {
       status: 401,
-      body: { error: { status: { error_code: 10012, error_message: 'Your request exceeds the allowed time range.' } } },
+      body: {
+        error: {
+          status: { error_code: 10012, error_message: 'Your request exceeds the allowed time range.' },
+        },
+      },
     });
     const points = await coingecko({ COINGECKO_API_KEY: 'k', COINGECKO_API_PLAN: 'pro' }).fetchHistory(
       { symbol: 'BTC', coingecko_id: 'bitcoin' },
@@ -161,7 +189,10 @@ describe('CoinGecko adapter', () => {
       asOf,
     );
     assert.ok(points.length > 0);
-    assert.deepEqual(server.requests(CHART).map((request) => request.query.get('days')), ['1000', '365']);
+    assert.deepEqual(
+      server.requests(CHART).map((request) => request.query.get('days')),
+      ['1000', '365'],
+    );
   });
 });
 
@@ -183,17 +214,26 @@ describe('CoinMarketCap adapter', () => {
     assert.equal(typeof btc.current_price, 'number');
     assert.equal(credits, 1);
     assert.equal(server.requests(CMC)[0]!.headers['x-cmc_pro_api_key'], 'cmc-key');
-    assert.match(await registry.metrics(), /provider_credits_used_total\{provider="coinmarketcap",service="t"\} 1/);
+    assert.match(
+      await registry.metrics(),
+      /provider_credits_used_total\{provider="coinmarketcap",service="t"\} 1/,
+    );
   });
 
   test('When status.error_code is set on an HTTP 200, then it is an error naming the code', async () => {
-    server.script(CMC, { status: 200, body: { status: { error_code: 1002, error_message: 'API key missing.', credit_count: 0 }, data: [] } });
+    server.script(CMC, {
+      status: 200,
+      body: { status: { error_code: 1002, error_message: 'API key missing.', credit_count: 0 }, data: [] },
+    });
     await assert.rejects(cmc().fetchMarkets(10, asOf), /coinmarketcap: error 1002: API key missing\./);
   });
 
   test('When CoinMarketCap signals a rate limit in its status (1008), then the call is retried', async () => {
     const time = fakeTime();
-    server.script(CMC, { status: 200, body: { status: { error_code: 1008, error_message: 'minute rate limit', credit_count: 0 }, data: [] } });
+    server.script(CMC, {
+      status: 200,
+      body: { status: { error_code: 1008, error_message: 'minute rate limit', credit_count: 0 }, data: [] },
+    });
     const { coins } = await cmc(time).fetchMarkets(10, asOf);
     assert.equal(coins.length, 10);
     assert.equal(time.sleeps.length, 1);
@@ -210,7 +250,11 @@ describe('Fallback and circuit breaker', () => {
       PROVIDER_MAX_RETRIES: '1',
     });
     const time = fakeTime();
-    const chain = createProviderChain({ config, logger: createLogger({ level: 'silent', name: 't' }), http: { now: time.now, sleep: time.sleep } });
+    const chain = createProviderChain({
+      config,
+      logger: createLogger({ level: 'silent', name: 't' }),
+      http: { now: time.now, sleep: time.sleep },
+    });
     const result = await chain.fetchMarkets(20, asOf);
     assert.equal(result.provider, 'coinmarketcap');
     assert.equal(result.fallback_from, 'coingecko');

@@ -1,5 +1,10 @@
 import type { TCoinUpsert } from '../market/market.writer.ts';
-import { loadDailyHistory, loadSnapshot, MARKETS_SNAPSHOT, type TDailyPoint } from '../market-data/bundled.ts';
+import {
+  loadDailyHistory,
+  loadSnapshot,
+  MARKETS_SNAPSHOT,
+  type TDailyPoint,
+} from '../market-data/bundled.ts';
 import { coinFromCoinGecko } from './coingecko.mapper.ts';
 import { ZCoinGeckoMarkets } from './coingecko.schemas.ts';
 import type { TMarketDataProvider, TProviderPoint } from './provider.types.ts';
@@ -11,7 +16,11 @@ const REPLAY_FIRST_DAY = '2023-08-12';
 const REPLAY_LAST_DAY = '2025-06-08';
 const DAY_MS = 86_400_000;
 
-type TReplayData = { coins: TCoinUpsert[]; closes: Map<string, Map<string, number>>; series: Map<string, TDailyPoint[]> };
+type TReplayData = {
+  coins: TCoinUpsert[];
+  closes: Map<string, Map<string, number>>;
+  series: Map<string, TDailyPoint[]>;
+};
 
 const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
 const pct = (now: number, then: number | undefined) => (then ? (now / then - 1) * 100 : null);
@@ -86,14 +95,12 @@ export function createReplayProvider(options: { stepMs?: number } = {}): TMarket
     async fetchHistory(coin, days) {
       const { series } = await (data ??= load());
       const points = series.get(coin.symbol) ?? (await loadDailyHistory(coin.symbol));
-      return points.slice(-days).map(
-        (point): TProviderPoint => ({
-          timestamp: new Date(`${point.date}T00:00:00Z`),
-          price: point.close,
-          market_cap: point.market_cap,
-          total_volume: point.volume,
-        }),
-      );
+      return points.slice(-days).map((point): TProviderPoint => ({
+        timestamp: new Date(`${point.date}T00:00:00Z`),
+        price: point.close,
+        market_cap: point.market_cap,
+        total_volume: point.volume,
+      }));
     },
   };
 }

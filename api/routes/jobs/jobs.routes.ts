@@ -15,7 +15,11 @@ registry.registerPath({
     '5-minute window share one job. Limited to SYNC_RATE_LIMIT_PER_MINUTE (default 10) per client.',
   request: { query: ZSyncQuery },
   responses: {
-    202: { description: 'Accepted', headers: rateLimitHeaders, content: { 'application/json': { schema: ZJobAccepted } } },
+    202: {
+      description: 'Accepted',
+      headers: rateLimitHeaders,
+      content: { 'application/json': { schema: ZJobAccepted } },
+    },
     400: problemResponses[400],
     429: problemResponses[429],
     503: problemResponses[503],
@@ -40,7 +44,10 @@ export function syncRouter(deps: { jobs: TJobService; limit: RequestHandler }): 
     const { query } = res.locals.input as { query: { limit: number; provider?: TProviderName } };
     const job = await deps.jobs.triggerSync(query);
     const statusUrl = `/api/v1/jobs/${encodeURIComponent(job.job_id)}`;
-    res.status(202).location(statusUrl).json({ job_id: job.job_id, status_url: statusUrl, deduplicated: job.deduplicated });
+    res
+      .status(202)
+      .location(statusUrl)
+      .json({ job_id: job.job_id, status_url: statusUrl, deduplicated: job.deduplicated });
   });
   return router;
 }

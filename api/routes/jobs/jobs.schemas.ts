@@ -8,15 +8,26 @@ export const ZSyncQuery = z.strictObject({
     .min(1, 'must be at least 1')
     .max(250, 'must be at most 250')
     .default(50)
-    .openapi({ type: 'integer', minimum: 1, maximum: 250, default: 50, description: 'How many top coins to sync' }),
-  provider: z.enum(PROVIDER_NAMES).optional().openapi({ description: 'Default: the configured provider (with fallback)' }),
+    .openapi({
+      type: 'integer',
+      minimum: 1,
+      maximum: 250,
+      default: 50,
+      description: 'How many top coins to sync',
+    }),
+  provider: z
+    .enum(PROVIDER_NAMES)
+    .optional()
+    .openapi({ description: 'Default: the configured provider (with fallback)' }),
 });
 
 export const ZJobAccepted = z
   .object({
     job_id: z.string(),
     status_url: z.string().openapi({ example: '/api/v1/jobs/sync-markets-default-50-1732406400000' }),
-    deduplicated: z.boolean().openapi({ description: 'True when an identical trigger in the same window already made this job' }),
+    deduplicated: z
+      .boolean()
+      .openapi({ description: 'True when an identical trigger in the same window already made this job' }),
   })
   .openapi('JobAccepted');
 
@@ -33,15 +44,23 @@ export const ZJobStatus = z
     id: z.string(),
     name: z.string(),
     queue: z.string(),
-    state: z.enum(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed', 'waiting-children', 'unknown']),
+    state: z.enum([
+      'waiting',
+      'prioritized',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+      'waiting-children',
+      'unknown',
+    ]),
     progress: z.union([z.number(), z.string(), z.boolean(), z.record(z.string(), z.unknown())]),
     attempts_made: z.number().int(),
     attempts_max: z.number().int(),
     data: z.record(z.string(), z.unknown()),
-    result: z
-      .record(z.string(), z.unknown())
-      .nullable()
-      .openapi({ description: 'Summary of a completed job (coins upserted, history points, provider, duration…)' }),
+    result: z.record(z.string(), z.unknown()).nullable().openapi({
+      description: 'Summary of a completed job (coins upserted, history points, provider, duration…)',
+    }),
     failed_reason: z.string().nullable(),
     created_at: z.string().openapi({ format: 'date-time' }),
     processed_at: z.string().nullable().openapi({ format: 'date-time' }),

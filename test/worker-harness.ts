@@ -1,0 +1,80 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { invalidateMarketCache } from '../core/cache/market-cache.ts';
+import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
+import type { TConfig } from '../core/config/env.ts';
+import { createQueues, type TQueues } from '../core/jobs/queues.ts';
+import { createLogger } from '../core/logging/logger.ts';
+import { createMetricsRegistry } from '../core/metrics/registry.ts';
+import { createProviderChain } from '../core/providers/provider-chain.ts';
+import { createWorkers } from '../worker/create-workers.ts';
+import { createWorkerMetrics } from '../worker/worker-metrics.ts';
+
+export type TTestWorkers = {
+  queues: TQueues;
+  workers: Worker[];
+  metrics: ReturnType<typeof createMetricsRegistry>;
+  close: () => Promise<void>;
+};
+
+/** The real BullMQ workers of worker/ in this process, on the test's own queue prefix. */
+export async function startTestWorkers(config: TConfig, db: DataSource): Promise<TTestWorkers> {
+  const connections: Redis[] = [];
+  const connect = () => {
+    const connection = createQueueRedis(config.REDIS_URL);
+    connections.push(connection);
+    return connection;
+  };
+  const cache = createCacheRedis(config.REDIS_URL);
+  connections.push(cache);
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'test-worker' });
+  const registry = createMetricsRegistry('test-worker');
+  const queues = createQueues(connect(), config.QUEUE_PREFIX);
+  const workers = createWorkers({
+    config,
+    db,
+    redis: cache,
+    providers: createProviderChain({ config, logger }),
+    logger,
+    metrics: createWorkerMetrics(registry, Object.values(queues.queues)),
+    invalidateCache: () => invalidateMarketCache(cache, config.REDIS_KEY_PREFIX),
+    connection: connect,
+  });
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  return {
+    queues,
+    workers,
+    metrics: registry,
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+      for (const queue of Object.values(queues.queues))
+        await queue.obliterate({ force: true }).catch(() => undefined);
+      await queues.close();
+      for (const connection of connections) connection.disconnect();
+    },
+  };
+}
+
+/** Polls a job until it is completed or failed. */
+export async function waitForJob(queues: TQueues, jobId: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = await queues.find(jobId);
+    const state = found ? await found.job.getState() : 'missing';
+    if (state === 'completed' || state === 'failed') return { state, job: found!.job };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`job ${jobId} did not finish within ${timeoutMs} ms`);
+}
+
+/** Polls a job until one of its attempts has failed (it may still have retries left). */
+export async function waitForFailedAttempt(queues: TQueues, jobId: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = await queues.find(jobId);
+    if (found?.job.failedReason) return found.job;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`job ${jobId} did not fail within ${timeoutMs} ms`);
+}

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { seedBundledData } from '../../core/market-data/seed.ts';
+import { counterValue } from '../../test/api-server.ts';
+import { testConfig } from '../../test/config.ts';
+import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
+import { startProviderServer, type TProviderServer } from '../../test/provider-server.ts';
+import {
+  startTestWorkers,
+  waitForFailedAttempt,
+  waitForJob,
+  type TTestWorkers,
+} from '../../test/worker-harness.ts';
+
+let server: TProviderServer;
+let database: TTestDatabase;
+let harness: TTestWorkers;
+let config: ReturnType<typeof testConfig>;
+
+before(async () => {
+  server = await startProviderServer();
+  config = testConfig({
+    MARKET_DATA_PROVIDER: 'coingecko',
+    COINGECKO_BASE_URL: server.coingeckoUrl,
+    COINMARKETCAP_BASE_URL: server.coinmarketcapUrl,
+    PROVIDER_MAX_RETRIES: '0',
+  });
+  database = await createTestDatabase(config);
+  harness = await startTestWorkers(config, database.db);
+});
+after(async () => {
+  await harness.close();
+  await database.drop();
+  await server.close();
+});
+beforeEach(async () => {
+  server.reset();
+  await database.truncate();
+});
+
+const tableSnapshot = async () => ({
+  coins: await database.db.query(
+    `SELECT symbol, current_price::text, market_cap::text, total_volume::text, market_cap_rank FROM cryptocurrencies ORDER BY symbol`,
+  ),
+  history: await database.db.query(
+    `SELECT c.symbol, h."timestamp", h.price::text FROM price_history h JOIN cryptocurrencies c ON c.id = h.cryptocurrency_id ORDER BY 1, 2`,
+  ),
+});
+
+describe('sync-markets', () => {
+  test('When the same sync job runs twice, then the tables hold exactly the same rows', async () => {
+    const first = await harness.queues.enqueue('sync-markets', {
+      limit: 50,
+      as_of: '2026-01-01T00:00:00.000Z',
+    });
+    assert.equal((await waitForJob(harness.queues, first.job_id)).state, 'completed');
+    const afterFirst = await tableSnapshot();
+    assert.equal(afterFirst.coins.length, 50);
+    assert.equal(afterFirst.history.length, 50, 'one history point per coin');
+    await (await harness.queues.find(first.job_id))!.job.remove();
+    const second = await harness.queues.enqueue('sync-markets', {
+      limit: 50,
+      as_of: '2026-01-01T00:00:00.000Z',
+    });
+    assert.equal((await waitForJob(harness.queues, second.job_id)).state, 'completed');
+    assert.deepEqual(await tableSnapshot(), afterFirst);
+  });
+
+  test('When the job completes, then its result summarises the work and the provider used', async () => {
+    const { job_id } = await harness.queues.enqueue('sync-markets', { limit: 10 });
+    const { job } = await waitForJob(harness.queues, job_id);
+    assert.equal(job.returnvalue.coins_upserted, 10);
+    assert.equal(job.returnvalue.history_points, 10);
+    assert.equal(job.returnvalue.provider, 'coingecko');
+    assert.equal(typeof job.returnvalue.duration_ms, 'number');
+    assert.equal(job.progress, 100);
+  });
+
+  test('When five identical triggers arrive in one window, then one job runs', async () => {
+    const now = Date.parse('2026-03-01T10:02:00Z');
+    const triggers = await Promise.all(
+      Array.from({ length: 5 }, () => harness.queues.enqueue('sync-markets', { limit: 5 }, now)),
+    );
+    assert.equal(new Set(triggers.map((trigger) => trigger.job_id)).size, 1);
+    await waitForJob(harness.queues, triggers[0]!.job_id);
+    assert.equal(server.requests('/api/v3/coins/markets').length, 1, 'the provider was called once');
+    const later = await harness.queues.enqueue('sync-markets', { limit: 5 }, now + 5 * 60_000);
+    assert.notEqual(later.job_id, triggers[0]!.job_id, 'the next window is a new job');
+  });
+
+  test('When the database write fails after part of the work, then no partial rows are left', async () => {
+    await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], withHistory: false });
+    const before = await tableSnapshot();
+    // A real failure inside the transaction: coins are upserted, then the history insert is rejected.
+    await database.db.query(`
+      CREATE FUNCTION reject_history() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'history store unavailable'; END $$;
+      CREATE TRIGGER reject_history BEFORE INSERT ON price_history FOR EACH ROW EXECUTE FUNCTION reject_history();`);
+    try {
+      server.script('/api/v3/coins/markets', { body: [{ ...(await recordedBtc()), current_price: 1 }] });
+      const { job_id } = await harness.queues.enqueue('sync-markets', { limit: 1 });
+      // The job has retries left (attempts: 3); its first failed attempt is enough to check the rollback.
+      const failed = await waitForFailedAttempt(harness.queues, job_id);
+      assert.match(failed.failedReason, /history store unavailable/);
+      assert.deepEqual(
+        await tableSnapshot(),
+        before,
+        'the coin upsert was rolled back with the history insert',
+      );
+      await failed.remove().catch(() => undefined);
+    } finally {
+      await database.db.query('DROP TRIGGER reject_history ON price_history; DROP FUNCTION reject_history()');
+    }
+  });
+
+  test('When CoinGecko is down, then the sync falls back to CoinMarketCap and completes', async () => {
+    server.script('/api/v3/coins/markets', { status: 500, body: {} });
+    const { job_id } = await harness.queues.enqueue('sync-markets', { limit: 5 });
+    const { state, job } = await waitForJob(harness.queues, job_id);
+    assert.equal(state, 'completed');
+    assert.equal(job.returnvalue.provider, 'coinmarketcap');
+    assert.equal(job.returnvalue.fallback_from, 'coingecko');
+    const [btc] = await database.db.query(`SELECT cmc_id FROM cryptocurrencies WHERE symbol = 'BTC'`);
+    assert.equal(btc.cmc_id, 1);
+  });
+});
+
+describe('backfill-history and cleanup-history', () => {
+  test('When a symbol is backfilled twice, then history holds the snapped points once', async () => {
+    await seedBundledData(database.db, { symbols: ['BTC'], withHistory: false });
+    const first = await harness.queues.enqueue('backfill-history', { symbol: 'btc', days: 60 });
+    assert.equal((await waitForJob(harness.queues, first.job_id)).state, 'completed');
+    const [{ n: afterFirst }] = await database.db.query('SELECT count(*)::int AS n FROM price_history');
+    assert.ok(afterFirst > 1400);
+    const second = await harness.queues.enqueue(
+      'backfill-history',
+      { symbol: 'BTC', days: 60 },
+      Date.now() + 3_600_000,
+    );
+    assert.equal((await waitForJob(harness.queues, second.job_id)).state, 'completed');
+    const [{ n: afterSecond, misaligned }] = await database.db.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE extract(epoch FROM "timestamp")::bigint % 3600 <> 0)::int AS misaligned FROM price_history`,
+    );
+    assert.equal(afterSecond, afterFirst);
+    assert.equal(misaligned, 0);
+  });
+
+  test('When cleanup runs, then history older than the retention goes, in batches, and recent history stays', async () => {
+    await seedBundledData(database.db, { symbols: ['BTC', 'ETH'] });
+    const [{ n: total }] = await database.db.query(`SELECT count(*)::int AS n FROM price_history`);
+    const [{ n: recent }] = await database.db.query(
+      `SELECT count(*)::int AS n FROM price_history WHERE "timestamp" >= '2025-06-08'::timestamptz - interval '365 days'`,
+    );
+    const { job_id } = await harness.queues.enqueue('cleanup-history', {
+      retention_days: 365,
+      batch_size: 500,
+      as_of: '2025-06-08T00:00:00.000Z',
+    });
+    const { job } = await waitForJob(harness.queues, job_id);
+    assert.equal(job.returnvalue.deleted, total - recent);
+    assert.ok(job.returnvalue.batches > 1);
+    const [{ n: left }] = await database.db.query(`SELECT count(*)::int AS n FROM price_history`);
+    assert.equal(left, recent);
+  });
+
+  test('When jobs finish, then the worker metrics count them by queue and status', async () => {
+    const { job_id } = await harness.queues.enqueue('cleanup-history', {
+      retention_days: 10,
+      as_of: '2026-01-01T00:00:00.000Z',
+    });
+    await waitForJob(harness.queues, job_id);
+    assert.ok(
+      (await counterValue([harness.metrics], 'worker_jobs_total', {
+        queue: 'cleanup-history',
+        status: 'completed',
+      })) >= 1,
+    );
+  });
+});
+
+async function recordedBtc() {
+  const { loadSnapshot, MARKETS_SNAPSHOT } = await import('../../core/market-data/bundled.ts');
+  return ((await loadSnapshot(MARKETS_SNAPSHOT)) as Record<string, unknown>[])[0]!;
+}

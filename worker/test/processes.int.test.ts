@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { createQueueRedis } from '../../core/cache/redis.ts';
+import { createQueues, type TQueues } from '../../core/jobs/queues.ts';
+import { seedBundledData } from '../../core/market-data/seed.ts';
+import { testConfig } from '../../test/config.ts';
+import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
+import { request } from '../../test/openapi-conformance.ts';
+import { freePort, startProcess, waitForStatus, type TChild } from '../../test/processes.ts';
+import { startProviderServer, type TProviderServer } from '../../test/provider-server.ts';
+import { waitForJob } from '../../test/worker-harness.ts';
+
+const MARKETS = '/api/v3/coins/markets';
+let server: TProviderServer;
+let database: TTestDatabase;
+let config: ReturnType<typeof testConfig>;
+let queues: TQueues;
+let connection: ReturnType<typeof createQueueRedis>;
+const children: TChild[] = [];
+
+before(async () => {
+  server = await startProviderServer();
+  config = testConfig();
+  database = await createTestDatabase(config);
+  connection = createQueueRedis(config.REDIS_URL);
+  queues = createQueues(connection, config.QUEUE_PREFIX);
+});
+after(async () => {
+  for (const queue of Object.values(queues.queues))
+    await queue.obliterate({ force: true }).catch(() => undefined);
+  await queues.close();
+  connection.disconnect();
+  await database.drop();
+  await server.close();
+});
+beforeEach(async () => {
+  server.reset();
+  await database.truncate();
+});
+afterEach(async () => {
+  // Each test owns its processes: a worker left running would take the next test's jobs.
+  for (const child of children.splice(0)) {
+    child.process.kill('SIGKILL');
+    await child.exited;
+  }
+});
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: database.url,
+    REDIS_URL: config.REDIS_URL,
+    REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+    QUEUE_PREFIX: config.QUEUE_PREFIX,
+    MARKET_DATA_PROVIDER: 'coingecko',
+    COINGECKO_BASE_URL: server.coingeckoUrl,
+    PROVIDER_MAX_RETRIES: '0',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    ...extra,
+  };
+}
+
+async function startWorker(extra: Record<string, string> = {}): Promise<TChild> {
+  const port = await freePort();
+  const worker = startProcess('worker/main.ts', env({ WORKER_PORT: String(port), ...extra }));
+  children.push(worker);
+  await waitForStatus(`http://127.0.0.1:${port}/readyz`);
+  return worker;
+}
+
+async function waitForState(jobId: string, wanted: string): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    const found = await queues.find(jobId);
+    if (found && (await found.job.getState()) === wanted) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`job ${jobId} never became ${wanted}`);
+}
+
+test('When a worker is killed (SIGKILL) mid-job, then another worker takes the job over and completes it', async () => {
+  const fastStall = { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' };
+  server.script(MARKETS, { delayMs: 8000, body: [] });
+  const first = await startWorker(fastStall);
+  const { job_id } = await queues.enqueue('sync-markets', { limit: 5 });
+  await waitForState(job_id, 'active');
+  first.process.kill('SIGKILL');
+  await first.exited;
+  await startWorker(fastStall);
+  const { state, job } = await waitForJob(queues, job_id, 30_000);
+  assert.equal(state, 'completed', job.failedReason);
+  assert.equal(job.returnvalue.coins_upserted, 5);
+  const [{ n }] = await database.db.query('SELECT count(*)::int AS n FROM cryptocurrencies');
+  assert.equal(n, 5);
+});
+
+test('When a worker gets SIGTERM mid-job, then it finishes the job and exits 0', async () => {
+  server.script(MARKETS, { delayMs: 1500 });
+  const worker = await startWorker();
+  const { job_id } = await queues.enqueue('sync-markets', { limit: 3 });
+  await waitForState(job_id, 'active');
+  worker.process.kill('SIGTERM');
+  assert.equal(await worker.exited, 0, worker.output());
+  const found = await queues.find(job_id);
+  assert.equal(await found!.job.getState(), 'completed');
+  assert.match(worker.output(), /shutdown complete/);
+});
+
+test('When the trigger CLI runs, then it enqueues one job and exits; bad input exits non-zero', async () => {
+  const trigger = startProcess('worker/trigger.ts', env(), ['sync', '--limit', '7']);
+  assert.equal(await trigger.exited, 0, trigger.output());
+  const { job_id, name } = JSON.parse(trigger.output().trim().split('\n').pop()!);
+  assert.equal(name, 'sync-markets');
+  const found = await queues.find(job_id);
+  assert.equal(found!.job.data.limit, 7);
+  await found!.job.remove();
+
+  const invalid = startProcess('worker/trigger.ts', env(), ['sync', '--limit', '0']);
+  assert.equal(await invalid.exited, 1);
+  assert.match(invalid.output(), /could not enqueue sync-markets/);
+  const unknown = startProcess('worker/trigger.ts', env(), ['explode']);
+  assert.equal(await unknown.exited, 2);
+});
+
+test('When POST /sync is called on the real API, then the worker completes the job and the listing shows the new data', async () => {
+  await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'USDT'], withHistory: false });
+  await startWorker();
+  const port = await freePort();
+  const api = startProcess('api/main.ts', env({ PORT: String(port), SYNC_RATE_LIMIT_PER_MINUTE: '3' }));
+  children.push(api);
+  const base = `http://127.0.0.1:${port}`;
+  await waitForStatus(`${base}/readyz`);
+
+  const before = await request(base, '/api/v1/cryptocurrencies/?symbol_filter=BTC');
+  assert.equal(before.body.data[0].current_price, 21109);
+  assert.equal(
+    (await request(base, '/api/v1/cryptocurrencies/?symbol_filter=BTC')).headers.get('x-cache'),
+    'HIT',
+  );
+
+  const recorded = (await (
+    await fetch(`${server.coingeckoUrl}/coins/markets?per_page=3&page=1`)
+  ).json()) as Record<string, unknown>[];
+  server.script(MARKETS, { body: [{ ...recorded[0], current_price: 12345.67 }, ...recorded.slice(1)] });
+  const accepted = await request(base, '/api/v1/cryptocurrencies/sync?limit=3&provider=coingecko', {
+    method: 'POST',
+  });
+  assert.equal(accepted.status, 202);
+  assert.equal(accepted.headers.get('location'), accepted.body.status_url);
+  assert.equal(accepted.headers.get('ratelimit-limit'), '3');
+
+  let status = await request(base, accepted.body.status_url);
+  for (let i = 0; i < 200 && !['completed', 'failed'].includes(status.body.state); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    status = await request(base, accepted.body.status_url);
+  }
+  assert.equal(status.body.state, 'completed', status.body.failed_reason);
+  assert.equal(status.body.result.coins_upserted, 3);
+  assert.equal(status.body.result.provider, 'coingecko');
+  assert.equal(status.body.attempts_made, 1);
+
+  const after = await request(base, '/api/v1/cryptocurrencies/?symbol_filter=BTC');
+  assert.equal(after.headers.get('x-cache'), 'MISS', 'the sync invalidated the cache');
+  assert.equal(after.body.data[0].current_price, 12345.67);
+
+  const again = await request(base, '/api/v1/cryptocurrencies/sync?limit=3&provider=coingecko', {
+    method: 'POST',
+  });
+  assert.equal(again.body.job_id, accepted.body.job_id, 'same window, same job');
+  assert.equal(again.body.deduplicated, true);
+  assert.equal(
+    (await request(base, '/api/v1/cryptocurrencies/sync?limit=abc', { method: 'POST' })).status,
+    400,
+  );
+  const limited = await request(base, '/api/v1/cryptocurrencies/sync?provider=nasdaq', { method: 'POST' });
+  assert.equal(limited.status, 429, 'the sync route allows 3 per minute here');
+  assert.equal((await request(base, '/api/v1/jobs/no-such-job')).status, 404);
+});
