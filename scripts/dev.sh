@@ -10,6 +10,8 @@ cd "$ROOT"
 [ -f .env ] && { set -a; source .env; set +a; }
 export NODE_ENV="${NODE_ENV:-development}"
 export SCHEDULER="${SCHEDULER:-internal}"
+# The bundled history ends in 2025; keep it locally instead of letting the daily cleanup delete it.
+export HISTORY_RETENTION_DAYS="${HISTORY_RETENTION_DAYS:-5000}"
 node scripts/seed.ts --if-empty
 log "API on http://localhost:${PORT:-8000} (docs: /docs); Ctrl-C stops everything"
 processes=("node --watch-path=api --watch-path=core api/main.ts")

@@ -12,6 +12,7 @@ if [ ! -f dist/api/main.js ] || [ -n "$(find api core worker -name '*.ts' -newer
 fi
 export NODE_ENV=production
 export SCHEDULER="${SCHEDULER:-internal}"
+export HISTORY_RETENTION_DAYS="${HISTORY_RETENTION_DAYS:-5000}"
 if [ -z "${SECRET_KEY:-}" ]; then
   # Production mode requires a secret; for a local run keep one generated key under .run/.
   mkdir -p "$RUN_DIR"

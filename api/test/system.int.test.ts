@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestApi, type TTestApi } from '../../test/api-server.ts';
@@ -6,10 +8,11 @@ import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { request } from '../../test/openapi-conformance.ts';
 
+const ADMIN_TOKEN = 'test-admin-token-0123456789';
 let database: TTestDatabase;
 let api: TTestApi;
 before(async () => {
-  const config = testConfig({ BODY_LIMIT: '1kb', CORS_ORIGINS: 'https://app.example.com' });
+  const config = testConfig({ BODY_LIMIT: '1kb', CORS_ORIGINS: 'https://app.example.com', ADMIN_TOKEN });
   database = await createTestDatabase(config);
   api = await startTestApi(config, database.db);
 });
@@ -144,4 +147,46 @@ test('When any response is sent, then it carries a request id, security headers 
   assert.match(generated.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
   const foreign = await fetch(`${api.url}/livez`, { headers: { Origin: 'https://evil.example.com' } });
   assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+});
+
+test('When docs/openapi.json is compared with the generated document, then it is up to date', async () => {
+  const committed = JSON.parse(
+    await readFile(path.join(import.meta.dirname, '..', '..', 'docs', 'openapi.json'), 'utf8'),
+  );
+  const { body } = await request(api.url, '/openapi.json');
+  assert.deepEqual(
+    { ...committed, info: { ...committed.info, version: 'x' } },
+    { ...body, info: { ...body.info, version: 'x' } },
+    'run npm run openapi',
+  );
+});
+
+test('When the queue dashboard is opened without the admin token, then it is refused', async () => {
+  assert.equal((await fetch(`${api.url}/admin/queues`)).status, 401);
+  assert.equal(
+    (await fetch(`${api.url}/admin/queues`, { headers: { Authorization: 'Bearer wrong-token-000000' } }))
+      .status,
+    401,
+  );
+  const basic = Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64');
+  const page = await fetch(`${api.url}/admin/queues`, { headers: { Authorization: `Basic ${basic}` } });
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<html/i);
+  const queuesApi = await fetch(`${api.url}/admin/queues/api/queues`, {
+    headers: { 'X-Admin-Token': ADMIN_TOKEN },
+  });
+  assert.equal(queuesApi.status, 200);
+});
+
+test('When no admin token is configured, then the queue dashboard does not exist', async () => {
+  const closed = await startTestApi(testConfig(), database.db);
+  try {
+    assert.equal(
+      (await fetch(`${closed.url}/admin/queues`, { headers: { Authorization: 'Bearer anything-at-all' } }))
+        .status,
+      404,
+    );
+  } finally {
+    await closed.close();
+  }
 });
