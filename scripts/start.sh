@@ -20,7 +20,7 @@ if [ -z "${SECRET_KEY:-}" ]; then
   SECRET_KEY="$(cat "$RUN_DIR/secret-key")"
   export SECRET_KEY
 fi
-node scripts/seed.ts --if-empty
+node dist/core/market-data/seed-cli.js --if-empty
 processes=("node --enable-source-maps dist/api/main.js")
 [ -f dist/worker/main.js ] && processes+=("node --enable-source-maps dist/worker/main.js")
 supervise "${processes[@]}"

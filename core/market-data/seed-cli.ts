@@ -1,7 +1,7 @@
 // Loads the bundled real CoinGecko data into the configured database (idempotent).
-import { loadConfigOrExit } from '../core/config/env.ts';
-import { createDataSource } from '../core/db/data-source.ts';
-import { seedBundledData } from '../core/market-data/seed.ts';
+import { loadConfigOrExit } from '../config/env.ts';
+import { createDataSource } from '../db/data-source.ts';
+import { seedBundledData } from './seed.ts';
 
 const config = loadConfigOrExit();
 const db = createDataSource(config, 'trading-backend-seed');

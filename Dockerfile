@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1.7
+# One image, four entrypoints: api (default), worker, trigger (CronJobs) and migrate (Helm hook).
+#   docker build -t trading-backend .
+#   docker run trading-backend                      # API on :8000
+#   docker run trading-backend worker/main.js       # worker, health/metrics on :9100
+#   docker run trading-backend worker/trigger.js sync --limit 50
+#   docker run trading-backend core/db/migrate.js run
+#   docker run trading-backend core/market-data/seed-cli.js --if-empty   # bundled offline data
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY api ./api
+COPY core ./core
+COPY worker ./worker
+RUN npx tsc -p tsconfig.build.json
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+# tini reaps zombies and forwards SIGTERM to node, so graceful shutdown works as PID 1.
+RUN apt-get update && apt-get install -y --no-install-recommends tini \
+  && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps \
+    PORT=8000 \
+    WORKER_PORT=9100
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./
+COPY package.json ./
+COPY data ./data
+# Numeric non-root user (matches runAsUser in the Helm chart); the root filesystem can be read-only:
+# the app writes nothing but /tmp.
+USER 10001:10001
+EXPOSE 8000 9100
+ENTRYPOINT ["/usr/bin/tini", "--", "node"]
+CMD ["api/main.js"]
