@@ -1,0 +1,244 @@
+{{/* Names */}}
+{{- define "tb.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "tb.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "tb.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels: every resource gets the standard set; components add app.kubernetes.io/component. */}}
+{{- define "tb.labels" -}}
+helm.sh/chart: {{ include "tb.chart" . }}
+{{ include "tb.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: trading-backend
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "tb.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "tb.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "tb.componentLabels" -}}
+{{ include "tb.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "tb.componentSelector" -}}
+{{ include "tb.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "tb.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "tb.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Image: digest wins over tag; the tag defaults to appVersion and may not be "latest". */}}
+{{- define "tb.image" -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag -}}
+{{- if eq $tag "latest" -}}
+{{- fail "image.tag must not be \"latest\": pin a version (or set image.digest)" -}}
+{{- end -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "tb.secretName" -}}
+{{- default (printf "%s-app" (include "tb.fullname" .)) .Values.secrets.existingSecret -}}
+{{- end -}}
+
+{{- define "tb.cnpgClusterName" -}}
+{{- printf "%s-pg" (include "tb.fullname" .) | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "tb.redisName" -}}
+{{- printf "%s-redis" (include "tb.fullname" .) -}}
+{{- end -}}
+
+{{- define "tb.redisSecretName" -}}
+{{- default (include "tb.redisName" .) .Values.redis.auth.existingSecret -}}
+{{- end -}}
+
+{{/* True when the cluster serves an API group/version (or the user declares it, for offline rendering). */}}
+{{- define "tb.hasApi" -}}
+{{- if or (.root.Capabilities.APIVersions.Has .api) (has .api .root.Values.assumeApiVersions) -}}true{{- end -}}
+{{- end -}}
+
+{{/* Fail early, with a hint, on combinations that cannot work. */}}
+{{- define "tb.validate" -}}
+{{- if and .Values.postgresql.cnpg.enabled (not (include "tb.hasApi" (dict "root" . "api" "postgresql.cnpg.io/v1"))) -}}
+{{- fail "postgresql.cnpg.enabled=true but the CloudNativePG API (postgresql.cnpg.io/v1) is not installed in this cluster. Install the operator first (see k8s/README.md), or set postgresql.cnpg.enabled=false and postgresql.external.existingSecret to use an external database." -}}
+{{- end -}}
+{{- if and (not .Values.postgresql.cnpg.enabled) (not .Values.postgresql.external.existingSecret) -}}
+{{- fail "No database: enable postgresql.cnpg or set postgresql.external.existingSecret (a Secret whose key postgresql.external.existingSecretKey holds the connection URI)." -}}
+{{- end -}}
+{{- if and (not .Values.redis.enabled) (not .Values.redis.external.existingSecret) -}}
+{{- fail "No Redis: enable redis or set redis.external.existingSecret (a Secret whose key redis.external.existingSecretKey holds the Redis URL)." -}}
+{{- end -}}
+{{- if and .Values.metrics.serviceMonitor.enabled (not (include "tb.hasApi" (dict "root" . "api" "monitoring.coreos.com/v1"))) -}}
+{{- fail "metrics.serviceMonitor.enabled=true but the Prometheus operator API (monitoring.coreos.com/v1) is not installed. Install kube-prometheus-stack (k8s/README.md) or set metrics.serviceMonitor.enabled=false and metrics.prometheusRule.enabled=false." -}}
+{{- end -}}
+{{- if and .Values.metrics.prometheusRule.enabled (not (include "tb.hasApi" (dict "root" . "api" "monitoring.coreos.com/v1"))) -}}
+{{- fail "metrics.prometheusRule.enabled=true but the Prometheus operator API (monitoring.coreos.com/v1) is not installed. Install kube-prometheus-stack (k8s/README.md) or set metrics.prometheusRule.enabled=false." -}}
+{{- end -}}
+{{- if and .Values.worker.autoscaling.enabled (not (include "tb.hasApi" (dict "root" . "api" "keda.sh/v1alpha1"))) -}}
+{{- fail "worker.autoscaling.enabled=true but KEDA (keda.sh/v1alpha1) is not installed. Install KEDA (k8s/README.md) or set worker.autoscaling.enabled=false." -}}
+{{- end -}}
+{{- if le (int .Values.api.terminationGracePeriodSeconds) (add (int .Values.api.shutdownDelaySeconds) 6) -}}
+{{- fail "api.terminationGracePeriodSeconds must exceed api.shutdownDelaySeconds by more than 6 seconds, or pods are killed before they drain." -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Environment shared by every app container: config by value, secrets by reference only. */}}
+{{- define "tb.env" -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+{{- if .Values.postgresql.cnpg.enabled }}
+      name: {{ include "tb.cnpgClusterName" . }}-app
+      key: uri
+{{- else }}
+      name: {{ .Values.postgresql.external.existingSecret }}
+      key: {{ .Values.postgresql.external.existingSecretKey }}
+{{- end }}
+{{- if .Values.redis.enabled }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tb.redisSecretName" . }}
+      key: {{ .Values.redis.auth.existingSecretKey }}
+- name: REDIS_URL
+  value: "redis://:$(REDIS_PASSWORD)@{{ include "tb.redisName" . }}:6379"
+{{- else }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.external.existingSecret }}
+      key: {{ .Values.redis.external.existingSecretKey }}
+{{- end }}
+- name: SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tb.secretName" . }}
+      key: SECRET_KEY
+- name: ADMIN_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tb.secretName" . }}
+      key: ADMIN_TOKEN
+      optional: true
+- name: COINGECKO_API_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tb.secretName" . }}
+      key: COINGECKO_API_KEY
+      optional: true
+- name: COINMARKETCAP_API_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tb.secretName" . }}
+      key: COINMARKETCAP_API_KEY
+      optional: true
+{{- end -}}
+
+{{- define "tb.envFrom" -}}
+- configMapRef:
+    name: {{ include "tb.fullname" . }}-config
+{{- end -}}
+
+{{/* The config checksum rolls pods when the ConfigMap or the chart-made Secret changes. */}}
+{{- define "tb.checksums" -}}
+checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+checksum/secret: {{ include (print $.Template.BasePath "/secret.yaml") . | sha256sum }}
+{{- end -}}
+
+{{- define "tb.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- end -}}
+
+{{- define "tb.tmpMount" -}}
+- name: tmp
+  mountPath: /tmp
+{{- end -}}
+
+{{- define "tb.topologySpread" -}}
+{{- if .settings.enabled }}
+topologySpreadConstraints:
+  - maxSkew: {{ .settings.maxSkew }}
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: {{ .settings.whenUnsatisfiable }}
+    labelSelector:
+      matchLabels:
+        {{- include "tb.componentSelector" (dict "root" .root "component" .component) | nindent 8 }}
+  - maxSkew: {{ .settings.maxSkew }}
+    topologyKey: topology.kubernetes.io/zone
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "tb.componentSelector" (dict "root" .root "component" .component) | nindent 8 }}
+{{- end }}
+{{- end -}}
+
+{{/* PromQL shared by KEDA, the alerts and the dashboard. */}}
+{{- define "tb.queueBacklogQuery" -}}
+sum(max by (queue, state) (bullmq_queue_jobs{namespace="{{ .Release.Namespace }}",state=~"waiting|prioritized"}))
+{{- end -}}
+
+{{/* Egress every app pod needs: DNS, PostgreSQL, Redis. */}}
+{{- define "tb.egressDependencies" -}}
+# DNS
+- ports:
+    - { protocol: UDP, port: 53 }
+    - { protocol: TCP, port: 53 }
+# PostgreSQL
+{{- if .Values.postgresql.cnpg.enabled }}
+- to:
+    - podSelector:
+        matchLabels:
+          cnpg.io/cluster: {{ include "tb.cnpgClusterName" . }}
+  ports:
+    - { protocol: TCP, port: 5432 }
+{{- else }}
+- ports:
+    - { protocol: TCP, port: 5432 }
+{{- end }}
+# Redis
+{{- if .Values.redis.enabled }}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "tb.componentSelector" (dict "root" . "component" "redis") | nindent 10 }}
+  ports:
+    - { protocol: TCP, port: 6379 }
+{{- else }}
+- ports:
+    - { protocol: TCP, port: 6379 }
+{{- end }}
+{{- end -}}
