@@ -3,7 +3,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.tools/', '.run/', 'coverage/', 'charts/', 'load-tests/k6/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.tools/',
+      '.run/',
+      'coverage/',
+      'charts/trading-backend/',
+      'load-tests/k6/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,7 +29,7 @@ export default tseslint.config(
   },
   {
     // The config module is the one place that reads the environment; scripts and tests set it up.
-    files: ['core/config/**', 'scripts/**', 'test/**', '**/*.test.ts'],
+    files: ['core/config/**', 'scripts/**', 'test/**', 'charts/test/**', '**/*.test.ts'],
     rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -24,7 +24,7 @@ const app = buildApp({
   logger,
   db,
   redis,
-  metrics: createMetricsRegistry('trading-backend-api'),
+  metrics: createMetricsRegistry(),
   version: APP_VERSION,
   isShuttingDown: () => shuttingDown,
   queues,

@@ -50,7 +50,10 @@ const ITEMS: Record<string, TSchema> = {
           type: 'object',
           additionalProperties: false,
           required: ['path', 'pathType'],
-          properties: { path: { type: 'string' }, pathType: { enum: ['Prefix', 'Exact', 'ImplementationSpecific'] } },
+          properties: {
+            path: { type: 'string' },
+            pathType: { enum: ['Prefix', 'Exact', 'ImplementationSpecific'] },
+          },
         },
       },
     },
@@ -79,7 +82,8 @@ function walk(map: YAMLMap, prefix: string, rows: TRow[]): TSchema {
     const name = String((pair.key as { value: unknown }).value);
     const key = prefix ? `${prefix}.${name}` : name;
     // The comment above a map's first key is attached to the map itself by the YAML parser.
-    const description = describe(pair.key as { commentBefore?: string }) || (index === 0 ? describe(map) : '');
+    const description =
+      describe(pair.key as { commentBefore?: string }) || (index === 0 ? describe(map) : '');
     const value = pair.value as Node | null;
     const json = value && 'toJSON' in value ? (value as { toJSON: () => unknown }).toJSON() : null;
     let schema: TSchema;
@@ -95,7 +99,12 @@ function walk(map: YAMLMap, prefix: string, rows: TRow[]): TSchema {
       };
       for (const entry of (value as YAMLMap).items) {
         const entryKey = `${key}.${String((entry.key as { value: unknown }).value)}`;
-        rows.push({ key: entryKey, type: 'object', default: JSON.stringify((entry.value as Node).toJSON()), description: describe(entry.key as { commentBefore?: string }) });
+        rows.push({
+          key: entryKey,
+          type: 'object',
+          default: JSON.stringify((entry.value as Node).toJSON()),
+          description: describe(entry.key as { commentBefore?: string }),
+        });
       }
     } else if (OPEN.some((pattern) => pattern.test(key))) {
       schema = { type: 'object' };
@@ -120,7 +129,11 @@ function walk(map: YAMLMap, prefix: string, rows: TRow[]): TSchema {
 
 const document = parseDocument(readFileSync(path.join(CHART, 'values.yaml'), 'utf8'));
 const rows: TRow[] = [];
-const schema = { $schema: 'http://json-schema.org/draft-07/schema#', title: 'trading-backend values', ...walk(document.contents as YAMLMap, '', rows) };
+const schema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'trading-backend values',
+  ...walk(document.contents as YAMLMap, '', rows),
+};
 rows.sort((a, b) => a.key.localeCompare(b.key));
 const missing = rows.filter((row) => !row.description && row.type !== 'object');
 if (missing.length) {
@@ -154,7 +167,9 @@ if (process.argv.includes('--check')) {
     }
   });
   if (stale.length) {
-    process.stderr.write(`out of date (run node scripts/chart-docs.ts): ${stale.map(([file]) => path.relative(process.cwd(), file)).join(', ')}\n`);
+    process.stderr.write(
+      `out of date (run node scripts/chart-docs.ts): ${stale.map(([file]) => path.relative(process.cwd(), file)).join(', ')}\n`,
+    );
     process.exit(1);
   }
 } else {

@@ -4,6 +4,8 @@
 #   npm test -- api/test/cache.int.test.ts   selected files
 source "$(dirname "$0")/lib/common.sh"
 "$ROOT/scripts/services.sh" start
+CHART_TOOLS="$("$ROOT/scripts/chart-tools.sh")"
+export PATH="$CHART_TOOLS:$PATH"
 ensure_node
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$PATH"

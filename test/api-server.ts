@@ -29,7 +29,7 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
     // An unreachable Redis is a valid test setup: carry on once the first attempt failed.
     redis.once('error', () => resolve());
   });
-  const metrics = createMetricsRegistry('test-api');
+  const metrics = createMetricsRegistry();
   const queueConnection = createQueueRedis(config.REDIS_URL);
   queueConnection.on('error', () => undefined);
   const queues = createQueues(queueConnection, config.QUEUE_PREFIX);

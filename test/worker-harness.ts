@@ -29,7 +29,7 @@ export async function startTestWorkers(config: TConfig, db: DataSource): Promise
   const cache = createCacheRedis(config.REDIS_URL);
   connections.push(cache);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'test-worker' });
-  const registry = createMetricsRegistry('test-worker');
+  const registry = createMetricsRegistry();
   const queues = createQueues(connect(), config.QUEUE_PREFIX);
   const workers = createWorkers({
     config,

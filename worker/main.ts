@@ -17,13 +17,13 @@ import { createWorkerMetrics } from './worker-metrics.ts';
 assertEveryJobHasAHandler();
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-worker' });
-const registry = createMetricsRegistry('trading-backend-worker');
+const registry = createMetricsRegistry();
 const db = createDataSource(config, 'trading-backend-worker');
 const cacheRedis = createCacheRedis(config.REDIS_URL);
 cacheRedis.on('error', (error) => logger.debug({ err: error }, 'redis (cache) connection error'));
 const producer = createQueueRedis(config.REDIS_URL);
 const queues = createQueues(producer, config.QUEUE_PREFIX);
-const metrics = createWorkerMetrics(registry, Object.values(queues.queues));
+const metrics = createWorkerMetrics(registry, Object.values(queues.queues), cacheRedis);
 const providers = createProviderChain({ config, logger, metrics: createProviderMetrics(registry) });
 
 let shuttingDown = false;

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type TWorkerMetrics = ReturnType<typeof createWorkerMetrics>;
@@ -14,9 +15,37 @@ const STATES = [
   'waiting-children',
 ] as const;
 
-/** Job and queue metrics; queue depth is read from Redis at scrape time. */
-export function createWorkerMetrics(registry: Registry, queues: Queue[]) {
+/** Parses `used_memory` and `maxmemory` out of Redis INFO memory. */
+export function parseRedisMemory(info: string): { used: number; max: number } {
+  const field = (name: string) => Number(info.match(new RegExp(`^${name}:(\\d+)`, 'm'))?.[1] ?? NaN);
+  return { used: field('used_memory'), max: field('maxmemory') };
+}
+
+/**
+ * Job and queue metrics; queue depth is read from Redis at scrape time. The worker also reports Redis
+ * memory against maxmemory: with noeviction, a full Redis refuses new jobs, so that is worth an alert.
+ */
+export function createWorkerMetrics(registry: Registry, queues: Queue[], redis?: Redis) {
+  const memory = async () => parseRedisMemory(await redis!.info('memory'));
   return {
+    redisUsed: new Gauge({
+      name: 'redis_memory_used_bytes',
+      help: 'Memory used by Redis (INFO used_memory)',
+      registers: redis ? [registry] : [],
+      async collect() {
+        const { used } = await memory().catch(() => ({ used: NaN }));
+        if (!Number.isNaN(used)) this.set(used);
+      },
+    }),
+    redisMax: new Gauge({
+      name: 'redis_memory_max_bytes',
+      help: 'Redis maxmemory (0 = unlimited)',
+      registers: redis ? [registry] : [],
+      async collect() {
+        const { max } = await memory().catch(() => ({ max: NaN }));
+        if (!Number.isNaN(max)) this.set(max);
+      },
+    }),
     jobs: new Counter({
       name: 'worker_jobs_total',
       help: 'Jobs finished by queue, job name and status (completed, failed)',

@@ -197,14 +197,14 @@ describe('CoinGecko adapter', () => {
 });
 
 describe('CoinMarketCap adapter', () => {
-  const cmc = (time = fakeTime(), registry = createMetricsRegistry('t')) =>
+  const cmc = (time = fakeTime(), registry = createMetricsRegistry()) =>
     createCoinMarketCapProvider(
       testConfig({ COINMARKETCAP_BASE_URL: server.coinmarketcapUrl, COINMARKETCAP_API_KEY: 'cmc-key' }),
       { now: time.now, sleep: time.sleep, random: () => 0.5, metrics: createProviderMetrics(registry) },
     );
 
   test('When listings/latest answers with the recorded response, then coins are mapped and credits recorded', async () => {
-    const registry = createMetricsRegistry('t');
+    const registry = createMetricsRegistry();
     const { coins, credits } = await cmc(fakeTime(), registry).fetchMarkets(100, asOf);
     assert.equal(coins.length, 100);
     const btc = coins.find((coin) => coin.symbol === 'BTC')!;
@@ -214,10 +214,7 @@ describe('CoinMarketCap adapter', () => {
     assert.equal(typeof btc.current_price, 'number');
     assert.equal(credits, 1);
     assert.equal(server.requests(CMC)[0]!.headers['x-cmc_pro_api_key'], 'cmc-key');
-    assert.match(
-      await registry.metrics(),
-      /provider_credits_used_total\{provider="coinmarketcap",service="t"\} 1/,
-    );
+    assert.match(await registry.metrics(), /provider_credits_used_total\{provider="coinmarketcap"\} 1/);
   });
 
   test('When status.error_code is set on an HTTP 200, then it is an error naming the code', async () => {
