@@ -32,7 +32,7 @@ export function createProviderChain(deps: {
   const providers: Record<TProviderName, TMarketDataProvider> = {
     coingecko,
     coinmarketcap: createCoinMarketCapProvider(config, { ...http, breaker: breaker('coinmarketcap') }),
-    replay: createReplayProvider(),
+    replay: createReplayProvider({ metrics }),
   };
   const cmcConfigured =
     Boolean(config.COINMARKETCAP_API_KEY) ||

@@ -7,6 +7,7 @@ import {
 } from '../market-data/bundled.ts';
 import { coinFromCoinGecko } from './coingecko.mapper.ts';
 import { ZCoinGeckoMarkets } from './coingecko.schemas.ts';
+import type { TProviderMetrics } from './provider-metrics.ts';
 import type { TMarketDataProvider, TProviderPoint } from './provider.types.ts';
 
 /** Each replay step advances the recorded market by one real day. */
@@ -31,7 +32,9 @@ const pct = (now: number, then: number | undefined) => (then ? (now / then - 1) 
  * the clock (one recorded day per REPLAY_STEP_MS, looping), so successive syncs move prices like a live
  * feed, and the same `asOf` always gives the same numbers (idempotent jobs).
  */
-export function createReplayProvider(options: { stepMs?: number } = {}): TMarketDataProvider {
+export function createReplayProvider(
+  options: { stepMs?: number; metrics?: TProviderMetrics } = {},
+): TMarketDataProvider {
   const stepMs = options.stepMs ?? REPLAY_STEP_MS;
   const firstTime = Date.parse(`${REPLAY_FIRST_DAY}T00:00:00Z`);
   const days = Math.round((Date.parse(`${REPLAY_LAST_DAY}T00:00:00Z`) - firstTime) / DAY_MS) + 1;
@@ -64,6 +67,8 @@ export function createReplayProvider(options: { stepMs?: number } = {}): TMarket
     name: 'replay',
 
     async fetchMarkets(limit, asOf) {
+      // Counted like the HTTP providers, so dashboards show where the data came from.
+      options.metrics?.requests.inc({ provider: 'replay', outcome: 'success' });
       const { coins, closes } = await (data ??= load());
       const step = Math.floor(asOf.getTime() / stepMs);
       const dayTime = firstTime + (((step % days) + days) % days) * DAY_MS;
