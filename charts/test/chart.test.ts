@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import {
   CHART,
   lint,
@@ -368,5 +368,55 @@ describe('generated files and the compose file', () => {
       await import('node:fs/promises').then((fs) => fs.readFile(path.join(ROOT, 'package.json'), 'utf8')),
     );
     assert.equal(chart.appVersion, pkg.version);
+  });
+});
+
+describe('cluster prerequisites (k8s/)', () => {
+  test('When the namespaces file is read, then it creates every namespace the chart and its prerequisites use', () => {
+    // (No Namespace schema ships in k8s/schemas, so this is checked structurally rather than by kubeconform.)
+    const namespaces = parseAllDocuments(readFileSync(path.join(ROOT, 'k8s', 'namespaces.yaml'), 'utf8')).map(
+      (doc) => doc.toJSON(),
+    );
+    for (const namespace of namespaces)
+      assert.deepEqual([namespace.apiVersion, namespace.kind], ['v1', 'Namespace']);
+    assert.deepEqual(namespaces.map((namespace) => namespace.metadata.name).sort(), [
+      'cnpg-system',
+      'ingress-nginx',
+      'keda',
+      'monitoring',
+      'trading',
+    ]);
+    const app = namespaces.find((namespace) => namespace.metadata.name === 'trading');
+    assert.equal(app.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+  });
+
+  test('When prometheus-adapter uses the shipped rule, then it serves the metric the HPA asks for', () => {
+    const adapter = parse(readFileSync(path.join(ROOT, 'k8s', 'prometheus-adapter-values.yaml'), 'utf8'));
+    const [rule] = adapter.rules.custom;
+    assert.match(rule.seriesQuery, /^http_requests_total\{/);
+    assert.equal(rule.name.as, 'http_requests_per_second');
+    const hpa = rendered.production!.find((m) => m.kind === 'HorizontalPodAutoscaler')!;
+    assert.equal(hpa.spec.metrics[1].pods.metric.name, rule.name.as);
+  });
+
+  test('When the Grafana sidecar settings are read, then they match the dashboard ConfigMap label', () => {
+    const stack = parse(readFileSync(path.join(ROOT, 'k8s', 'kube-prometheus-stack-values.yaml'), 'utf8'));
+    const { label, labelValue } = stack.grafana.sidecar.dashboards;
+    const dashboard = rendered.default!.find(
+      (m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-dashboard'),
+    )!;
+    assert.equal(dashboard.metadata.labels![label], labelValue);
+  });
+
+  test('When skaffold.yaml is read, then it builds the image and deploys the chart with dev and production profiles', () => {
+    const skaffold = parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8'));
+    assert.equal(skaffold.apiVersion, 'skaffold/v4beta14');
+    assert.equal(skaffold.build.artifacts[0].docker.dockerfile, 'Dockerfile');
+    assert.equal(skaffold.deploy.helm.releases[0].chartPath, 'charts/trading-backend');
+    assert.deepEqual(
+      skaffold.profiles.map((profile: { name: string }) => profile.name),
+      ['dev', 'production'],
+    );
+    assert.equal(skaffold.portForward[0].localPort, 8000);
   });
 });
