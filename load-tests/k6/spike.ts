@@ -1,0 +1,8 @@
+// k6 run load-tests/k6/spike.ts -e BASE_URL=https://api.example.com
+import { optionsFor, request } from './config.ts';
+
+export const options = optionsFor('spike');
+
+export default function (): void {
+  request();
+}

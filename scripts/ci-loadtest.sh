@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The short load pass CI runs: the real API and worker on the real PostgreSQL and Redis (started by
+# services.sh), bundled data loaded, then the smoke scenario and a shortened load scenario.
+source "$(dirname "$0")/lib/common.sh"
+ensure_node
+cd "$ROOT"
+export NODE_ENV=production SECRET_KEY="ci-load-test-secret-key-0123456789abcdef" LOG_LEVEL=warn \
+  PORT="${PORT:-8000}" WORKER_PORT="${WORKER_PORT:-9100}" RATE_LIMIT_PER_MINUTE=1000000 \
+  HISTORY_RETENTION_DAYS=5000 MARKET_DATA_PROVIDER=replay
+if curl -s "http://127.0.0.1:$PORT/livez" >/dev/null 2>&1; then
+  log "port $PORT is already serving something; stop it (or set PORT) so the load test measures this build"; exit 1
+fi
+node core/db/migrate.ts run
+node core/market-data/seed-cli.ts --if-empty
+node api/main.ts > "$RUN_DIR/loadtest-api.log" 2>&1 &
+api=$!
+node worker/main.ts > "$RUN_DIR/loadtest-worker.log" 2>&1 &
+worker=$!
+trap 'kill -TERM $api $worker 2>/dev/null; wait $api $worker 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+kill -0 "$api" 2>/dev/null || { log "the API did not start:"; cat "$RUN_DIR/loadtest-api.log" >&2; exit 1; }
+node scripts/loadtest.ts smoke --base-url "http://127.0.0.1:$PORT"
+node scripts/loadtest.ts load --scale "${LOADTEST_SCALE:-0.25}" --base-url "http://127.0.0.1:$PORT"
