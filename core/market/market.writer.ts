@@ -84,33 +84,45 @@ const ALL_COLUMNS = [
 ] as const;
 
 /**
- * Inserts or updates many coins in one statement (jsonb_to_recordset over one parameter) and returns
- * symbol -> id. A field the provider did not send (`undefined`, absent from the JSON) keeps its stored
- * value; descriptive fields are never blanked by a provider that lacks them.
+ * Inserts or updates many coins with a few set-based statements (jsonb_to_recordset over one parameter)
+ * and returns symbol -> id. A field the provider did not send (`undefined`, absent from the JSON) keeps
+ * its stored value; descriptive fields are never blanked by a provider that lacks them.
  */
 export async function upsertCoins(db: TQueryable, coins: TCoinUpsert[]): Promise<Map<string, number>> {
   if (!coins.length) return new Map();
-  const bySymbol = new Map<string, TCoinUpsert>();
-  for (const coin of coins) {
-    const symbol = coin.symbol.toUpperCase();
-    const seen = bySymbol.get(symbol);
-    // Symbols are not unique upstream; the better-ranked coin owns the ticker.
-    if (!seen || (coin.market_cap_rank ?? Infinity) < (seen.market_cap_rank ?? Infinity))
-      bySymbol.set(symbol, { ...coin, symbol });
-  }
-  const records = [...bySymbol.values()].map((coin) => ({ ...coin, has: Object.keys(coin) }));
+  const records = [...dedupe(coins).values()].map((coin) => ({ ...coin, has: Object.keys(coin) }));
+  const payload = JSON.stringify(records);
   const recordType = [...ALL_COLUMNS.map(([name, type]) => `${name} ${type}`), 'has text[]'].join(', ');
+  const input = `SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(${recordType})`;
+  // A provider id seen under a new symbol is a rename upstream (MATIC -> POL keeps matic-network): the
+  // existing row takes the new symbol, keeping its id and history, when that symbol is still free.
+  for (const idColumn of ['coingecko_id', 'cmc_id']) {
+    await db.query(
+      `WITH x AS (${input})
+       UPDATE cryptocurrencies c SET symbol = x.symbol, updated_at = now()
+       FROM x
+       WHERE x.${idColumn} IS NOT NULL AND c.${idColumn} = x.${idColumn} AND c.symbol <> x.symbol
+         AND NOT EXISTS (SELECT 1 FROM cryptocurrencies other WHERE other.symbol = x.symbol)`,
+      [payload],
+    );
+  }
+  // A provider id still held by another row is not moved: the row keeps the id it has.
+  const providerId = (name: string) =>
+    `CASE WHEN EXISTS (SELECT 1 FROM cryptocurrencies other WHERE other.${name} = x.${name} AND other.symbol <> x.symbol)
+       THEN c.${name} ELSE COALESCE(x.${name}, c.${name}) END`;
   const values = [
     'x.symbol',
     'x.name',
     'x.slug',
-    ...DESCRIPTIVE_COLUMNS.map(([name]) => `COALESCE(x.${name}, c.${name})`),
+    ...DESCRIPTIVE_COLUMNS.map(([name]) =>
+      name === 'coingecko_id' || name === 'cmc_id' ? providerId(name) : `COALESCE(x.${name}, c.${name})`,
+    ),
     ...MARKET_COLUMNS.map(([name]) => `CASE WHEN '${name}' = ANY(x.has) THEN x.${name} ELSE c.${name} END`),
     `CASE WHEN cardinality(x.categories) > 0 THEN x.categories ELSE COALESCE(c.categories, '{}') END`,
   ];
   const columns = ALL_COLUMNS.map(([name]) => name);
   const rows: { id: number; symbol: string }[] = await db.query(
-    `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(${recordType}))
+    `WITH x AS (${input})
      INSERT INTO cryptocurrencies (${columns.join(', ')})
      SELECT ${values.join(', ')} FROM x LEFT JOIN cryptocurrencies c ON c.symbol = x.symbol
      ON CONFLICT (symbol) DO UPDATE SET
@@ -120,9 +132,28 @@ export async function upsertCoins(db: TQueryable, coins: TCoinUpsert[]): Promise
          .join(', ')},
        updated_at = now()
      RETURNING id, symbol`,
-    [JSON.stringify(records)],
+    [payload],
   );
   return new Map(rows.map((row) => [row.symbol, row.id]));
+}
+
+/** Symbols and provider ids are not unique upstream: the better-ranked coin wins each of them. */
+function dedupe(coins: TCoinUpsert[]): Map<string, TCoinUpsert> {
+  const rank = (coin: TCoinUpsert) => coin.market_cap_rank ?? Infinity;
+  const sorted = [...coins]
+    .map((coin) => ({ ...coin, symbol: coin.symbol.toUpperCase() }))
+    .sort((a, b) => rank(a) - rank(b));
+  const bySymbol = new Map<string, TCoinUpsert>();
+  const seenIds = new Set<string>();
+  for (const coin of sorted) {
+    const ids = [coin.coingecko_id && `cg:${coin.coingecko_id}`, coin.cmc_id && `cmc:${coin.cmc_id}`].filter(
+      Boolean,
+    ) as string[];
+    if (bySymbol.has(coin.symbol) || ids.some((id) => seenIds.has(id))) continue;
+    bySymbol.set(coin.symbol, coin);
+    for (const id of ids) seenIds.add(id);
+  }
+  return bySymbol;
 }
 
 /** Appends or overwrites history points with one INSERT … SELECT unnest(arrays) per chunk. */
