@@ -28,6 +28,8 @@ import { systemRouter } from './routes/system/system.routes.ts';
 export type TAppDeps = {
   config: TConfig;
   logger: Logger;
+  /** One line per request; defaults to `logger`. */
+  accessLogger?: Logger;
   db: DataSource;
   redis: Redis;
   metrics: Registry;
@@ -72,6 +74,7 @@ export function buildApp(deps: TAppDeps): Express {
     keyPrefix: config.REDIS_KEY_PREFIX,
     ttlSeconds: config.CACHE_TTL_SECONDS,
     maxAgeSeconds: config.HTTP_MAX_AGE_SECONDS,
+    memoryBytes: config.CACHE_MEMORY_MB * 2 ** 20,
     metrics: httpMetrics,
     logger,
   });
@@ -79,7 +82,7 @@ export function buildApp(deps: TAppDeps): Express {
   const jobs = createJobService({ queues: deps.queues });
   const openApiJson = JSON.stringify(generateOpenApiDocument(deps.version));
 
-  app.use(requestContext(logger));
+  app.use(requestContext(deps.accessLogger ?? logger));
   app.use((_req, res, next) => {
     // While draining, ask clients not to reuse the connection so the listener can close promptly.
     if (deps.isShuttingDown()) res.setHeader('Connection', 'close');

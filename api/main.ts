@@ -3,7 +3,7 @@ import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
 import { createQueues } from '../core/jobs/queues.ts';
 import { loadConfigOrExit } from '../core/config/env.ts';
 import { createDataSource } from '../core/db/data-source.ts';
-import { createLogger, redactUrl } from '../core/logging/logger.ts';
+import { createAccessLogger, createLogger, redactUrl } from '../core/logging/logger.ts';
 import { createMetricsRegistry } from '../core/metrics/registry.ts';
 import { connectWithRetry } from '../core/db/connect.ts';
 import { APP_VERSION } from '../core/version.ts';
@@ -11,6 +11,7 @@ import { buildApp } from './app.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-api' });
+const accessLogger = createAccessLogger({ level: config.LOG_LEVEL, name: 'trading-backend-api' });
 const db = createDataSource(config, 'trading-backend-api');
 const redis = createCacheRedis(config.REDIS_URL);
 redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
@@ -22,6 +23,7 @@ let shuttingDown = false;
 const app = buildApp({
   config,
   logger,
+  accessLogger,
   db,
   redis,
   metrics: createMetricsRegistry(),
@@ -71,6 +73,7 @@ async function shutdown(signal: string): Promise<void> {
     queueConnection.quit(),
   ]);
   clearTimeout(force);
+  accessLogger.flush();
   logger.info('shutdown complete');
   process.exit(0);
 }

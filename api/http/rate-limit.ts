@@ -1,16 +1,18 @@
 import type { RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
+import { marketCacheVersionKey } from '../../core/cache/market-cache.ts';
 import { AppError, ErrorCode } from '../../core/errors/app-error.ts';
 import type { THttpMetrics } from './metrics.ts';
 
 const WINDOW_MS = 60_000;
 
 // Fixed one-minute window per client and policy, counted atomically in Redis so that every API
-// replica sees the same count. Returns [count, milliseconds until the window resets].
+// replica sees the same count. Returns [count, milliseconds until the window resets, market-data
+// version]: the response cache needs that version, and reading it here saves it a round trip.
 const HIT_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {count, redis.call('PTTL', KEYS[1])}`;
+return {count, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}`;
 
 type TWindow = { count: number; resetAt: number };
 
@@ -36,15 +38,23 @@ class MemoryWindows {
   }
 }
 
+type TLimiterRedis = Redis & {
+  rateLimitHit(key: string, versionKey: string, windowMs: number): Promise<[number, number, string]>;
+};
+
 export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metrics: THttpMetrics }) {
   const { redis, keyPrefix, metrics } = deps;
+  const versionKey = marketCacheVersionKey(keyPrefix);
+  // EVALSHA of a script Redis has cached, rather than sending the script text with every request.
+  if (!('rateLimitHit' in redis)) redis.defineCommand('rateLimitHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
   const memory = new MemoryWindows();
 
-  async function hit(key: string): Promise<[number, number]> {
+  async function hit(key: string, res: Response): Promise<[number, number]> {
     const now = Date.now();
     if (redis.status === 'ready') {
       try {
-        const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, key, WINDOW_MS)) as [number, number];
+        const [count, ttl, version] = await (redis as TLimiterRedis).rateLimitHit(key, versionKey, WINDOW_MS);
+        res.locals.cacheVersion = version;
         return [count, ttl > 0 ? ttl : WINDOW_MS];
       } catch {
         // fall through to memory: a limiter that fails every request would turn a Redis outage into an API outage
@@ -67,7 +77,7 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
       return async (req, res, next) => {
         const windowId = Math.floor(Date.now() / WINDOW_MS);
         const key = `${keyPrefix}rl:${policy.name}:${req.ip ?? 'unknown'}:${windowId}`;
-        const [count, resetMs] = await hit(key);
+        const [count, resetMs] = await hit(key, res);
         setHeaders(res, policy, count, resetMs);
         if (count <= policy.limit) {
           next();

@@ -5,17 +5,15 @@ import type { Logger } from 'pino';
 import { marketCacheVersionKey } from '../../core/cache/market-cache.ts';
 import type { THttpMetrics } from './metrics.ts';
 
-// One round trip: read the current market-data version and the entry stored under it.
-const LOOKUP_SCRIPT = `
-local version = redis.call('GET', KEYS[1]) or '0'
-return {version, redis.call('GET', ARGV[1] .. version .. ':' .. ARGV[2])}`;
+const NEWLINE = 0x0a;
 
 // Compare-and-delete, so a slow producer never releases a lock another replica took over.
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-type TEntry = { etag: string; body: string };
+/** A cached response: the body stays a Buffer from Redis to the socket (no UTF-8 decode and re-encode). */
+type TEntry = { etag: string; body: Buffer };
 
-const etagOf = (body: string) => `"${createHash('sha1').update(body).digest('base64url')}"`;
+const etagOf = (body: Buffer) => `"${createHash('sha1').update(body).digest('base64url')}"`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type TResponseCacheOptions = {
@@ -27,7 +25,55 @@ export type TResponseCacheOptions = {
   logger: Logger;
   /** How long a replica waits for another replica that is computing the same entry. */
   lockWaitMs?: number;
+  /** Bytes of responses kept in process memory in front of Redis (0 turns the memory layer off). */
+  memoryBytes?: number;
 };
+
+/**
+ * Process-memory layer in front of Redis: the entries this replica served recently, each tagged with
+ * the market-data version it was computed under. An entry is served only while that version is still
+ * current, so invalidation stays global; it saves moving the body from Redis on every request.
+ */
+class MemoryEntries {
+  private readonly entries = new Map<string, TEntry & { version: string }>();
+  private bytes = 0;
+  private readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  get(key: string, version: string): TEntry | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.version !== version) {
+      this.delete(key);
+      return undefined;
+    }
+    // Map iteration order is insertion order: re-inserting makes this the most recently used.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  set(key: string, version: string, entry: TEntry): void {
+    if (entry.body.length > this.maxBytes / 4) return;
+    this.delete(key);
+    this.entries.set(key, { ...entry, version });
+    this.bytes += entry.body.length;
+    for (const [oldest] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.delete(oldest);
+    }
+  }
+
+  private delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.bytes -= entry.body.length;
+    this.entries.delete(key);
+  }
+}
 
 export type TResponseCache = ReturnType<typeof createResponseCache>;
 
@@ -40,35 +86,50 @@ export function createResponseCache(options: TResponseCacheOptions) {
   const { redis, keyPrefix, ttlSeconds, maxAgeSeconds, metrics, logger } = options;
   const lockWaitMs = options.lockWaitMs ?? 2000;
   const versionKey = marketCacheVersionKey(keyPrefix);
-  const entryPrefix = `${keyPrefix}cache:market:v`;
+  const entryPrefix = `${keyPrefix}cache:market:`;
   const inFlight = new Map<string, Promise<TEntry>>();
+  const memory = new MemoryEntries(options.memoryBytes ?? 32 * 2 ** 20);
 
   const available = () => redis.status === 'ready';
 
+  /**
+   * One round trip (a pipeline, no Lua): the current market-data version and the entry. Each entry
+   * starts with the version it was computed under; an entry from an older version is a miss.
+   */
   async function lookup(key: string): Promise<{ version: string; entry: TEntry | null }> {
-    const [version, raw] = (await redis.eval(LOOKUP_SCRIPT, 1, versionKey, entryPrefix, key)) as [
-      string,
-      string | null,
+    const results = await redis.pipeline().get(versionKey).getBuffer(`${entryPrefix}${key}`).exec();
+    const [[versionError, storedVersion], [entryError, raw]] = results as [
+      [Error | null, string | null],
+      [Error | null, Buffer | null],
     ];
-    if (raw === null) return { version, entry: null };
-    const newline = raw.indexOf('\n');
-    return { version, entry: { etag: raw.slice(0, newline), body: raw.slice(newline + 1) } };
+    if (versionError || entryError) throw versionError ?? entryError;
+    const version = storedVersion ?? '0';
+    if (!raw) return { version, entry: null };
+    const first = raw.indexOf(NEWLINE);
+    const second = raw.indexOf(NEWLINE, first + 1);
+    if (first < 0 || second < 0 || raw.toString('latin1', 0, first) !== version)
+      return { version, entry: null };
+    return {
+      version,
+      entry: { etag: raw.toString('latin1', first + 1, second), body: raw.subarray(second + 1) },
+    };
   }
 
   async function store(version: string, key: string, entry: TEntry): Promise<void> {
-    await redis.set(`${entryPrefix}${version}:${key}`, `${entry.etag}\n${entry.body}`, 'EX', ttlSeconds);
+    const header = Buffer.from(`${version}\n${entry.etag}\n`, 'latin1');
+    await redis.set(`${entryPrefix}${key}`, Buffer.concat([header, entry.body]), 'EX', ttlSeconds);
   }
 
   /** Computes the entry once per replica, and (through a short Redis lock) once across replicas. */
   async function load(route: string, key: string, version: string | null, produce: () => Promise<unknown>) {
     const compute = async (): Promise<TEntry> => {
       metrics.cacheLoads.inc({ route });
-      const body = JSON.stringify(await produce());
+      const body = Buffer.from(JSON.stringify(await produce()));
       return { etag: etagOf(body), body };
     };
     if (version === null) return compute();
 
-    const lockKey = `${entryPrefix}${version}:${key}:lock`;
+    const lockKey = `${entryPrefix}${key}:lock:${version}`;
     const token = `${process.pid}:${Math.random()}`;
     const locked = await redis.set(lockKey, token, 'PX', lockWaitMs, 'NX').catch(() => 'OK');
     if (locked !== 'OK') {
@@ -104,7 +165,8 @@ export function createResponseCache(options: TResponseCacheOptions) {
       res.status(304).end();
       return;
     }
-    res.type('application/json').send(entry.body);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(entry.body);
   }
 
   return {
@@ -114,11 +176,20 @@ export function createResponseCache(options: TResponseCacheOptions) {
         const input = res.locals.input as TInput;
         const key = `${route}:${JSON.stringify(input)}`;
         let version: string | null = null;
+        // The rate limiter already read the current version in its round trip to Redis.
+        const knownVersion = res.locals.cacheVersion as string | undefined;
+        const local = knownVersion === undefined ? undefined : memory.get(key, knownVersion);
+        if (local) {
+          metrics.cacheLookups.inc({ route, result: 'hit' });
+          send(req, res, local, 'HIT');
+          return;
+        }
         if (available()) {
           try {
             const found = await lookup(key);
             version = found.version;
             if (found.entry) {
+              memory.set(key, found.version, found.entry);
               metrics.cacheLookups.inc({ route, result: 'hit' });
               send(req, res, found.entry, 'HIT');
               return;
@@ -137,7 +208,9 @@ export function createResponseCache(options: TResponseCacheOptions) {
           pending = load(route, key, version, () => produce(input)).finally(() => inFlight.delete(flightKey));
           inFlight.set(flightKey, pending);
         }
-        send(req, res, await pending, 'MISS');
+        const entry = await pending;
+        if (version !== null) memory.set(key, version, entry);
+        send(req, res, entry, 'MISS');
       };
     },
   };

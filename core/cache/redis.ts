@@ -12,6 +12,8 @@ export function createCacheRedis(url: string, options: RedisOptions = {}): Redis
     connectTimeout: 2000,
     lazyConnect: false,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    // Commands issued in the same tick by concurrent requests share one write and one round trip.
+    enableAutoPipelining: true,
     ...options,
   });
 }

@@ -48,6 +48,11 @@ export const ZConfig = z
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     SYNC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
     CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(300),
+    CACHE_MEMORY_MB: z.coerce
+      .number()
+      .min(0)
+      .default(32)
+      .describe('Responses kept in each API process in front of Redis (MiB, 0 = off)'),
     HTTP_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(15),
     CORS_ORIGINS: csv.default(['*']),
     TRUST_PROXY: z

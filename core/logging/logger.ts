@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 
 export type TLogContext = { requestId?: string; jobId?: string };
 
@@ -48,4 +48,21 @@ export function redactUrl(url: string): string {
   } catch {
     return '[unparsable url]';
   }
+}
+
+/**
+ * The per-request access log: one line per request, fields we choose (no secrets), so no redaction
+ * pass, and buffered asynchronous writes (flushed on shutdown) to keep it off the hot path.
+ */
+export function createAccessLogger(options: { level: string; name: string }): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level,
+      base: { service: options.name },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination({ dest: 1, sync: false, minLength: 4096 }),
+  );
 }
