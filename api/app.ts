@@ -82,12 +82,7 @@ export function buildApp(deps: TAppDeps): Express {
   const jobs = createJobService({ queues: deps.queues });
   const openApiJson = JSON.stringify(generateOpenApiDocument(deps.version));
 
-  app.use(requestContext(deps.accessLogger ?? logger));
-  app.use((_req, res, next) => {
-    // While draining, ask clients not to reuse the connection so the listener can close promptly.
-    if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
-    next();
-  });
+  app.use(requestContext(deps.accessLogger ?? logger, deps.isShuttingDown));
   app.use(httpMetrics.middleware);
   app.use('/admin/queues', requireAdmin(config.ADMIN_TOKEN), queueDashboard(deps.queues));
   // TLS ends at the ingress; upgrade-insecure-requests would break /docs when served over plain HTTP locally.
@@ -107,7 +102,18 @@ export function buildApp(deps: TAppDeps): Express {
       ],
     }),
   );
-  app.use(express.json({ limit: config.BODY_LIMIT }));
+
+  // The API first: it carries nearly all traffic, so its requests skip the system routes' matching.
+  const api = express.Router();
+  api.use(express.json({ limit: config.BODY_LIMIT }));
+  api.use(limiter.limit({ name: 'default', limit: config.RATE_LIMIT_PER_MINUTE }));
+  api.use(
+    '/cryptocurrencies',
+    syncRouter({ jobs, limit: limiter.limit({ name: 'sync', limit: config.SYNC_RATE_LIMIT_PER_MINUTE }) }),
+  );
+  api.use('/cryptocurrencies', cryptocurrenciesRouter({ market, cache }));
+  api.use('/jobs', jobsRouter({ jobs }));
+  app.use('/api/v1', api);
 
   app.use(
     systemRouter({
@@ -119,16 +125,6 @@ export function buildApp(deps: TAppDeps): Express {
       isShuttingDown: deps.isShuttingDown,
     }),
   );
-  const api = express.Router();
-  api.use(limiter.limit({ name: 'default', limit: config.RATE_LIMIT_PER_MINUTE }));
-  api.use(
-    '/cryptocurrencies',
-    syncRouter({ jobs, limit: limiter.limit({ name: 'sync', limit: config.SYNC_RATE_LIMIT_PER_MINUTE }) }),
-  );
-  api.use('/cryptocurrencies', cryptocurrenciesRouter({ market, cache }));
-  api.use('/jobs', jobsRouter({ jobs }));
-  app.use('/api/v1', api);
-
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
   return app;

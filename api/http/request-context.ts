@@ -9,12 +9,14 @@ const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
  * Gives every request an id (kept from X-Request-Id when it is sane), echoes it in the response,
  * binds it to every log line through AsyncLocalStorage, and writes one access log line at the end.
  */
-export function requestContext(logger: Logger): RequestHandler {
+export function requestContext(logger: Logger, isShuttingDown: () => boolean = () => false): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('x-request-id');
     const requestId = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = requestId;
     res.setHeader('X-Request-Id', requestId);
+    // While draining, ask clients not to reuse the connection so the listener can close promptly.
+    if (isShuttingDown()) res.setHeader('Connection', 'close');
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;

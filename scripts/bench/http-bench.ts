@@ -1,6 +1,13 @@
 import autocannon from 'autocannon';
 
-export type TMeasure = { rps: number; p50: number; p99: number; errors: number; non2xx: number };
+export type TMeasure = {
+  rps: number;
+  mean: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+};
 
 /** Warm up, then measure one URL with autocannon (fixed connections, closed loop). */
 export async function measure(
@@ -17,6 +24,7 @@ export async function measure(
   const result = await run(options.seconds ?? 8);
   return {
     rps: result.requests.average,
+    mean: result.latency.mean,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
