@@ -16,6 +16,9 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { requireAdmin } from './http/admin-auth.ts';
 import { jobsRouter, syncRouter } from './routes/jobs/jobs.routes.ts';
+import { riskRouter } from './routes/risk/risk.routes.ts';
+import { createRiskRepository } from '../core/risk/risk.repository.ts';
+import { createRiskService } from '../core/risk/risk.service.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
@@ -80,6 +83,7 @@ export function buildApp(deps: TAppDeps): Express {
   });
   const market = createMarketService({ coins: createCryptocurrencyRepository(db) });
   const jobs = createJobService({ queues: deps.queues });
+  const risk = createRiskService({ risk: createRiskRepository(db) });
   const openApiJson = JSON.stringify(generateOpenApiDocument(deps.version));
 
   app.use(requestContext(deps.accessLogger ?? logger, deps.isShuttingDown));
@@ -113,6 +117,7 @@ export function buildApp(deps: TAppDeps): Express {
   );
   api.use('/cryptocurrencies', cryptocurrenciesRouter({ market, cache }));
   api.use('/jobs', jobsRouter({ jobs }));
+  api.use('/risk', riskRouter({ risk, cache }));
   app.use('/api/v1', api);
 
   app.use(

@@ -33,7 +33,9 @@ export async function createTestDatabase(config: TConfig): Promise<TTestDatabase
     schema,
     url,
     truncate: async () => {
-      await db.query('TRUNCATE price_history, cryptocurrencies, categories RESTART IDENTITY CASCADE');
+      await db.query(
+        'TRUNCATE risk_metrics, price_history, cryptocurrencies, categories RESTART IDENTITY CASCADE',
+      );
     },
     drop: async () => {
       if (db.isInitialized) {

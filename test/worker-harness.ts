@@ -38,6 +38,7 @@ export async function startTestWorkers(config: TConfig, db: DataSource): Promise
     providers: createProviderChain({ config, logger }),
     logger,
     metrics: createWorkerMetrics(registry, Object.values(queues.queues)),
+    queues,
     invalidateCache: () => invalidateMarketCache(cache, config.REDIS_KEY_PREFIX),
     connection: connect,
   });

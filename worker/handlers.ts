@@ -1,6 +1,7 @@
 import { JOB_NAMES, type TJobName } from '../core/jobs/definitions.ts';
 import { backfillHistoryProcessor } from './processors/backfill-history.processor.ts';
 import { cleanupHistoryProcessor } from './processors/cleanup-history.processor.ts';
+import { computeRiskProcessor } from './processors/compute-risk.processor.ts';
 import type { TProcessor } from './processors/processor.types.ts';
 import { syncMarketsProcessor } from './processors/sync-markets.processor.ts';
 
@@ -8,6 +9,7 @@ export const HANDLERS: { [N in TJobName]: TProcessor<N> } = {
   'sync-markets': syncMarketsProcessor,
   'backfill-history': backfillHistoryProcessor,
   'cleanup-history': cleanupHistoryProcessor,
+  'compute-risk': computeRiskProcessor,
 };
 
 /** The worker refuses to boot when a job name has no processor. */

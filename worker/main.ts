@@ -49,6 +49,7 @@ const workers = createWorkers({
   providers,
   logger,
   metrics,
+  queues,
   invalidateCache: () => invalidateMarketCache(cacheRedis, config.REDIS_KEY_PREFIX),
   connection: () => {
     const connection = createQueueRedis(config.REDIS_URL);

@@ -4,6 +4,7 @@ import { registry } from './registry.ts';
 // wherever it is generated (the app, the export script, the conformance tests).
 import '../routes/cryptocurrencies/cryptocurrencies.routes.ts';
 import '../routes/jobs/jobs.routes.ts';
+import '../routes/risk/risk.routes.ts';
 import '../routes/system/system.routes.ts';
 
 export type TOpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -23,6 +24,7 @@ export function generateOpenApiDocument(version: string): TOpenApiDocument {
     servers: [{ url: '/' }],
     tags: [
       { name: 'Market data', description: 'Listings, detail, history and top lists' },
+      { name: 'Risk', description: 'Volatility, VaR/CVaR, drawdown, ratios, beta and correlations' },
       { name: 'Jobs', description: 'Trigger ingestion and follow its jobs' },
       { name: 'System', description: 'Health, readiness, metrics and documentation' },
     ],

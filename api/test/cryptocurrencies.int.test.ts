@@ -272,6 +272,7 @@ describe('GET /api/v1/cryptocurrencies/{symbol}/history', () => {
     ['from=2024-02-01&to=2024-01-01', 'from'],
     ['from=yesterday', 'from'],
     ['to=2024-13-45', 'to'],
+    ['to=2024-02-30', 'to'],
     ['limit=5001', 'limit'],
     ['limit=0', 'limit'],
     ['interval=weekly', 'interval'],

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { PROVIDER_NAMES } from '../providers/provider.types.ts';
@@ -7,6 +8,7 @@ export const JobName = {
   SyncMarkets: 'sync-markets',
   BackfillHistory: 'backfill-history',
   CleanupHistory: 'cleanup-history',
+  ComputeRisk: 'compute-risk',
 } as const;
 export type TJobName = (typeof JobName)[keyof typeof JobName];
 export const JOB_NAMES = Object.values(JobName);
@@ -37,10 +39,26 @@ export const ZCleanupHistoryPayload = z.strictObject({
   as_of: ZAsOf,
 });
 
+export const ZComputeRiskPayload = z.strictObject({
+  symbols: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,20}$/)
+        .transform((symbol) => symbol.toUpperCase()),
+    )
+    .min(1)
+    .max(250)
+    .optional(),
+  top: z.number().int().min(1).max(1000).optional(),
+  as_of: ZAsOf,
+});
+
 export type TJobPayloads = {
   'sync-markets': z.output<typeof ZSyncMarketsPayload>;
   'backfill-history': z.output<typeof ZBackfillHistoryPayload>;
   'cleanup-history': z.output<typeof ZCleanupHistoryPayload>;
+  'compute-risk': z.output<typeof ZComputeRiskPayload>;
 };
 
 const MINUTE = 60_000;
@@ -82,6 +100,14 @@ export const JOB_DEFINITIONS: { [N in TJobName]: TDefinition<N> } = {
     schema: ZCleanupHistoryPayload,
     windowMs: 60 * MINUTE,
     jobId: (_payload, window) => `cleanup-history-${window}`,
+    concurrency: 1,
+    options: KEEP,
+  },
+  'compute-risk': {
+    schema: ZComputeRiskPayload,
+    windowMs: 5 * MINUTE,
+    jobId: (payload, window) =>
+      `compute-risk-${payload.symbols ? createHash('sha1').update(payload.symbols.join(',')).digest('hex').slice(0, 12) : `top${payload.top ?? 'all'}`}-${window}`,
     concurrency: 1,
     options: KEEP,
   },

@@ -18,21 +18,34 @@ import {
 function close(actual: number | null, expected: number | null, what: string): void {
   if (expected === null) return assert.equal(actual, null, what);
   assert.ok(actual !== null, `${what} is null`);
-  assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} != ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
+    `${what}: ${actual} != ${expected}`,
+  );
 }
 function closeAll(actual: TRiskMetrics, expected: Record<string, number | null>): void {
-  for (const [key, value] of Object.entries(expected)) close(actual[key as keyof TRiskMetrics] as number | null, value, key);
+  for (const [key, value] of Object.entries(expected))
+    close(actual[key as keyof TRiskMetrics] as number | null, value, key);
 }
 
 const day = (index: number) => new Date(Date.UTC(2024, 0, 1 + index)).toISOString().slice(0, 10);
 // A trend, a cycle and a 30% crash on day 30 (same formula as fixed_series() in the reference script).
-const prices = Array.from({ length: 45 }, (_, i) => 100 * (1 + 0.002 * i) * (1 + 0.05 * Math.sin(i / 3)) * (i >= 30 ? 0.7 : 1));
+const prices = Array.from(
+  { length: 45 },
+  (_, i) => 100 * (1 + 0.002 * i) * (1 + 0.05 * Math.sin(i / 3)) * (i >= 30 ? 0.7 : 1),
+);
 const bench = Array.from({ length: 45 }, (_, i) => 50 * (1 + 0.001 * i) * (1 + 0.03 * Math.cos(i / 4)));
-const series = (values: number[], dates = values.map((_, i) => day(i))): TClose[] => values.map((price, i) => ({ date: dates[i]!, price }));
+const series = (values: number[], dates = values.map((_, i) => day(i))): TClose[] =>
+  values.map((price, i) => ({ date: dates[i]!, price }));
 
 describe('risk metrics against the numpy/empyrical reference', () => {
   test('When the fixed series is measured against its benchmark, then every metric matches', () => {
-    const metrics = computeRiskMetrics({ closes: series(prices), benchmarkCloses: series(bench), riskFreeRate: 0, liquidityRatio: null });
+    const metrics = computeRiskMetrics({
+      closes: series(prices),
+      benchmarkCloses: series(bench),
+      riskFreeRate: 0,
+      liquidityRatio: null,
+    });
     closeAll(metrics, {
       volatility_daily: 0.04850847326260536,
       volatility_annualized: 0.926753080420102,
@@ -55,7 +68,12 @@ describe('risk metrics against the numpy/empyrical reference', () => {
   });
 
   test('When a 5% annual risk-free rate is given, then Sharpe, Sortino and alpha use (1 + rf)^(1/365) - 1 per day', () => {
-    const metrics = computeRiskMetrics({ closes: series(prices), benchmarkCloses: series(bench), riskFreeRate: 0.05, liquidityRatio: null });
+    const metrics = computeRiskMetrics({
+      closes: series(prices),
+      benchmarkCloses: series(bench),
+      riskFreeRate: 0.05,
+      liquidityRatio: null,
+    });
     closeAll(metrics, {
       sharpe_ratio: -1.5408089875338333,
       sortino_ratio: -1.5868916904133932,
@@ -73,14 +91,23 @@ describe('risk metrics against the numpy/empyrical reference', () => {
       riskFreeRate: 0,
       liquidityRatio: null,
     });
-    closeAll(metrics, { beta: 2.4708213182753673, correlation_to_benchmark: 0.2757429714269204, alpha_annualized: -0.781012150148751 });
+    closeAll(metrics, {
+      beta: 2.4708213182753673,
+      correlation_to_benchmark: 0.2757429714269204,
+      alpha_annualized: -0.781012150148751,
+    });
   });
 });
 
 describe('edge cases', () => {
   test('When prices are constant, then risk is zero and ratios that divide by it are null', () => {
     const flat = series(Array.from({ length: 31 }, () => 100));
-    const metrics = computeRiskMetrics({ closes: flat, benchmarkCloses: series(bench.slice(0, 31)), riskFreeRate: 0, liquidityRatio: null });
+    const metrics = computeRiskMetrics({
+      closes: flat,
+      benchmarkCloses: series(bench.slice(0, 31)),
+      riskFreeRate: 0,
+      liquidityRatio: null,
+    });
     assert.equal(metrics.volatility_daily, 0);
     assert.equal(metrics.return_total, 0);
     assert.equal(metrics.max_drawdown, 0);
@@ -93,17 +120,27 @@ describe('edge cases', () => {
     assert.equal(metrics.calmar_ratio, null);
     assert.equal(metrics.beta, 0, 'a flat asset does not move with the benchmark');
     assert.equal(metrics.correlation_to_benchmark, null, 'correlation with a constant is undefined');
-    const both = computeRiskMetrics({ closes: flat, benchmarkCloses: flat, riskFreeRate: 0, liquidityRatio: null });
+    const both = computeRiskMetrics({
+      closes: flat,
+      benchmarkCloses: flat,
+      riskFreeRate: 0,
+      liquidityRatio: null,
+    });
     assert.equal(both.beta, null);
   });
 
   test('When a single day crashes 50% and never recovers, then the drawdown names peak, trough and no recovery', () => {
     const values = [...Array.from({ length: 20 }, () => 100), ...Array.from({ length: 11 }, () => 50)];
     const result = maxDrawdown(series(values));
-    assert.deepEqual(result, { max_drawdown: -0.5, peak_date: day(19), trough_date: day(20), recovery_date: null });
+    assert.deepEqual(result, {
+      max_drawdown: -0.5,
+      peak_date: day(19),
+      trough_date: day(20),
+      recovery_date: null,
+    });
     const returns = simpleReturns(series(values)).map((point) => point.value);
     // 30 returns, one of -50%: position (n-1)·p = 1.45 for p = 5%, 0.29 for p = 1%.
-    assert.equal(historicalVar(returns, 0.95), 0, "the 5th percentile lies between two zero returns");
+    assert.equal(historicalVar(returns, 0.95), 0, 'the 5th percentile lies between two zero returns');
     close(historicalVar(returns, 0.99), 0.5 * (1 - (29 * 0.01 - 0)), 'var_99 = -(x0 + 0.29 (x1 - x0))');
     assert.equal(historicalCvar(returns, 0.99), 0.5, 'k = floor(29 · 0.01) + 1 = 1: the crash alone');
     assert.equal(historicalCvar(returns, 0.95), 0.5 / 2, 'k = floor(29 · 0.05) + 1 = 2');
@@ -111,7 +148,12 @@ describe('edge cases', () => {
 
   test('When prices fall and come back, then the recovery date is the first close back at the peak', () => {
     const result = maxDrawdown(series([10, 12, 9, 6, 8, 12, 13]));
-    assert.deepEqual(result, { max_drawdown: -0.5, peak_date: day(1), trough_date: day(3), recovery_date: day(5) });
+    assert.deepEqual(result, {
+      max_drawdown: -0.5,
+      peak_date: day(1),
+      trough_date: day(3),
+      recovery_date: day(5),
+    });
   });
 
   test('When days are missing, then returns span the gap and are not filled', () => {
@@ -141,9 +183,20 @@ describe('edge cases', () => {
 
 describe('risk score', () => {
   test('When components are at their caps or zero, then the score and level follow the documented weights', () => {
-    assert.deepEqual(riskScore({ volatility_annualized: 0, max_drawdown: 0, var_95: 0, liquidity_ratio: 0.5 }), { risk_score: 0, risk_level: 'low' });
-    assert.deepEqual(riskScore({ volatility_annualized: 3, max_drawdown: -0.95, var_95: 0.2, liquidity_ratio: 0 }), { risk_score: 100, risk_level: 'very_high' });
-    const mid = riskScore({ volatility_annualized: 0.75, max_drawdown: -0.45, var_95: 0.05, liquidity_ratio: null });
+    assert.deepEqual(
+      riskScore({ volatility_annualized: 0, max_drawdown: 0, var_95: 0, liquidity_ratio: 0.5 }),
+      { risk_score: 0, risk_level: 'low' },
+    );
+    assert.deepEqual(
+      riskScore({ volatility_annualized: 3, max_drawdown: -0.95, var_95: 0.2, liquidity_ratio: 0 }),
+      { risk_score: 100, risk_level: 'very_high' },
+    );
+    const mid = riskScore({
+      volatility_annualized: 0.75,
+      max_drawdown: -0.45,
+      var_95: 0.05,
+      liquidity_ratio: null,
+    });
     assert.equal(mid.risk_score, 50);
     assert.equal(mid.risk_level, 'high');
   });

@@ -10,7 +10,8 @@ export const Z = { 0.95: -1.6448536269514722, 0.99: -2.3263478740408408 } as con
 export type TClose = { date: string; price: number };
 export type TReturn = { date: string; value: number };
 
-export const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+export const mean = (values: number[]): number =>
+  values.reduce((sum, value) => sum + value, 0) / values.length;
 
 /** Sample standard deviation (n - 1), as numpy.std(ddof=1) and pandas. */
 export function sampleStd(values: number[]): number {
@@ -39,7 +40,8 @@ export function percentile(values: number[], p: number): number {
 
 /** One-day historical VaR at confidence c, as a positive loss fraction. */
 // Losses are reported as 0 - x rather than -x so that no loss is 0, never -0.
-export const historicalVar = (returns: number[], confidence: 0.95 | 0.99): number => 0 - percentile(returns, 100 * (1 - confidence));
+export const historicalVar = (returns: number[], confidence: 0.95 | 0.99): number =>
+  0 - percentile(returns, 100 * (1 - confidence));
 
 /** One-day historical CVaR: the mean of the lowest k returns, k = floor((n - 1)(1 - c)) + 1. */
 export function historicalCvar(returns: number[], confidence: 0.95 | 0.99): number {
@@ -55,7 +57,12 @@ export const parametricVar = (returns: number[], confidence: 0.95 | 0.99): numbe
 /** Annual risk-free rate turned into a daily one: (1 + rf)^(1/365) - 1. */
 export const dailyRiskFree = (annual: number): number => (1 + annual) ** (1 / ANNUALIZATION) - 1;
 
-export type TDrawdown = { max_drawdown: number; peak_date: string | null; trough_date: string | null; recovery_date: string | null };
+export type TDrawdown = {
+  max_drawdown: number;
+  peak_date: string | null;
+  trough_date: string | null;
+  recovery_date: string | null;
+};
 
 /** Worst fall from a running peak, with the peak, the trough and the first close back at the peak. */
 export function maxDrawdown(closes: TClose[]): TDrawdown {
@@ -72,10 +79,16 @@ export function maxDrawdown(closes: TClose[]): TDrawdown {
       trough = close;
     }
   }
-  if (!trough || !worstPeak) return { max_drawdown: 0, peak_date: null, trough_date: null, recovery_date: null };
+  if (!trough || !worstPeak)
+    return { max_drawdown: 0, peak_date: null, trough_date: null, recovery_date: null };
   const after = closes.slice(closes.indexOf(trough) + 1);
   const recovery = after.find((close) => close.price >= worstPeak.price) ?? null;
-  return { max_drawdown: worst, peak_date: worstPeak.date, trough_date: trough.date, recovery_date: recovery?.date ?? null };
+  return {
+    max_drawdown: worst,
+    peak_date: worstPeak.date,
+    trough_date: trough.date,
+    recovery_date: recovery?.date ?? null,
+  };
 }
 
 /** Sharpe ratio of daily returns, annualised: mean(r - rf) / std(r - rf) · sqrt(365). */
@@ -119,12 +132,18 @@ export function correlation(a: number[], b: number[]): number | null {
 }
 
 /** Beta = cov(r, b) / var(b); alpha annualised = (1 + mean(r - rf - beta (b - rf)))^365 - 1. */
-export function betaAlpha(asset: number[], benchmark: number[], rfDaily: number): { beta: number | null; alpha_annualized: number | null } {
+export function betaAlpha(
+  asset: number[],
+  benchmark: number[],
+  rfDaily: number,
+): { beta: number | null; alpha_annualized: number | null } {
   if (asset.length < 2) return { beta: null, alpha_annualized: null };
   const variance = sampleStd(benchmark) ** 2;
   if (!(variance > 0)) return { beta: null, alpha_annualized: null };
   const beta = covariance(asset, benchmark) / variance;
-  const alphaDaily = mean(asset.map((value, index) => value - rfDaily - beta * (benchmark[index]! - rfDaily)));
+  const alphaDaily = mean(
+    asset.map((value, index) => value - rfDaily - beta * (benchmark[index]! - rfDaily)),
+  );
   return { beta, alpha_annualized: (1 + alphaDaily) ** ANNUALIZATION - 1 };
 }
 
@@ -152,7 +171,12 @@ export type TRiskMetrics = {
   liquidity_ratio: number | null;
 };
 
-export type TRiskInput = { closes: TClose[]; benchmarkCloses: TClose[]; riskFreeRate: number; liquidityRatio: number | null };
+export type TRiskInput = {
+  closes: TClose[];
+  benchmarkCloses: TClose[];
+  riskFreeRate: number;
+  liquidityRatio: number | null;
+};
 
 /** Every metric of one asset over one window. Callers ensure at least 2 closes. */
 export function computeRiskMetrics(input: TRiskInput): TRiskMetrics {
@@ -201,14 +225,17 @@ const clamp = (value: number) => Math.max(0, Math.min(100, value));
  * 25% one-day VaR 95 (10% scores 100), 15% illiquidity (daily volume/market cap of 10% or more scores
  * 0; unknown scores 50). Levels: < 25 low, < 50 medium, < 75 high, else very_high.
  */
-export function riskScore(metrics: Pick<TRiskMetrics, 'volatility_annualized' | 'max_drawdown' | 'var_95' | 'liquidity_ratio'>): {
+export function riskScore(
+  metrics: Pick<TRiskMetrics, 'volatility_annualized' | 'max_drawdown' | 'var_95' | 'liquidity_ratio'>,
+): {
   risk_score: number;
   risk_level: TRiskLevel;
 } {
   const volatility = clamp((metrics.volatility_annualized / 1.5) * 100);
   const drawdown = clamp((Math.abs(metrics.max_drawdown) / 0.9) * 100);
   const tail = clamp((metrics.var_95 / 0.1) * 100);
-  const illiquidity = metrics.liquidity_ratio === null ? 50 : clamp((1 - Math.min(metrics.liquidity_ratio / 0.1, 1)) * 100);
+  const illiquidity =
+    metrics.liquidity_ratio === null ? 50 : clamp((1 - Math.min(metrics.liquidity_ratio / 0.1, 1)) * 100);
   const score = 0.35 * volatility + 0.25 * drawdown + 0.25 * tail + 0.15 * illiquidity;
   const level: TRiskLevel = score < 25 ? 'low' : score < 50 ? 'medium' : score < 75 ? 'high' : 'very_high';
   return { risk_score: score, risk_level: level };

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { TConfig } from '../../core/config/env.ts';
 import type { TJobName, TJobPayloads } from '../../core/jobs/definitions.ts';
+import type { TQueues } from '../../core/jobs/queues.ts';
 import type { TProviderChain } from '../../core/providers/provider-chain.ts';
 import type { TWorkerMetrics } from '../worker-metrics.ts';
 
@@ -15,6 +16,7 @@ export type TProcessorDeps = {
   logger: Logger;
   metrics: TWorkerMetrics;
   invalidateCache: () => Promise<unknown>;
+  queues: TQueues;
 };
 
 /** A processor turns one validated payload into a result summary; BullMQ stores that summary. */

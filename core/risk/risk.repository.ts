@@ -1,0 +1,90 @@
+import type { DataSource } from 'typeorm';
+import type { TRiskMetricsRow } from '../db/entities/risk-metrics.entity.ts';
+import type { TClose } from './risk-math.ts';
+
+export type TDailyClose = TClose & { market_cap: number | null; total_volume: number | null };
+
+const num = (value: string | null) => (value === null ? null : Number(value));
+
+export type TRiskRepository = ReturnType<typeof createRiskRepository>;
+
+export function createRiskRepository(db: DataSource) {
+  return {
+    /**
+     * Daily closes on the UTC dates from..to (inclusive): the last stored point of each day, exactly
+     * the points GET …/history?interval=daily returns. One index range scan.
+     */
+    async dailyCloses(cryptocurrencyId: number, from: string, to: string): Promise<TDailyClose[]> {
+      const rows: { day: string; price: string; market_cap: string | null; total_volume: string | null }[] =
+        await db.query(
+          `SELECT DISTINCT ON (day) to_char(day, 'YYYY-MM-DD') AS day, price, market_cap, total_volume
+         FROM (SELECT ("timestamp" AT TIME ZONE 'UTC')::date AS day, "timestamp", price, market_cap, total_volume
+               FROM price_history
+               WHERE cryptocurrency_id = $1 AND "timestamp" >= $2::date AT TIME ZONE 'UTC'
+                 AND "timestamp" < ($3::date + 1) AT TIME ZONE 'UTC') points
+         ORDER BY day, "timestamp" DESC`,
+          [cryptocurrencyId, from, to],
+        );
+      return rows.map((row) => ({
+        date: row.day,
+        price: Number(row.price),
+        market_cap: num(row.market_cap),
+        total_volume: num(row.total_volume),
+      }));
+    },
+
+    /** The newest stored point on or before the end of `to` (what a precomputed row must match). */
+    async lastTimestamp(cryptocurrencyId: number, to: string): Promise<Date | null> {
+      const [row] = await db.query(
+        `SELECT "timestamp" FROM price_history WHERE cryptocurrency_id = $1 AND "timestamp" < ($2::date + 1) AT TIME ZONE 'UTC'
+         ORDER BY "timestamp" DESC LIMIT 1`,
+        [cryptocurrencyId, to],
+      );
+      return (row?.timestamp as Date | undefined) ?? null;
+    },
+
+    async coinsBySymbol(symbols: string[]): Promise<{ id: number; symbol: string }[]> {
+      return db.query('SELECT id, symbol FROM cryptocurrencies WHERE symbol = ANY($1::text[])', [symbols]);
+    },
+
+    async allCoins(): Promise<{ id: number; symbol: string }[]> {
+      return db.query('SELECT id, symbol FROM cryptocurrencies ORDER BY market_cap DESC NULLS LAST, id');
+    },
+
+    async precomputed(cryptocurrencyIds: number[]): Promise<Map<number, TRiskMetricsRow>> {
+      const rows: TRiskMetricsRow[] = await db.query(
+        `SELECT *, to_char(window_end, 'YYYY-MM-DD') AS window_end FROM risk_metrics WHERE cryptocurrency_id = ANY($1::int[])`,
+        [cryptocurrencyIds],
+      );
+      return new Map(rows.map((row) => [row.cryptocurrency_id, row]));
+    },
+
+    async savePrecomputed(
+      row: Omit<TRiskMetricsRow, 'computed_at'> & { computed_at: string },
+    ): Promise<void> {
+      await db.query(
+        `INSERT INTO risk_metrics (cryptocurrency_id, window_days, benchmark_symbol, window_end, observations, metrics,
+           risk_score, risk_level, data_last_timestamp, benchmark_last_timestamp, computed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (cryptocurrency_id) DO UPDATE SET window_days = EXCLUDED.window_days,
+           benchmark_symbol = EXCLUDED.benchmark_symbol, window_end = EXCLUDED.window_end,
+           observations = EXCLUDED.observations, metrics = EXCLUDED.metrics, risk_score = EXCLUDED.risk_score,
+           risk_level = EXCLUDED.risk_level, data_last_timestamp = EXCLUDED.data_last_timestamp,
+           benchmark_last_timestamp = EXCLUDED.benchmark_last_timestamp, computed_at = EXCLUDED.computed_at`,
+        [
+          row.cryptocurrency_id,
+          row.window_days,
+          row.benchmark_symbol,
+          row.window_end,
+          row.observations,
+          JSON.stringify(row.metrics),
+          row.risk_score,
+          row.risk_level,
+          row.data_last_timestamp,
+          row.benchmark_last_timestamp,
+          row.computed_at,
+        ],
+      );
+    },
+  };
+}
