@@ -182,3 +182,45 @@ async function recordedBtc() {
   const { loadSnapshot, MARKETS_SNAPSHOT } = await import('../../core/market-data/bundled.ts');
   return ((await loadSnapshot(MARKETS_SNAPSHOT)) as Record<string, unknown>[])[0]!;
 }
+
+describe('compute-risk', () => {
+  test('When a sync completes, then a compute-risk job for the synced coins follows and stores default-window reports', async () => {
+    await seedBundledData(database.db, { symbols: ['BTC', 'ETH'] });
+    // Recent daily closes so that the default window (365 days to the sync day) has enough history.
+    const asOf = new Date(Date.UTC(2026, 0, 31));
+    await database.db.query(
+      `INSERT INTO price_history (cryptocurrency_id, "timestamp", price)
+       SELECT c.id, $1::timestamptz - make_interval(days => g), 100 + g % 7 + c.id
+       FROM cryptocurrencies c CROSS JOIN generate_series(1, 60) AS g ON CONFLICT DO NOTHING`,
+      [asOf],
+    );
+    const { job_id } = await harness.queues.enqueue('sync-markets', { limit: 2, as_of: asOf.toISOString() });
+    const { job } = await waitForJob(harness.queues, job_id);
+    assert.match(job.returnvalue.compute_risk_job, /^compute-risk-top2-/);
+    const risk = await waitForJob(harness.queues, job.returnvalue.compute_risk_job);
+    assert.equal(risk.state, 'completed');
+    assert.equal(risk.job.returnvalue.computed, 2);
+    const rows = await database.db.query(
+      `SELECT c.symbol, r.window_days, r.benchmark_symbol, to_char(r.window_end, 'YYYY-MM-DD') AS window_end, r.observations
+       FROM risk_metrics r JOIN cryptocurrencies c ON c.id = r.cryptocurrency_id ORDER BY c.symbol`,
+    );
+    // Window 2025-02-01 … 2026-01-31: 128 bundled closes (to 2025-06-08), 60 generated ones and the sync's
+    // own point on 2026-01-31 = 189 closes, 188 returns.
+    assert.deepEqual(rows, [
+      {
+        symbol: 'BTC',
+        window_days: 365,
+        benchmark_symbol: 'BTC',
+        window_end: '2026-01-31',
+        observations: 188,
+      },
+      {
+        symbol: 'ETH',
+        window_days: 365,
+        benchmark_symbol: 'BTC',
+        window_end: '2026-01-31',
+        observations: 188,
+      },
+    ]);
+  });
+});
