@@ -5,32 +5,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import type { TScenarioConfig, TStage } from '../load-tests/scenarios.types.ts';
 
-type TEndpoint = {
-  tag: string;
-  method: 'GET' | 'POST';
-  path: string;
-  weight?: number;
-  expect: number[];
-  body: string | null;
-};
-type TStage = { duration: number; target: number };
-type TConfig = {
-  endpoints: TEndpoint[];
-  smokeOnly: TEndpoint[];
-  scenarios: Record<string, { kind: 'iterations' } | { kind: 'ramping-arrival-rate'; stages: TStage[] }>;
-  thresholds: {
-    http_req_failed: number;
-    checks: number;
-    p95_ms: Record<string, number>;
-    p99_ms: Record<string, number>;
-  };
-};
 type TSamples = { latencies: number[]; failed: number; total: number };
 
 const config = JSON.parse(
   readFileSync(path.resolve(import.meta.dirname, '..', 'load-tests', 'scenarios.json'), 'utf8'),
-) as TConfig;
+) as TScenarioConfig;
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: { scale: { type: 'string', default: '1' }, 'base-url': { type: 'string' } },

@@ -1,19 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { JOB_STATES } from '../core/jobs/definitions.ts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type TWorkerMetrics = ReturnType<typeof createWorkerMetrics>;
-
-const STATES = [
-  'waiting',
-  'prioritized',
-  'active',
-  'delayed',
-  'completed',
-  'failed',
-  'paused',
-  'waiting-children',
-] as const;
 
 /** Parses `used_memory` and `maxmemory` out of Redis INFO memory. */
 export function parseRedisMemory(info: string): { used: number; max: number } {
@@ -72,8 +62,8 @@ export function createWorkerMetrics(registry: Registry, queues: Queue[], redis?:
       async collect() {
         for (const queue of queues) {
           try {
-            const counts = await queue.getJobCounts(...STATES);
-            for (const state of STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+            const counts = await queue.getJobCounts(...JOB_STATES);
+            for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
           } catch {
             // Redis unreachable: keep the last values rather than failing the whole scrape.
           }

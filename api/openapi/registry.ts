@@ -49,3 +49,11 @@ export const cachedHeaders = rateLimitHeaders.extend({
   'X-Cache': z.enum(['HIT', 'MISS']).openapi({ description: 'Whether the shared Redis cache answered' }),
   'Cache-Control': z.string(),
 });
+
+/** A cached JSON response (ETag, X-Cache, rate-limit headers) and the 304 that goes with it. */
+export const cachedJson = (schema: z.ZodType, description: string) => ({
+  description,
+  headers: cachedHeaders,
+  content: { 'application/json': { schema } },
+});
+export const notModified = { 304: { description: 'Not modified (If-None-Match matched the ETag)' } } as const;

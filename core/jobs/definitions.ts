@@ -119,3 +119,15 @@ export const windowStart = (time: number, windowMs: number) => time - (time % wi
 export function jobNameOf(jobId: string): TJobName | undefined {
   return JOB_NAMES.find((name) => jobId.startsWith(`${name}-`));
 }
+
+/** Every state a BullMQ job can be in, as the API and the queue-depth metric name them. */
+export const JOB_STATES = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'completed',
+  'failed',
+  'paused',
+  'waiting-children',
+] as const;

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import type { JOB_STATES } from './definitions.ts';
 
 const iso = (time: number | undefined) => (time ? new Date(time).toISOString() : null);
 
@@ -9,15 +10,7 @@ export async function describeJob(job: Job, queue: string) {
     id: job.id ?? '',
     name: job.name,
     queue,
-    state: (state === 'unknown' ? 'unknown' : state) as
-      | 'waiting'
-      | 'prioritized'
-      | 'active'
-      | 'delayed'
-      | 'completed'
-      | 'failed'
-      | 'waiting-children'
-      | 'unknown',
+    state: state as (typeof JOB_STATES)[number] | 'unknown',
     progress: job.progress as number | string | boolean | Record<string, unknown>,
     attempts_made: job.attemptsMade,
     attempts_max: job.opts.attempts ?? 1,

@@ -3,32 +3,11 @@
 import { check } from 'k6';
 import http from 'k6/http';
 import type { Options, Scenario } from 'k6/options';
+import type { TEndpoint, TScenarioConfig } from '../scenarios.types.ts';
 
-export type TEndpoint = {
-  tag: string;
-  method: 'GET' | 'POST';
-  path: string;
-  weight?: number;
-  expect: number[];
-  body: string | null;
-};
-type TStage = { duration: number; target: number };
-type TScenario =
-  | { kind: 'iterations'; vus: number; iterations: number }
-  | { kind: 'ramping-arrival-rate'; stages: TStage[]; abortOnFail?: boolean };
-type TConfig = {
-  endpoints: TEndpoint[];
-  smokeOnly: TEndpoint[];
-  scenarios: Record<string, TScenario>;
-  thresholds: {
-    http_req_failed: number;
-    checks: number;
-    p95_ms: Record<string, number>;
-    p99_ms: Record<string, number>;
-  };
-};
+export type { TEndpoint };
 
-const config = JSON.parse(open('../scenarios.json')) as TConfig;
+const config = JSON.parse(open('../scenarios.json')) as TScenarioConfig;
 export const BASE_URL = (__ENV.BASE_URL ?? 'http://localhost:8000').replace(/\/$/, '');
 
 function thresholds(tags: string[], abortOnFail: boolean): Options['thresholds'] {

@@ -3,8 +3,7 @@ import type { TMarketService } from '../../../core/market/market.service.ts';
 import type { THistoryQuery, TListQuery } from '../../../core/market/market.types.ts';
 import type { TResponseCache } from '../../http/response-cache.ts';
 import { validate } from '../../http/validate.ts';
-import { cachedHeaders, problemResponses, registry } from '../../openapi/registry.ts';
-import type { z } from '../../openapi/zod.ts';
+import { cachedJson, notModified, problemResponses, registry } from '../../openapi/registry.ts';
 import {
   ZCoin,
   ZCoinList,
@@ -18,12 +17,6 @@ import {
 } from './cryptocurrencies.schemas.ts';
 
 const BASE = '/api/v1/cryptocurrencies';
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  headers: cachedHeaders,
-  content: { 'application/json': { schema } },
-});
-const notModified = { 304: { description: 'Not modified (If-None-Match matched the ETag)' } };
 
 registry.registerPath({
   method: 'get',
@@ -33,7 +26,7 @@ registry.registerPath({
   description: 'Filter, search, sort and page through the stored coins. Cached in Redis; ETag/304 supported.',
   request: { query: ZListQuery },
   responses: {
-    200: json(ZCoinList, 'A page of coins'),
+    200: cachedJson(ZCoinList, 'A page of coins'),
     ...notModified,
     400: problemResponses[400],
     429: problemResponses[429],
@@ -47,7 +40,7 @@ registry.registerPath({
   summary: 'Top coins by list or category',
   description: '`gainers`, `losers` (24 h change), `volume`, `market_cap`, or any stored category slug.',
   request: { params: ZTopParams, query: ZTopQuery },
-  responses: { 200: json(ZTopList, 'The top coins'), ...notModified, ...problemResponses },
+  responses: { 200: cachedJson(ZTopList, 'The top coins'), ...notModified, ...problemResponses },
 });
 registry.registerPath({
   method: 'get',
@@ -55,7 +48,7 @@ registry.registerPath({
   tags: ['Market data'],
   summary: 'One cryptocurrency, all fields',
   request: { params: ZSymbolParams },
-  responses: { 200: json(ZCoin, 'The coin'), ...notModified, ...problemResponses },
+  responses: { 200: cachedJson(ZCoin, 'The coin'), ...notModified, ...problemResponses },
 });
 registry.registerPath({
   method: 'get',
@@ -66,7 +59,7 @@ registry.registerPath({
     'Stored points newest first (or oldest first with order=asc). hourly/daily return the last point of each ' +
     'UTC hour/day, aggregated in SQL. Page with `pagination.next_cursor`.',
   request: { params: ZSymbolParams, query: ZHistoryQuery },
-  responses: { 200: json(ZHistory, 'History points'), ...notModified, ...problemResponses },
+  responses: { 200: cachedJson(ZHistory, 'History points'), ...notModified, ...problemResponses },
 });
 
 export function cryptocurrenciesRouter(deps: { market: TMarketService; cache: TResponseCache }): Router {

@@ -1,3 +1,4 @@
+import { JOB_STATES } from '../../../core/jobs/definitions.ts';
 import { PROVIDER_NAMES } from '../../../core/providers/provider.types.ts';
 import { z } from '../../openapi/zod.ts';
 
@@ -44,16 +45,7 @@ export const ZJobStatus = z
     id: z.string(),
     name: z.string(),
     queue: z.string(),
-    state: z.enum([
-      'waiting',
-      'prioritized',
-      'active',
-      'delayed',
-      'completed',
-      'failed',
-      'waiting-children',
-      'unknown',
-    ]),
+    state: z.enum([...JOB_STATES, 'unknown']),
     progress: z.union([z.number(), z.string(), z.boolean(), z.record(z.string(), z.unknown())]),
     attempts_made: z.number().int(),
     attempts_max: z.number().int(),

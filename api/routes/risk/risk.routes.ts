@@ -2,8 +2,7 @@ import { Router } from 'express';
 import type { TRankingField, TRiskQuery, TRiskService } from '../../../core/risk/risk.service.ts';
 import type { TResponseCache } from '../../http/response-cache.ts';
 import { validate } from '../../http/validate.ts';
-import { cachedHeaders, problemResponses, registry } from '../../openapi/registry.ts';
-import type { z } from '../../openapi/zod.ts';
+import { cachedJson, notModified, problemResponses, registry } from '../../openapi/registry.ts';
 import {
   ZCorrelations,
   ZCorrelationsQuery,
@@ -14,12 +13,6 @@ import {
   ZRiskReport,
 } from './risk.schemas.ts';
 
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  headers: cachedHeaders,
-  content: { 'application/json': { schema } },
-});
-const notModified = { 304: { description: 'Not modified (If-None-Match matched the ETag)' } };
 const unprocessable = {
   422: { ...problemResponses[400], description: 'Insufficient history (fewer than 30 daily returns)' },
 };
@@ -33,7 +26,7 @@ registry.registerPath({
     'Pearson correlations on the dates every symbol has in the window. Unknown symbols: 400; too little history: 422.',
   request: { query: ZCorrelationsQuery },
   responses: {
-    200: json(ZCorrelations, 'The matrix'),
+    200: cachedJson(ZCorrelations, 'The matrix'),
     ...notModified,
     400: problemResponses[400],
     ...unprocessable,
@@ -50,7 +43,7 @@ registry.registerPath({
     'Over every coin with at least 30 daily returns in the last 365 days (benchmark BTC, no risk-free rate).',
   request: { query: ZRankingsQuery },
   responses: {
-    200: json(ZRankings, 'The ranking'),
+    200: cachedJson(ZRankings, 'The ranking'),
     ...notModified,
     400: problemResponses[400],
     429: problemResponses[429],
@@ -66,7 +59,12 @@ registry.registerPath({
     'Volatility, VaR/CVaR, drawdown, Sharpe/Sortino/Calmar, beta, alpha and correlation over a window of daily closes, ' +
     'computed as numpy/empyrical define them (docs/risk-methodology.md). The default window is precomputed after each sync.',
   request: { params: ZRiskParams, query: ZRiskQuery },
-  responses: { 200: json(ZRiskReport, 'The report'), ...notModified, ...problemResponses, ...unprocessable },
+  responses: {
+    200: cachedJson(ZRiskReport, 'The report'),
+    ...notModified,
+    ...problemResponses,
+    ...unprocessable,
+  },
 });
 
 export function riskRouter(deps: { risk: TRiskService; cache: TResponseCache }): Router {
