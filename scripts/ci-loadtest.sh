@@ -3,6 +3,7 @@
 # services.sh), bundled data loaded, then the smoke scenario and a shortened load scenario.
 source "$(dirname "$0")/lib/common.sh"
 ensure_node
+mkdir -p "$RUN_DIR"
 cd "$ROOT"
 export NODE_ENV=production SECRET_KEY="ci-load-test-secret-key-0123456789abcdef" LOG_LEVEL=warn \
   PORT="${PORT:-8000}" WORKER_PORT="${WORKER_PORT:-9100}" RATE_LIMIT_PER_MINUTE=1000000 \
