@@ -6,6 +6,9 @@ source "$(dirname "$0")/lib/common.sh"
 HELM_VERSION=v3.22.0
 KUBECONFORM_VERSION=v0.8.0
 BIN="$TOOLS_DIR/bin"
+# Go is preinstalled on the project's machines, not always on PATH in non-login shells.
+command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null || { log "Go is needed to build helm and kubeconform (https://go.dev/dl)"; exit 1; }
 mkdir -p "$BIN"
 
 if [ ! -x "$BIN/helm" ] || ! "$BIN/helm" version --short 2>/dev/null | grep -q "^${HELM_VERSION%.*}"; then
