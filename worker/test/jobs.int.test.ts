@@ -224,3 +224,29 @@ describe('compute-risk', () => {
     ]);
   });
 });
+
+describe('internal scheduler', () => {
+  test('When SCHEDULER=internal starts, then BullMQ job schedulers match the CronJob cadence, idempotently', async () => {
+    const { startInternalScheduler } = await import('../scheduler.ts');
+    const { createLogger } = await import('../../core/logging/logger.ts');
+    const logger = createLogger({ level: 'silent', name: 'test' });
+    await startInternalScheduler(harness.queues, logger);
+    await startInternalScheduler(harness.queues, logger);
+    const sync = await harness.queues.get('sync-markets').getJobSchedulers();
+    assert.deepEqual(sync.map((scheduler) => [scheduler.key, scheduler.pattern]).sort(), [
+      ['sync-top-200', '7 * * * *'],
+      ['sync-top-50', '*/5 * * * *'],
+    ]);
+    const cleanup = await harness.queues.get('cleanup-history').getJobSchedulers();
+    assert.deepEqual(
+      cleanup.map((scheduler) => [scheduler.key, scheduler.pattern]),
+      [['cleanup-daily', '17 3 * * *']],
+    );
+    for (const [name, keys] of [
+      ['sync-markets', ['sync-top-50', 'sync-top-200']],
+      ['cleanup-history', ['cleanup-daily']],
+    ] as const) {
+      for (const key of keys) await harness.queues.get(name).removeJobScheduler(key);
+    }
+  });
+});
