@@ -47,9 +47,6 @@ export async function startProviderServer() {
       return { status: 200, body: markets.slice((page - 1) * perPage, page * perPage) };
     }
     if (/^\/api\/v3\/coins\/[^/]+\/market_chart$/.test(pathname)) return { status: 200, body: chart };
-    if (pathname === '/api/v3/coins/categories/list') {
-      return { status: 200, body: [{ category_id: 'layer-1', name: 'Layer 1 (L1)' }] };
-    }
     if (pathname === '/v1/cryptocurrency/listings/latest') {
       const limit = Number(query.get('limit') ?? 100);
       return { status: 200, body: { ...cmc, data: cmc.data.slice(0, limit) } };

@@ -1,6 +1,6 @@
 import type { TConfig } from '../config/env.ts';
 import { coinFromCoinGecko } from './coingecko.mapper.ts';
-import { ZCoinGeckoCategories, ZCoinGeckoMarketChart, ZCoinGeckoMarkets } from './coingecko.schemas.ts';
+import { ZCoinGeckoMarketChart, ZCoinGeckoMarkets } from './coingecko.schemas.ts';
 import { createProviderHttpClient, type TProviderHttpOptions } from './http-client.ts';
 import { ProviderError } from './provider-error.ts';
 import {
@@ -29,10 +29,7 @@ type TCoinGeckoConfig = Pick<
 export function createCoinGeckoProvider(
   config: TCoinGeckoConfig,
   overrides: Partial<TProviderHttpOptions> = {},
-): TMarketDataProvider & {
-  fetchCategories(): Promise<{ slug: string; name: string }[]>;
-  historyLimitDays: number | null;
-} {
+): TMarketDataProvider {
   const pro = config.COINGECKO_API_PLAN === 'pro' && Boolean(config.COINGECKO_API_KEY);
   const headers: Record<string, string> = {};
   if (config.COINGECKO_API_KEY)
@@ -69,7 +66,6 @@ export function createCoinGeckoProvider(
 
   return {
     name: 'coingecko',
-    historyLimitDays,
 
     async fetchMarkets(limit) {
       const coins = [];
@@ -111,11 +107,6 @@ export function createCoinGeckoProvider(
           total_volume: volumes.get(time) ?? null,
         }));
       return snapToBuckets(points, bucketForDays(clamped));
-    },
-
-    async fetchCategories() {
-      const categories = await http.getJson('/coins/categories/list', {}, ZCoinGeckoCategories);
-      return categories.map((category) => ({ slug: category.category_id, name: category.name }));
     },
   };
 }

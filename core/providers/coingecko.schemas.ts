@@ -44,7 +44,3 @@ export const ZCoinGeckoMarketChart = z.object({
   total_volumes: z.array(ZPoint).optional().default([]),
 });
 export type TCoinGeckoMarketChart = z.infer<typeof ZCoinGeckoMarketChart>;
-
-export const ZCoinGeckoCategories = z.array(
-  z.object({ category_id: z.string().min(1), name: z.string().min(1) }),
-);
