@@ -16,14 +16,24 @@ export function parseRedisMemory(info: string): { used: number; max: number } {
  * memory against maxmemory: with noeviction, a full Redis refuses new jobs, so that is worth an alert.
  */
 export function createWorkerMetrics(registry: Registry, queues: Queue[], redis?: Redis) {
-  const memory = async () => parseRedisMemory(await redis!.info('memory'));
+  // Both Redis gauges are collected in one scrape: share one INFO call between them.
+  let lastInfo: { at: number; result: Promise<{ used: number; max: number }> } | undefined;
+  const memory = () => {
+    if (!lastInfo || Date.now() - lastInfo.at > 1000) {
+      lastInfo = {
+        at: Date.now(),
+        result: redis!.info('memory').then(parseRedisMemory, () => ({ used: NaN, max: NaN })),
+      };
+    }
+    return lastInfo.result;
+  };
   return {
     redisUsed: new Gauge({
       name: 'redis_memory_used_bytes',
       help: 'Memory used by Redis (INFO used_memory)',
       registers: redis ? [registry] : [],
       async collect() {
-        const { used } = await memory().catch(() => ({ used: NaN }));
+        const { used } = await memory();
         if (!Number.isNaN(used)) this.set(used);
       },
     }),
@@ -32,7 +42,7 @@ export function createWorkerMetrics(registry: Registry, queues: Queue[], redis?:
       help: 'Redis maxmemory (0 = unlimited)',
       registers: redis ? [registry] : [],
       async collect() {
-        const { max } = await memory().catch(() => ({ max: NaN }));
+        const { max } = await memory();
         if (!Number.isNaN(max)) this.set(max);
       },
     }),

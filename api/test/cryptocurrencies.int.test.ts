@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { seedBundledData } from '../../core/market-data/seed.ts';
+import { SORT_FIELDS } from '../../core/market/market.types.ts';
 import { upsertHistory } from '../../core/market/market.writer.ts';
 import { startTestApi, type TTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
@@ -84,15 +85,7 @@ describe('GET /api/v1/cryptocurrencies/', () => {
     assert.deepEqual(body.data.map((coin: { symbol: string }) => coin.symbol).sort(), ['USDC', 'USDT']);
   });
 
-  for (const field of [
-    'market_cap',
-    'current_price',
-    'total_volume',
-    'price_change_percentage_24h',
-    'market_cap_rank',
-    'name',
-    'symbol',
-  ] as const) {
+  for (const field of SORT_FIELDS) {
     test(`When sort_by=${field}, then both orders are honoured`, async () => {
       for (const order of ['asc', 'desc'] as const) {
         const { status, body } = await get(`/api/v1/cryptocurrencies/?sort_by=${field}&order=${order}`);
