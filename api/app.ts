@@ -1,3 +1,6 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -7,18 +10,13 @@ import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { TConfig } from '../core/config/env.ts';
 import { poolStats } from '../core/db/data-source.ts';
-import { createCryptocurrencyRepository } from '../core/market/cryptocurrency.repository.ts';
-import { createMarketService } from '../core/market/market.service.ts';
 import { createJobService } from '../core/jobs/job.service.ts';
 import type { TQueues } from '../core/jobs/queues.ts';
-import { ExpressAdapter } from '@bull-board/express';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { requireAdmin } from './http/admin-auth.ts';
-import { jobsRouter, syncRouter } from './routes/jobs/jobs.routes.ts';
-import { riskRouter } from './routes/risk/risk.routes.ts';
+import { createCryptocurrencyRepository } from '../core/market/cryptocurrency.repository.ts';
+import { createMarketService } from '../core/market/market.service.ts';
 import { createRiskRepository } from '../core/risk/risk.repository.ts';
 import { createRiskService } from '../core/risk/risk.service.ts';
+import { requireAdmin } from './http/admin-auth.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
@@ -26,6 +24,8 @@ import { requestContext } from './http/request-context.ts';
 import { createResponseCache } from './http/response-cache.ts';
 import { generateOpenApiDocument } from './openapi/document.ts';
 import { cryptocurrenciesRouter } from './routes/cryptocurrencies/cryptocurrencies.routes.ts';
+import { jobsRouter, syncRouter } from './routes/jobs/jobs.routes.ts';
+import { riskRouter } from './routes/risk/risk.routes.ts';
 import { systemRouter } from './routes/system/system.routes.ts';
 
 export type TAppDeps = {

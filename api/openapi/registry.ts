@@ -37,6 +37,13 @@ export const problemResponses = {
   503: { description: 'A dependency (PostgreSQL) is unavailable', content: problemContent },
 } as const;
 
+/** The problems a read or trigger without path parameters can return. */
+export const queryProblems = {
+  400: problemResponses[400],
+  429: problemResponses[429],
+  503: problemResponses[503],
+} as const;
+
 export const rateLimitHeaders = z.object({
   'RateLimit-Limit': z.string().openapi({ description: 'Requests allowed in the window' }),
   'RateLimit-Remaining': z.string().openapi({ description: 'Requests left in the window' }),

@@ -3,7 +3,13 @@ import type { TMarketService } from '../../../core/market/market.service.ts';
 import type { THistoryQuery, TListQuery } from '../../../core/market/market.types.ts';
 import type { TResponseCache } from '../../http/response-cache.ts';
 import { validate } from '../../http/validate.ts';
-import { cachedJson, notModified, problemResponses, registry } from '../../openapi/registry.ts';
+import {
+  cachedJson,
+  notModified,
+  problemResponses,
+  queryProblems,
+  registry,
+} from '../../openapi/registry.ts';
 import {
   ZCoin,
   ZCoinList,
@@ -28,9 +34,7 @@ registry.registerPath({
   responses: {
     200: cachedJson(ZCoinList, 'A page of coins'),
     ...notModified,
-    400: problemResponses[400],
-    429: problemResponses[429],
-    503: problemResponses[503],
+    ...queryProblems,
   },
 });
 registry.registerPath({

@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import type { TJobService } from '../../../core/jobs/job.service.ts';
 import type { TProviderName } from '../../../core/providers/provider.types.ts';
 import { validate } from '../../http/validate.ts';
-import { problemResponses, rateLimitHeaders, registry } from '../../openapi/registry.ts';
+import { problemResponses, queryProblems, rateLimitHeaders, registry } from '../../openapi/registry.ts';
 import { ZJobAccepted, ZJobParams, ZJobStatus, ZSyncQuery } from './jobs.schemas.ts';
 
 registry.registerPath({
@@ -20,9 +20,7 @@ registry.registerPath({
       headers: rateLimitHeaders,
       content: { 'application/json': { schema: ZJobAccepted } },
     },
-    400: problemResponses[400],
-    429: problemResponses[429],
-    503: problemResponses[503],
+    ...queryProblems,
   },
 });
 registry.registerPath({

@@ -2,7 +2,13 @@ import { Router } from 'express';
 import type { TRankingField, TRiskQuery, TRiskService } from '../../../core/risk/risk.service.ts';
 import type { TResponseCache } from '../../http/response-cache.ts';
 import { validate } from '../../http/validate.ts';
-import { cachedJson, notModified, problemResponses, registry } from '../../openapi/registry.ts';
+import {
+  cachedJson,
+  notModified,
+  problemResponses,
+  queryProblems,
+  registry,
+} from '../../openapi/registry.ts';
 import {
   ZCorrelations,
   ZCorrelationsQuery,
@@ -28,10 +34,8 @@ registry.registerPath({
   responses: {
     200: cachedJson(ZCorrelations, 'The matrix'),
     ...notModified,
-    400: problemResponses[400],
+    ...queryProblems,
     ...unprocessable,
-    429: problemResponses[429],
-    503: problemResponses[503],
   },
 });
 registry.registerPath({
@@ -45,9 +49,7 @@ registry.registerPath({
   responses: {
     200: cachedJson(ZRankings, 'The ranking'),
     ...notModified,
-    400: problemResponses[400],
-    429: problemResponses[429],
-    503: problemResponses[503],
+    ...queryProblems,
   },
 });
 registry.registerPath({
