@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -14,18 +15,30 @@ export async function freePort(): Promise<number> {
 
 export type TChild = { process: ChildProcess; output: () => string; exited: Promise<number | null> };
 
-/** Starts one of the project's entrypoints (api/main.ts, worker/main.ts, …) as a real child process. */
-export function startProcess(entry: string, env: Record<string, string>, args: string[] = []): TChild {
+/**
+ * Starts one of the project's entrypoints (api/main.ts, worker/main.ts, …) as a real child process.
+ * With `logFile`, its output goes straight to that file (as a container runtime writes it), so the
+ * parent spends no CPU reading it: benchmarks need that, since the parent also runs the load generator.
+ */
+export function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  options: { logFile?: string } = {},
+): TChild {
+  const fd = options.logFile === undefined ? undefined : openSync(options.logFile, 'w');
   let output = '';
   const child = spawn(process.execPath, [path.join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'],
   });
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
+  if (fd !== undefined) closeSync(fd);
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { process: child, output: () => output, exited };
+  const read = () => (options.logFile === undefined ? output : readFileSync(options.logFile, 'utf8'));
+  return { process: child, output: read, exited };
 }
 
 /** Polls `url` until it answers with `status` (or throws after `timeoutMs`). */

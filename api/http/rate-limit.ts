@@ -3,16 +3,9 @@ import type { Redis } from 'ioredis';
 import { marketCacheVersionKey } from '../../core/cache/market-cache.ts';
 import { AppError, ErrorCode } from '../../core/errors/app-error.ts';
 import type { THttpMetrics } from './metrics.ts';
+import { RedisWindowCounter } from './redis-window-counter.ts';
 
 const WINDOW_MS = 60_000;
-
-// Fixed one-minute window per client and policy, counted atomically in Redis so that every API
-// replica sees the same count. Returns [count, milliseconds until the window resets, market-data
-// version]: the response cache needs that version, and reading it here saves it a round trip.
-const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {count, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}`;
 
 type TWindow = { count: number; resetAt: number };
 
@@ -38,24 +31,23 @@ class MemoryWindows {
   }
 }
 
-type TLimiterRedis = Redis & {
-  rateLimitHit(key: string, versionKey: string, windowMs: number): Promise<[number, number, string]>;
-};
-
+/**
+ * Fixed one-minute window per client and policy, counted in Redis so that every API replica sees the
+ * same count (falling back to process memory while Redis is away).
+ */
 export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metrics: THttpMetrics }) {
   const { redis, keyPrefix, metrics } = deps;
-  const versionKey = marketCacheVersionKey(keyPrefix);
-  // EVALSHA of a script Redis has cached, rather than sending the script text with every request.
-  if (!('rateLimitHit' in redis)) redis.defineCommand('rateLimitHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
+  const shared = new RedisWindowCounter(redis, marketCacheVersionKey(keyPrefix), WINDOW_MS);
   const memory = new MemoryWindows();
 
   async function hit(key: string, res: Response): Promise<[number, number]> {
     const now = Date.now();
     if (redis.status === 'ready') {
       try {
-        const [count, ttl, version] = await (redis as TLimiterRedis).rateLimitHit(key, versionKey, WINDOW_MS);
+        const { count, ttlMs, version } = await shared.hit(key);
+        // The response cache needs the current market-data version; the limiter's round trip read it.
         res.locals.cacheVersion = version;
-        return [count, ttl > 0 ? ttl : WINDOW_MS];
+        return [count, ttlMs > 0 ? ttlMs : WINDOW_MS];
       } catch {
         // fall through to memory: a limiter that fails every request would turn a Redis outage into an API outage
       }

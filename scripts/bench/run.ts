@@ -1,6 +1,7 @@
 // npm run bench: every figure of docs/benchmarks.md, each against a baseline measured in the same run.
 //   npm run bench                 all sections, writes docs/benchmarks.md
 //   npm run bench -- --quick      shorter runs (for a look, not for the document)
+//   npm run bench -- --section read --out /tmp/read.md    only some sections (read, scale, write, risk)
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -26,8 +27,13 @@ import { startProviderServer } from '../../test/provider-server.ts';
 import { measure, type TMeasure } from './http-bench.ts';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    section: { type: 'string', multiple: true },
+  },
 });
+const SECTIONS = new Set(values.section ?? ['read', 'scale', 'write', 'risk']);
 const SECONDS = values.quick ? 3 : 8;
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const config = testConfig({ LOG_LEVEL: 'silent', DATABASE_STATEMENT_TIMEOUT_MS: '600000' });
@@ -399,10 +405,10 @@ const started = Date.now();
 const database = await createTestDatabase(config);
 try {
   await seedBundledData(database.db);
-  await readPath(database);
-  await scale(database);
-  await writePath(database);
-  await riskEngine(database);
+  if (SECTIONS.has('read')) await readPath(database);
+  if (SECTIONS.has('scale')) await scale(database);
+  if (SECTIONS.has('write')) await writePath(database);
+  if (SECTIONS.has('risk')) await riskEngine(database);
 } finally {
   for (const child of children) child.process.kill('SIGTERM');
   await Promise.all(children.map((child) => child.exited));
