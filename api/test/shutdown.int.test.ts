@@ -55,6 +55,39 @@ test('When the API process gets SIGTERM, then readiness fails, the in-flight req
   }
 });
 
+test('When the API is quiet, then access-log lines still show within a second, and none is lost at exit', async () => {
+  const port = await freePort();
+  const api = startProcess('api/main.ts', {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    REDIS_URL: config.REDIS_URL,
+    REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+    LOG_LEVEL: 'info',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const linesFor = (path: string) =>
+    api
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"request completed"') && line.includes(`"url":"${path}"`));
+  try {
+    await waitForStatus(`${base}/readyz`);
+    assert.equal((await fetch(`${base}/livez?quiet=1`)).status, 200);
+    const deadline = Date.now() + 3000;
+    while (linesFor('/livez?quiet=1').length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(linesFor('/livez?quiet=1').length, 1, 'a lone line is flushed without waiting for more');
+    for (let i = 0; i < 30; i += 1) await fetch(`${base}/livez?burst=1`);
+    api.process.kill('SIGTERM');
+    assert.equal(await api.exited, 0, api.output());
+    assert.equal(linesFor('/livez?burst=1').length, 30, 'buffered lines are written before exit');
+  } finally {
+    api.process.kill('SIGKILL');
+  }
+});
+
 test('When a configuration value is invalid, then start-up stops with one message naming it', async () => {
   const api = startProcess('api/main.ts', { PORT: 'eighty', DATABASE_URL: 'not a url' });
   assert.equal(await api.exited, 78);
