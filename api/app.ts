@@ -3,7 +3,6 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import cors from 'cors';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
@@ -22,6 +21,7 @@ import { notFoundHandler, problemHandler } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import { requestContext } from './http/request-context.ts';
 import { createResponseCache } from './http/response-cache.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { generateOpenApiDocument } from './openapi/document.ts';
 import { cryptocurrenciesRouter } from './routes/cryptocurrencies/cryptocurrencies.routes.ts';
 import { jobsRouter, syncRouter } from './routes/jobs/jobs.routes.ts';
@@ -89,11 +89,11 @@ export function buildApp(deps: TAppDeps): Express {
   app.use(requestContext(deps.accessLogger ?? logger, deps.isShuttingDown));
   app.use(httpMetrics.middleware);
   app.use('/admin/queues', requireAdmin(config.ADMIN_TOKEN), queueDashboard(deps.queues));
-  // TLS ends at the ingress; upgrade-insecure-requests would break /docs when served over plain HTTP locally.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use(securityHeaders());
   app.use(
     cors({
       origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,
+      // One string rather than a list, which the cors package would join again on every request.
       exposedHeaders: [
         'X-Request-Id',
         'X-Cache',
@@ -103,7 +103,7 @@ export function buildApp(deps: TAppDeps): Express {
         'RateLimit-Remaining',
         'RateLimit-Reset',
         'RateLimit-Policy',
-      ],
+      ].join(','),
     }),
   );
 

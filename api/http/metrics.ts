@@ -48,13 +48,13 @@ export function createHttpMetrics(registry: Registry) {
   });
 
   const middleware: RequestHandler = (req, res, next) => {
-    const end = duration.startTimer();
+    const started = process.hrtime.bigint();
     inFlight.inc();
     res.on('close', () => {
       inFlight.dec();
       const route = typeof res.locals.route === 'string' && res.locals.route ? res.locals.route : 'unmatched';
       const labels = { method: req.method, route, status: String(res.statusCode) };
-      end(labels);
+      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
       requests.inc(labels);
     });
     next();

@@ -141,8 +141,14 @@ test('When any response is sent, then it carries a request id, security headers 
   });
   assert.equal(response.headers.get('x-request-id'), 'trace-abc-123');
   assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
-  assert.ok(response.headers.get('content-security-policy'));
+  assert.equal(response.headers.get('content-security-policy'), "default-src 'none';frame-ancestors 'none'");
+  assert.equal(response.headers.get('x-frame-options'), 'DENY');
+  assert.match(response.headers.get('strict-transport-security')!, /max-age=\d+/);
+  assert.equal(response.headers.get('cross-origin-opener-policy'), null, 'document-only headers stay off JSON');
   assert.equal(response.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  const docs = await fetch(`${api.url}/docs`);
+  assert.match(docs.headers.get('content-security-policy')!, /script-src 'self'/);
+  assert.equal(docs.headers.get('cross-origin-opener-policy'), 'same-origin');
   const generated = await fetch(`${api.url}/livez`, { headers: { 'X-Request-Id': 'bad id with spaces' } });
   assert.match(generated.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
   const foreign = await fetch(`${api.url}/livez`, { headers: { Origin: 'https://evil.example.com' } });
