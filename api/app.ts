@@ -24,7 +24,7 @@ import { createResponseCache } from './http/response-cache.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { generateOpenApiDocument } from './openapi/document.ts';
 import { cryptocurrenciesRouter } from './routes/cryptocurrencies/cryptocurrencies.routes.ts';
-import { jobsRouter, syncRouter } from './routes/jobs/jobs.routes.ts';
+import { jobsRouter, registerSyncRoute } from './routes/jobs/jobs.routes.ts';
 import { riskRouter } from './routes/risk/risk.routes.ts';
 import { systemRouter } from './routes/system/system.routes.ts';
 
@@ -111,10 +111,10 @@ export function buildApp(deps: TAppDeps): Express {
   const api = express.Router();
   api.use(express.json({ limit: config.BODY_LIMIT }));
   api.use(limiter.limit({ name: 'default', limit: config.RATE_LIMIT_PER_MINUTE }));
-  api.use(
-    '/cryptocurrencies',
-    syncRouter({ jobs, limit: limiter.limit({ name: 'sync', limit: config.SYNC_RATE_LIMIT_PER_MINUTE }) }),
-  );
+  registerSyncRoute(api, {
+    jobs,
+    limit: limiter.limit({ name: 'sync', limit: config.SYNC_RATE_LIMIT_PER_MINUTE }),
+  });
   api.use('/cryptocurrencies', cryptocurrenciesRouter({ market, cache }));
   api.use('/jobs', jobsRouter({ jobs }));
   api.use('/risk', riskRouter({ risk, cache }));

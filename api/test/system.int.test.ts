@@ -144,7 +144,11 @@ test('When any response is sent, then it carries a request id, security headers 
   assert.equal(response.headers.get('content-security-policy'), "default-src 'none';frame-ancestors 'none'");
   assert.equal(response.headers.get('x-frame-options'), 'DENY');
   assert.match(response.headers.get('strict-transport-security')!, /max-age=\d+/);
-  assert.equal(response.headers.get('cross-origin-opener-policy'), null, 'document-only headers stay off JSON');
+  assert.equal(
+    response.headers.get('cross-origin-opener-policy'),
+    null,
+    'document-only headers stay off JSON',
+  );
   assert.equal(response.headers.get('access-control-allow-origin'), 'https://app.example.com');
   const docs = await fetch(`${api.url}/docs`);
   assert.match(docs.headers.get('content-security-policy')!, /script-src 'self'/);

@@ -36,9 +36,12 @@ registry.registerPath({
   },
 });
 
-export function syncRouter(deps: { jobs: TJobService; limit: RequestHandler }): Router {
-  const router = Router();
-  router.post('/sync', deps.limit, validate({ query: ZSyncQuery }), async (_req, res) => {
+/**
+ * Registers POST /cryptocurrencies/sync on the API router itself rather than as a sub-router mounted at
+ * /cryptocurrencies: every listing request would otherwise enter and leave that sub-router.
+ */
+export function registerSyncRoute(api: Router, deps: { jobs: TJobService; limit: RequestHandler }): void {
+  api.post('/cryptocurrencies/sync', deps.limit, validate({ query: ZSyncQuery }), async (_req, res) => {
     const { query } = res.locals.input as { query: { limit: number; provider?: TProviderName } };
     const job = await deps.jobs.triggerSync(query);
     const statusUrl = `/api/v1/jobs/${encodeURIComponent(job.job_id)}`;
@@ -47,7 +50,6 @@ export function syncRouter(deps: { jobs: TJobService; limit: RequestHandler }): 
       .location(statusUrl)
       .json({ job_id: job.job_id, status_url: statusUrl, deduplicated: job.deduplicated });
   });
-  return router;
 }
 
 export function jobsRouter(deps: { jobs: TJobService }): Router {
