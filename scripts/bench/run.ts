@@ -2,8 +2,10 @@
 //   npm run bench                 all sections, writes docs/benchmarks.md
 //   npm run bench -- --quick      shorter runs (for a look, not for the document)
 //   npm run bench -- --section read --out /tmp/read.md    only some sections (read, scale, write, risk)
+//   npm run bench -- --compare 9f448d3   this checkout's API against an earlier commit's (same schema),
+//                                        cached listing in turns with the bare server; prints a table
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -31,9 +33,10 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
     section: { type: 'string', multiple: true },
+    compare: { type: 'string' },
   },
 });
-const SECTIONS = new Set(values.section ?? ['read', 'scale', 'write', 'risk']);
+const SECTIONS = new Set(values.section ?? (values.compare ? [] : ['read', 'scale', 'write', 'risk']));
 const SECONDS = values.quick ? 3 : 8;
 /** Alternating baseline/listing rounds of the headline pair, summarised by their medians. */
 const PAIR_ROUNDS = values.quick ? 3 : 5;
@@ -62,10 +65,14 @@ const medianOf = (list: TMeasure[]): TMeasure => ({
 const row = (name: string, m: TMeasure, base?: TMeasure) =>
   `| ${name} | ${fmt(m.rps, 0)} | ${fmt(m.p50, 2)} | ${fmt(m.p99, 2)} | ${base ? `${fmt((m.rps / base.rps) * 100, 0)}%` : '—'} | ${base ? `${fmt(m.p99 / Math.max(base.p99, 0.01), 2)}×` : '—'} | ${m.errors + m.non2xx} |`;
 
-async function startApi(database: TTestDatabase, extra: Record<string, string> = {}): Promise<string> {
+async function startApi(
+  database: TTestDatabase,
+  extra: Record<string, string> = {},
+  entry = 'api/main.ts',
+): Promise<string> {
   const port = await freePort();
   const child = startProcess(
-    'api/main.ts',
+    entry,
     {
       NODE_ENV: 'production',
       SECRET_KEY: 'benchmark-secret-key-0123456789abcdefgh',
@@ -89,21 +96,70 @@ async function startApi(database: TTestDatabase, extra: Record<string, string> =
   return url;
 }
 
+const LISTING = '/api/v1/cryptocurrencies/?limit=100';
+
+/** The baseline: a bare node:http server answering every request with the bytes `url` answers now. */
+async function startBareServer(url: string): Promise<{ body: Buffer; barePort: number }> {
+  const body = Buffer.from(await (await fetch(url)).arrayBuffer());
+  const bodyFile = path.join(os.tmpdir(), 'bench-listing.json');
+  await writeFile(bodyFile, body);
+  const barePort = await freePort();
+  children.push(
+    startProcess('scripts/bench/bare-server.ts', { PORT: String(barePort), BENCH_BODY_FILE: bodyFile }),
+  );
+  await waitForStatus(`http://127.0.0.1:${barePort}/`);
+  return { body, barePort };
+}
+
+/**
+ * This checkout's API against the API of an earlier commit (checked out into a temporary git worktree,
+ * sharing node_modules, database and Redis), the cached listing measured in turns with the bare server.
+ */
+async function compareWith(database: TTestDatabase, revision: string): Promise<void> {
+  log(`compare with ${revision} …`);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-compare-'));
+  execFileSync('git', ['worktree', 'add', '--detach', dir, revision], { cwd: ROOT, stdio: 'ignore' });
+  try {
+    await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+    const current = await startApi(database);
+    const earlier = await startApi(database, {}, path.relative(ROOT, path.join(dir, 'api', 'main.ts')));
+    const { barePort } = await startBareServer(`${current}${LISTING}`);
+    const targets = [`http://127.0.0.1:${barePort}/`, `${earlier}${LISTING}`, `${current}${LISTING}`];
+    const runs: TMeasure[][] = targets.map(() => []);
+    for (let round = 0; round < 7; round += 1) {
+      for (const [index, url] of targets.entries()) {
+        runs[index]!.push(await measure(url, { seconds: PAIR_SECONDS }));
+      }
+    }
+    const [bare, before, after] = runs.map(medianOf) as [TMeasure, TMeasure, TMeasure];
+    const fmtRow = (name: string, m: TMeasure) =>
+      `| ${name} | ${fmt(m.rps, 0)} | ${fmt((m.rps / bare.rps) * 100, 0)}% | ${fmt(m.p99, 1)} |`;
+    log(
+      [
+        `Cached listing \`?limit=100\`, 20 connections, medians of 7 rounds of ${PAIR_SECONDS} s taken in turns:`,
+        '',
+        '| server | req/s | % of bare node:http | p99 ms |',
+        '|---|---|---|---|',
+        fmtRow('bare node:http (baseline)', bare),
+        fmtRow(`API at ${revision}`, before),
+        fmtRow('API, this checkout', after),
+        '',
+        `this checkout / ${revision}: ${fmt(after.rps / before.rps, 2)}× the throughput`,
+      ].join('\n'),
+    );
+  } finally {
+    const stopping = children.splice(0);
+    for (const child of stopping) child.process.kill('SIGTERM');
+    await Promise.all(stopping.map((child) => child.exited));
+    execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
+  }
+}
+
 async function readPath(database: TTestDatabase): Promise<void> {
   log('read path …');
   const api = await startApi(database);
   const uncached = await startApi(database, { REDIS_URL: 'redis://127.0.0.1:1' });
-  const listing = '/api/v1/cryptocurrencies/?limit=100';
-  const body = Buffer.from(await (await fetch(`${api}${listing}`)).arrayBuffer());
-  const bodyFile = path.join(os.tmpdir(), 'bench-listing.json');
-  await writeFile(bodyFile, body);
-  const barePort = await freePort();
-  const bare = startProcess('scripts/bench/bare-server.ts', {
-    PORT: String(barePort),
-    BENCH_BODY_FILE: bodyFile,
-  });
-  children.push(bare);
-  await waitForStatus(`http://127.0.0.1:${barePort}/`);
+  const { body, barePort } = await startBareServer(`${api}${LISTING}`);
 
   // Baseline and cached listing alternate, so drift on a shared machine hits both; each figure is
   // the median of its rounds (single rounds on this machine swing by ±15%).
@@ -111,7 +167,7 @@ async function readPath(database: TTestDatabase): Promise<void> {
     const runs: TMeasure[][] = [[], []];
     for (let round = 0; round < PAIR_ROUNDS; round += 1) {
       runs[0]!.push(await measure(`http://127.0.0.1:${barePort}/`, { seconds: PAIR_SECONDS, connections }));
-      runs[1]!.push(await measure(`${api}${listing}`, { seconds: PAIR_SECONDS, connections }));
+      runs[1]!.push(await measure(`${api}${LISTING}`, { seconds: PAIR_SECONDS, connections }));
     }
     return [medianOf(runs[0]!), medianOf(runs[1]!)] as const;
   };
@@ -127,7 +183,7 @@ async function readPath(database: TTestDatabase): Promise<void> {
     ['cached listing `?limit=100`, full middleware stack', cached],
     [
       'uncached listing `?limit=100` (Redis away: each answer computed from PostgreSQL)',
-      await measure(`${uncached}${listing}`, { seconds: SECONDS }),
+      await measure(`${uncached}${LISTING}`, { seconds: SECONDS }),
     ],
     ['cached detail `/BTC`', await measure(`${api}/api/v1/cryptocurrencies/BTC`, { seconds: SECONDS })],
     [
@@ -427,6 +483,7 @@ const started = Date.now();
 const database = await createTestDatabase(config);
 try {
   await seedBundledData(database.db);
+  if (values.compare) await compareWith(database, values.compare);
   if (SECTIONS.has('read')) await readPath(database);
   if (SECTIONS.has('scale')) await scale(database);
   if (SECTIONS.has('write')) await writePath(database);
@@ -436,6 +493,7 @@ try {
   await Promise.all(children.map((child) => child.exited));
   await database.drop();
 }
+if (values.compare) process.exit(0); // a comparison prints its table; it does not rewrite the document
 
 const pg = execFileSync('psql', ['--version'], { encoding: 'utf8' }).trim();
 const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1];
@@ -459,13 +517,13 @@ const PROFILE = [
   '',
   '### Round 2: 9f448d3 → this version',
   '',
-  'Both versions ran side by side on the same database and Redis, with the bare node:http server, measured in turns',
-  '(7 rounds of 5 s each, medians):',
+  '`npm run bench -- --compare 9f448d3` runs both versions side by side on the same database and Redis, with the bare',
+  'node:http server, the cached listing measured in turns (7 rounds of 5 s each, medians):',
   '',
-  '| cached listing `?limit=100` | before (9f448d3) | after |',
+  '| cached listing `?limit=100`, 20 connections | before (9f448d3) | after |',
   '|---|---|---|',
-  '| req/s | 10,788 | 13,190 (1.22×) |',
-  '| % of bare node:http (22,149 req/s in the same run) | 49% | 60% |',
+  '| req/s | 10,625 | 13,617 (1.28×) |',
+  '| % of bare node:http (21,512 req/s in the same run) | 49% | 63% |',
   '| p99 | 5 ms | 3 ms |',
   '',
   'What the profiles showed and what changed:',
