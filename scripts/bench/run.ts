@@ -1,7 +1,7 @@
 // npm run bench: every figure of docs/benchmarks.md, each against a baseline measured in the same run.
 //   npm run bench                 all sections, writes docs/benchmarks.md
 //   npm run bench -- --quick      shorter runs (for a look, not for the document)
-//   npm run bench -- --section read --out /tmp/read.md    only some sections (read, scale, write, risk)
+//   npm run bench -- --section read [--out FILE]   only some sections (read, scale, write, risk), printed or to FILE
 //   npm run bench -- --compare 9f448d3   this checkout's API against an earlier commit's (same schema),
 //                                        cached listing in turns with the bare server; prints a table
 import { execFileSync } from 'node:child_process';
@@ -567,7 +567,13 @@ const PROFILE = [
   '- The API router is matched first and the shutdown header moved into the request-context middleware.',
   '',
 ];
-const target = values.out ?? path.join(ROOT, 'docs', 'benchmarks.md');
-await writeFile(target, `${[...header, ...lines, ...PROFILE].join('\n')}\n`);
-log(`wrote ${path.relative(process.cwd(), target)}`);
+// Only a full run rewrites docs/benchmarks.md; some sections alone go to --out or the terminal.
+const document = `${[...header, ...lines, ...(values.section ? [] : PROFILE)].join('\n')}\n`;
+const target = values.out ?? (values.section ? undefined : path.join(ROOT, 'docs', 'benchmarks.md'));
+if (target) {
+  await writeFile(target, document);
+  log(`wrote ${path.relative(process.cwd(), target)}`);
+} else {
+  log(document);
+}
 process.exit(0);
