@@ -6,7 +6,7 @@ import helmet from 'helmet';
  * APIs: a policy that lets nothing render (`default-src 'none'; frame-ancestors 'none'`), framing
  * denied, nosniff, HSTS, CORP, no referrer. Headers that only mean something for HTML documents
  * (COOP, Origin-Agent-Cluster, DNS prefetch, IE's download options, the retired XSS auditor) are not
- * sent with them: a dozen fewer headers on every API response. The interactive docs (an HTML page
+ * sent with them: five fewer headers on every API response. The interactive docs (an HTML page
  * with scripts) get helmet's full document set.
  */
 export function securityHeaders(): RequestHandler {

@@ -97,6 +97,21 @@ async function startApi(
 }
 
 const LISTING = '/api/v1/cryptocurrencies/?limit=100';
+const COMPARE_ROUNDS = 7;
+
+/**
+ * Measures `urls` in turns, `rounds` times, so drift on a shared machine hits all of them; each
+ * figure is the median of its rounds (single rounds on this machine swing by ±15%).
+ */
+async function inTurns(urls: string[], rounds: number, connections = 20): Promise<TMeasure[]> {
+  const runs: TMeasure[][] = urls.map(() => []);
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [index, url] of urls.entries()) {
+      runs[index]!.push(await measure(url, { seconds: PAIR_SECONDS, connections }));
+    }
+  }
+  return runs.map(medianOf);
+}
 
 /** The baseline: a bare node:http server answering every request with the bytes `url` answers now. */
 async function startBareServer(url: string): Promise<{ body: Buffer; barePort: number }> {
@@ -124,19 +139,15 @@ async function compareWith(database: TTestDatabase, revision: string): Promise<v
     const current = await startApi(database);
     const earlier = await startApi(database, {}, path.relative(ROOT, path.join(dir, 'api', 'main.ts')));
     const { barePort } = await startBareServer(`${current}${LISTING}`);
-    const targets = [`http://127.0.0.1:${barePort}/`, `${earlier}${LISTING}`, `${current}${LISTING}`];
-    const runs: TMeasure[][] = targets.map(() => []);
-    for (let round = 0; round < 7; round += 1) {
-      for (const [index, url] of targets.entries()) {
-        runs[index]!.push(await measure(url, { seconds: PAIR_SECONDS }));
-      }
-    }
-    const [bare, before, after] = runs.map(medianOf) as [TMeasure, TMeasure, TMeasure];
+    const [bare, before, after] = (await inTurns(
+      [`http://127.0.0.1:${barePort}/`, `${earlier}${LISTING}`, `${current}${LISTING}`],
+      COMPARE_ROUNDS,
+    )) as [TMeasure, TMeasure, TMeasure];
     const fmtRow = (name: string, m: TMeasure) =>
       `| ${name} | ${fmt(m.rps, 0)} | ${fmt((m.rps / bare.rps) * 100, 0)}% | ${fmt(m.p99, 1)} |`;
     log(
       [
-        `Cached listing \`?limit=100\`, 20 connections, medians of 7 rounds of ${PAIR_SECONDS} s taken in turns:`,
+        `Cached listing \`?limit=100\`, 20 connections, medians of ${COMPARE_ROUNDS} rounds of ${PAIR_SECONDS} s taken in turns:`,
         '',
         '| server | req/s | % of bare node:http | p99 ms |',
         '|---|---|---|---|',
@@ -161,18 +172,9 @@ async function readPath(database: TTestDatabase): Promise<void> {
   const uncached = await startApi(database, { REDIS_URL: 'redis://127.0.0.1:1' });
   const { body, barePort } = await startBareServer(`${api}${LISTING}`);
 
-  // Baseline and cached listing alternate, so drift on a shared machine hits both; each figure is
-  // the median of its rounds (single rounds on this machine swing by ±15%).
-  const pair = async (connections: number) => {
-    const runs: TMeasure[][] = [[], []];
-    for (let round = 0; round < PAIR_ROUNDS; round += 1) {
-      runs[0]!.push(await measure(`http://127.0.0.1:${barePort}/`, { seconds: PAIR_SECONDS, connections }));
-      runs[1]!.push(await measure(`${api}${LISTING}`, { seconds: PAIR_SECONDS, connections }));
-    }
-    return [medianOf(runs[0]!), medianOf(runs[1]!)] as const;
-  };
-  const [baseline, cached] = await pair(20);
-  const [baseline50, cached50] = await pair(50);
+  const pair = [`http://127.0.0.1:${barePort}/`, `${api}${LISTING}`];
+  const [baseline, cached] = (await inTurns(pair, PAIR_ROUNDS, 20)) as [TMeasure, TMeasure];
+  const [baseline50, cached50] = (await inTurns(pair, PAIR_ROUNDS, 50)) as [TMeasure, TMeasure];
   const [{ id }] = await database.db.query(`SELECT id FROM cryptocurrencies WHERE symbol = 'BTC'`);
   const [{ n: btcPoints }] = await database.db.query(
     'SELECT count(*)::int AS n FROM price_history WHERE cryptocurrency_id = $1',
