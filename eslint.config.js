@@ -10,6 +10,7 @@ export default tseslint.config(
       '.tools/',
       '.run/',
       'coverage/',
+      'reports/',
       'charts/trading-backend/',
       'load-tests/k6/',
     ],

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# npm test: starts PostgreSQL and Redis when needed, then runs every test (unit and integration) on Node 24.
-#   npm test                       all tests
-#   npm test -- api/test/cache.int.test.ts   selected files
+# npm test: starts PostgreSQL and Redis (and builds the chart tools) when needed, then runs Jest on Node 24.
+#   npm test                          every test, with coverage (thresholds enforced) and reports/junit.xml
+#   npm test -- api/test/cache        only the test files whose path matches (no coverage thresholds)
+#   npm test -- -t 'cache HIT'        only the tests whose name matches
+#   npm run test:watch                re-runs the tests related to changed files
+#   npm run test:coverage             every test, plus the per-file coverage table
+#   npm run test:unit                 pure-logic tests only: no services, nothing but Node (scripts/test-unit.sh)
 source "$(dirname "$0")/lib/common.sh"
 "$ROOT/scripts/services.sh" start
 CHART_TOOLS="$("$ROOT/scripts/chart-tools.sh")"
@@ -9,7 +13,14 @@ export PATH="$CHART_TOOLS:$PATH"
 ensure_node
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$PATH"
-if [ "$#" -gt 0 ]; then files=("$@"); else
-  mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.test.ts' | sort)
-fi
-exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=120000 --test-reporter=spec "${files[@]}"
+
+args=()
+mode="${1:-}"
+case "$mode" in
+  --watch) shift; args=(--watch) ;;
+  --coverage-table) shift; args=(--coverage --coverageReporters=text --coverageReporters=text-summary --coverageReporters=lcov) ;;
+esac
+# A whole-suite run measures coverage against the thresholds in jest.config.js; a filtered run would
+# fall short of them by construction, so it runs without.
+if [ "$#" -eq 0 ] && [ "${#args[@]}" -eq 0 ]; then args=(--coverage); fi
+exec node --experimental-vm-modules "$ROOT/node_modules/jest/bin/jest.js" "${args[@]}" "$@"

@@ -21,16 +21,22 @@ export type TTestApi = {
 
 /** The real Express app on an ephemeral port, over the given real PostgreSQL data source and Redis. */
 export async function startTestApi(config: TConfig, db: DataSource): Promise<TTestApi> {
-  const redis = createCacheRedis(config.REDIS_URL);
+  // Tests take Redis away on purpose; a socket that never connected should not keep the process alive.
+  const redis = createCacheRedis(config.REDIS_URL, { disconnectTimeout: 50 });
   redis.on('error', () => undefined);
   await new Promise<void>((resolve) => {
-    if (redis.status === 'ready') resolve();
-    redis.once('ready', () => resolve());
-    // An unreachable Redis is a valid test setup: carry on once the first attempt failed.
-    redis.once('error', () => resolve());
+    // An unreachable Redis is a valid test setup: carry on once the first attempt failed or timed out.
+    const timer = setTimeout(resolve, 3000);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if (redis.status === 'ready') done();
+    redis.once('ready', done);
+    redis.once('error', done);
   });
   const metrics = createMetricsRegistry();
-  const queueConnection = createQueueRedis(config.REDIS_URL);
+  const queueConnection = createQueueRedis(config.REDIS_URL, { disconnectTimeout: 50 });
   queueConnection.on('error', () => undefined);
   const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
   let shuttingDown = false;

@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { generateOpenApiDocument } from '../api/openapi/document.ts';
@@ -32,20 +31,21 @@ export function assertMatchesOpenApi(
 ): void {
   const path = new URL(url, 'http://x').pathname;
   const match = templates.find((candidate) => candidate.regex.test(path));
-  assert.ok(match, `no OpenAPI path matches ${path}`);
+  if (!match) throw new Error(`no OpenAPI path matches ${path}`);
   const operation = document.paths[match.template]![method.toLowerCase()];
-  assert.ok(operation, `${method} ${match.template} is not documented`);
+  if (!operation) throw new Error(`${method} ${match.template} is not documented`);
   const response = operation.responses[String(status)];
-  assert.ok(response, `${method} ${match.template} does not document status ${status}`);
+  if (!response) throw new Error(`${method} ${match.template} does not document status ${status}`);
   if (status === 304) return;
   const mediaType = contentType.split(';')[0]!.trim();
   const media = response.content?.[mediaType];
-  assert.ok(media, `${method} ${match.template} ${status} does not document ${mediaType}`);
+  if (!media) throw new Error(`${method} ${match.template} ${status} does not document ${mediaType}`);
   const validate = ajv.compile({ ...media.schema, components: document.components });
-  assert.ok(
-    validate(body),
-    `${method} ${path} ${status} body does not match the document: ${ajv.errorsText(validate.errors)}`,
-  );
+  if (!validate(body)) {
+    throw new Error(
+      `${method} ${path} ${status} body does not match the document: ${ajv.errorsText(validate.errors)}`,
+    );
+  }
 }
 
 export type TJsonResponse<T = any> = { status: number; headers: Headers; body: T };

@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { expect, test } from '@jest/globals';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../core/errors/app-error.ts';
@@ -31,20 +30,20 @@ test('When the same URL comes again, then its parsed input is reused, frozen, an
   const handler = validate({ query: ZQuery });
   const first = run(handler, '/?limit=5&tags=a,b', { limit: '5', tags: 'a,b' });
   const second = run(handler, '/?limit=5&tags=a,b', { limit: '5', tags: 'a,b' });
-  assert.equal(first.error, undefined);
-  assert.deepEqual(second.input, { query: { limit: 5, tags: ['a', 'b'] } });
-  assert.equal(second.input, first.input);
-  assert.equal(parses, 1);
-  assert.ok(Object.isFrozen(second.input.query.tags), 'handlers cannot change what other requests share');
+  expect(first.error).toBe(undefined);
+  expect(second.input).toStrictEqual({ query: { limit: 5, tags: ['a', 'b'] } });
+  expect(second.input).toBe(first.input);
+  expect(parses).toBe(1);
+  expect(Object.isFrozen(second.input.query.tags)).toBeTruthy(); // handlers cannot change what other requests share
   run(handler, '/?limit=6&tags=a,b', { limit: '6', tags: 'a,b' });
-  assert.equal(parses, 2, 'another URL is parsed');
+  expect(parses).toBe(2); // another URL is parsed
 });
 
 test('When a URL is invalid, then every request for it gets the 400 (failures are not remembered)', () => {
   const handler = validate({ query: z.strictObject({ limit: z.coerce.number().int().min(1) }) });
   for (let i = 0; i < 2; i += 1) {
     const { error } = run(handler, '/?limit=0', { limit: '0' });
-    assert.ok(error instanceof AppError);
-    assert.match(error.message, /limit/);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).message).toMatch(/limit/);
   }
 });

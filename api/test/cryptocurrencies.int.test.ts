@@ -1,5 +1,5 @@
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import { seedBundledData } from '../../core/market-data/seed.ts';
 import { SORT_FIELDS } from '../../core/market/market.types.ts';
 import { upsertHistory } from '../../core/market/market.writer.ts';
@@ -13,13 +13,13 @@ let database: TTestDatabase;
 let api: TTestApi;
 const get = (path: string) => request(api.url, path);
 
-before(async () => {
+beforeAll(async () => {
   const config = testConfig({ RATE_LIMIT_PER_MINUTE: '100000' });
   database = await createTestDatabase(config);
   await seedBundledData(database.db, { symbols: SYMBOLS });
   api = await startTestApi(config, database.db);
 });
-after(async () => {
+afterAll(async () => {
   await api.close();
   await database.drop();
 });
@@ -27,85 +27,79 @@ after(async () => {
 describe('GET /api/v1/cryptocurrencies/', () => {
   test('When called without parameters, then it returns coins by market cap with pagination', async () => {
     const { status, body } = await get('/api/v1/cryptocurrencies/');
-    assert.equal(status, 200);
-    assert.equal(body.pagination.total, SYMBOLS.length);
-    assert.deepEqual(body.pagination, { total: SYMBOLS.length, limit: 100, offset: 0 });
-    assert.equal(body.data[0].symbol, 'BTC');
+    expect(status).toBe(200);
+    expect(body.pagination.total).toBe(SYMBOLS.length);
+    expect(body.pagination).toStrictEqual({ total: SYMBOLS.length, limit: 100, offset: 0 });
+    expect(body.data[0].symbol).toBe('BTC');
     const caps = body.data.map((coin: { market_cap: number }) => coin.market_cap);
-    assert.deepEqual(
-      caps,
-      [...caps].sort((a, b) => b - a),
-    );
+    expect(caps).toStrictEqual([...caps].sort((a, b) => b - a));
     // Real recorded CoinGecko values (2023-01-16 snapshot).
-    assert.equal(body.data[0].current_price, 21109);
-    assert.equal(body.data[0].market_cap, 407948005392);
+    expect(body.data[0].current_price).toBe(21109);
+    expect(body.data[0].market_cap).toBe(407948005392);
   });
 
   test('When limit and offset are given, then they page through the same ordering', async () => {
     const all = await get('/api/v1/cryptocurrencies/?limit=10');
     const page = await get('/api/v1/cryptocurrencies/?limit=3&offset=2');
-    assert.deepEqual(
-      page.body.data.map((coin: { symbol: string }) => coin.symbol),
+    expect(page.body.data.map((coin: { symbol: string }) => coin.symbol)).toStrictEqual(
       all.body.data.slice(2, 5).map((coin: { symbol: string }) => coin.symbol),
     );
-    assert.deepEqual(page.body.pagination, { total: SYMBOLS.length, limit: 3, offset: 2 });
+    expect(page.body.pagination).toStrictEqual({ total: SYMBOLS.length, limit: 3, offset: 2 });
     const beyond = await get('/api/v1/cryptocurrencies/?offset=50');
-    assert.equal(beyond.body.data.length, 0);
-    assert.equal(beyond.body.pagination.total, SYMBOLS.length);
+    expect(beyond.body.data.length).toBe(0);
+    expect(beyond.body.pagination.total).toBe(SYMBOLS.length);
   });
 
   test('When symbol_filter is a mixed-case comma list, then exactly those coins come back', async () => {
     const { body } = await get('/api/v1/cryptocurrencies/?symbol_filter=btc,Eth,%20doge');
-    assert.deepEqual(body.data.map((coin: { symbol: string }) => coin.symbol).sort(), ['BTC', 'DOGE', 'ETH']);
+    expect(body.data.map((coin: { symbol: string }) => coin.symbol).sort()).toStrictEqual([
+      'BTC',
+      'DOGE',
+      'ETH',
+    ]);
     const single = await get('/api/v1/cryptocurrencies/?symbol_filter=sol');
-    assert.deepEqual(
-      single.body.data.map((coin: { symbol: string }) => coin.symbol),
-      ['SOL'],
-    );
+    expect(single.body.data.map((coin: { symbol: string }) => coin.symbol)).toStrictEqual(['SOL']);
   });
 
   test('When search is given, then names and symbols are matched as substrings, case-insensitively', async () => {
     const byName = await get('/api/v1/cryptocurrencies/?search=coin');
-    assert.deepEqual(byName.body.data.map((coin: { symbol: string }) => coin.symbol).sort(), [
+    expect(byName.body.data.map((coin: { symbol: string }) => coin.symbol).sort()).toStrictEqual([
       'BTC',
       'DOGE',
       'USDC',
     ]);
     const bySymbol = await get('/api/v1/cryptocurrencies/?search=ShI');
-    assert.deepEqual(
-      bySymbol.body.data.map((coin: { symbol: string }) => coin.symbol),
-      ['SHIB'],
-    );
+    expect(bySymbol.body.data.map((coin: { symbol: string }) => coin.symbol)).toStrictEqual(['SHIB']);
     const wildcard = await get('/api/v1/cryptocurrencies/?search=%25');
-    assert.equal(wildcard.body.data.length, 0, 'LIKE wildcards in the search are literal');
+    expect(wildcard.body.data.length).toBe(0); // LIKE wildcards in the search are literal
   });
 
   test('When category is given, then only coins in that category are listed', async () => {
     const { body } = await get('/api/v1/cryptocurrencies/?category=stablecoins');
-    assert.deepEqual(body.data.map((coin: { symbol: string }) => coin.symbol).sort(), ['USDC', 'USDT']);
+    expect(body.data.map((coin: { symbol: string }) => coin.symbol).sort()).toStrictEqual(['USDC', 'USDT']);
   });
 
   for (const field of SORT_FIELDS) {
     test(`When sort_by=${field}, then both orders are honoured`, async () => {
       for (const order of ['asc', 'desc'] as const) {
         const { status, body } = await get(`/api/v1/cryptocurrencies/?sort_by=${field}&order=${order}`);
-        assert.equal(status, 200);
+        expect(status).toBe(200);
         const values = body.data.map((coin: Record<string, unknown>) =>
           field === 'name' ? String(coin.name).toLowerCase() : coin[field],
         );
         const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-        assert.deepEqual(values, order === 'asc' ? sorted : sorted.reverse());
+        expect(values).toStrictEqual(order === 'asc' ? sorted : sorted.reverse());
       }
     });
   }
 
   test('When order is omitted, then numbers sort descending and names, symbols and ranks ascending', async () => {
     const byVolume = await get('/api/v1/cryptocurrencies/?sort_by=total_volume');
-    assert.ok(byVolume.body.data[0].total_volume >= byVolume.body.data[1].total_volume);
+    expect(byVolume.body.data[0].total_volume >= byVolume.body.data[1].total_volume).toBeTruthy();
     const byRank = await get('/api/v1/cryptocurrencies/?sort_by=market_cap_rank');
-    assert.equal(byRank.body.data[0].market_cap_rank, 1);
+    expect(byRank.body.data[0].market_cap_rank).toBe(1);
     const bySymbol = await get('/api/v1/cryptocurrencies/?sort_by=symbol');
-    assert.equal(bySymbol.body.data[0].symbol, 'ADA');
+    expect(bySymbol.body.data[0].symbol).toBe('ADA');
   });
 
   const badQueries: [string, string][] = [
@@ -125,15 +119,14 @@ describe('GET /api/v1/cryptocurrencies/', () => {
   for (const [query, parameter] of badQueries) {
     test(`When the query is "${query}", then a 400 problem names ${parameter}`, async () => {
       const { status, headers, body } = await get(`/api/v1/cryptocurrencies/?${query}`);
-      assert.equal(status, 400);
-      assert.match(headers.get('content-type')!, /^application\/problem\+json/);
-      assert.equal(body.status, 400);
-      assert.equal(body.type, 'urn:trading-backend:problem:validation_failed');
-      assert.ok(
-        body.errors.some((error: { name: string }) => error.name === parameter),
-        JSON.stringify(body.errors),
+      expect(status).toBe(400);
+      expect(headers.get('content-type')!).toMatch(/^application\/problem\+json/);
+      expect(body.status).toBe(400);
+      expect(body.type).toBe('urn:trading-backend:problem:validation_failed');
+      withContext(JSON.stringify(body.errors), () =>
+        expect(body.errors.some((error: { name: string }) => error.name === parameter)).toBeTruthy(),
       );
-      assert.equal(body.instance, `/api/v1/cryptocurrencies/?${query}`);
+      expect(body.instance).toBe(`/api/v1/cryptocurrencies/?${query}`);
     });
   }
 });
@@ -141,29 +134,29 @@ describe('GET /api/v1/cryptocurrencies/', () => {
 describe('GET /api/v1/cryptocurrencies/{symbol}', () => {
   test('When the symbol exists (any case), then every field is returned', async () => {
     const { status, body } = await get('/api/v1/cryptocurrencies/eth');
-    assert.equal(status, 200);
-    assert.equal(body.symbol, 'ETH');
-    assert.equal(body.coingecko_id, 'ethereum');
-    assert.equal(body.ath, 4878.26);
-    assert.equal(body.ath_date, '2021-11-10T14:24:19.604Z');
-    assert.deepEqual(body.categories, ['layer-1']);
+    expect(status).toBe(200);
+    expect(body.symbol).toBe('ETH');
+    expect(body.coingecko_id).toBe('ethereum');
+    expect(body.ath).toBe(4878.26);
+    expect(body.ath_date).toBe('2021-11-10T14:24:19.604Z');
+    expect(body.categories).toStrictEqual(['layer-1']);
     for (const field of ['description', 'website_url', 'created_at', 'updated_at', 'max_supply'])
-      assert.ok(field in body, field);
+      withContext(field, () => expect(field in body).toBeTruthy());
   });
 
   test('When the symbol is unknown, then a 404 problem says so', async () => {
     const { status, headers, body } = await get('/api/v1/cryptocurrencies/NOPE');
-    assert.equal(status, 404);
-    assert.match(headers.get('content-type')!, /application\/problem\+json/);
-    assert.match(body.detail, /NOPE/);
+    expect(status).toBe(404);
+    expect(headers.get('content-type')!).toMatch(/application\/problem\+json/);
+    expect(body.detail).toMatch(/NOPE/);
   });
 
   test('When the symbol is 10 kB long or has odd characters, then a 400 problem names symbol', async () => {
     for (const symbol of ['A'.repeat(10_240), 'bt%20c', '%3Cscript%3E']) {
       const { status, body } = await get(`/api/v1/cryptocurrencies/${symbol}`);
-      assert.equal(status, 400);
-      assert.equal(body.errors[0].name, 'symbol');
-      assert.equal(body.errors[0].in, 'path');
+      expect(status).toBe(400);
+      expect(body.errors[0].name).toBe('symbol');
+      expect(body.errors[0].in).toBe('path');
     }
   });
 });
@@ -171,29 +164,33 @@ describe('GET /api/v1/cryptocurrencies/{symbol}', () => {
 describe('GET /api/v1/cryptocurrencies/{symbol}/history', () => {
   test('When called with defaults, then the newest stored points come first', async () => {
     const { status, body } = await get('/api/v1/cryptocurrencies/BTC/history?limit=3');
-    assert.equal(status, 200);
-    assert.equal(body.symbol, 'BTC');
-    assert.equal(body.interval, 'raw');
+    expect(status).toBe(200);
+    expect(body.symbol).toBe('BTC');
+    expect(body.interval).toBe('raw');
     // Last bundled CoinGecko daily closes (data/market-data/coingecko-daily-2023-2025/BTC.csv).
-    assert.deepEqual(
-      body.data.map((point: { timestamp: string }) => point.timestamp),
-      ['2025-06-08T00:00:00.000Z', '2025-06-07T00:00:00.000Z', '2025-06-06T00:00:00.000Z'],
-    );
-    assert.equal(body.data[0].price, 105653.67710161491);
-    assert.equal(body.pagination.has_more, true);
+    expect(body.data.map((point: { timestamp: string }) => point.timestamp)).toStrictEqual([
+      '2025-06-08T00:00:00.000Z',
+      '2025-06-07T00:00:00.000Z',
+      '2025-06-06T00:00:00.000Z',
+    ]);
+    expect(body.data[0].price).toBe(105653.67710161491);
+    expect(body.pagination.has_more).toBe(true);
   });
 
   test('When from/to and order=asc are given, then the range is returned oldest first', async () => {
     const { body } = await get(
       '/api/v1/cryptocurrencies/BTC/history?from=2015-01-01&to=2015-01-05&order=asc',
     );
-    assert.deepEqual(
-      body.data.map((point: { timestamp: string }) => point.timestamp.slice(0, 10)),
-      ['2015-01-01', '2015-01-02', '2015-01-03', '2015-01-04', '2015-01-05'],
-    );
-    assert.equal(body.data[0].price, 313.9920000000001);
-    assert.equal(body.data[0].total_volume, 46999364.08867299);
-    assert.equal(body.pagination.has_more, false);
+    expect(body.data.map((point: { timestamp: string }) => point.timestamp.slice(0, 10))).toStrictEqual([
+      '2015-01-01',
+      '2015-01-02',
+      '2015-01-03',
+      '2015-01-04',
+      '2015-01-05',
+    ]);
+    expect(body.data[0].price).toBe(313.9920000000001);
+    expect(body.data[0].total_volume).toBe(46999364.08867299);
+    expect(body.pagination.has_more).toBe(false);
   });
 
   test('When paging with next_cursor, then pages join without gaps or overlaps', async () => {
@@ -204,7 +201,7 @@ describe('GET /api/v1/cryptocurrencies/{symbol}/history', () => {
     const days = [...first.body.data, ...second.body.data].map((point: { timestamp: string }) =>
       point.timestamp.slice(0, 10),
     );
-    assert.deepEqual(days, [
+    expect(days).toStrictEqual([
       '2020-01-10',
       '2020-01-09',
       '2020-01-08',
@@ -234,31 +231,19 @@ describe('GET /api/v1/cryptocurrencies/{symbol}/history', () => {
       at('2030-01-02T12:30:00Z', 6),
     ]);
     const daily = await get('/api/v1/cryptocurrencies/LINK/history?interval=daily&from=2030-01-01');
-    assert.deepEqual(
-      daily.body.data.map((p: { price: number }) => p.price),
-      [6, 4],
-    );
-    assert.equal(daily.body.data[1].timestamp, '2030-01-01T23:59:59.000Z');
+    expect(daily.body.data.map((p: { price: number }) => p.price)).toStrictEqual([6, 4]);
+    expect(daily.body.data[1].timestamp).toBe('2030-01-01T23:59:59.000Z');
     const dailyAsc = await get(
       '/api/v1/cryptocurrencies/LINK/history?interval=daily&from=2030-01-01&order=asc',
     );
-    assert.deepEqual(
-      dailyAsc.body.data.map((p: { price: number }) => p.price),
-      [4, 6],
-    );
+    expect(dailyAsc.body.data.map((p: { price: number }) => p.price)).toStrictEqual([4, 6]);
     const hourly = await get('/api/v1/cryptocurrencies/LINK/history?interval=hourly&from=2030-01-01');
-    assert.deepEqual(
-      hourly.body.data.map((p: { price: number }) => p.price),
-      [6, 5, 4, 3, 2],
-    );
+    expect(hourly.body.data.map((p: { price: number }) => p.price)).toStrictEqual([6, 5, 4, 3, 2]);
     const paged = await get('/api/v1/cryptocurrencies/LINK/history?interval=daily&from=2030-01-01&limit=1');
     const next = await get(
       `/api/v1/cryptocurrencies/LINK/history?interval=daily&from=2030-01-01&limit=1&to=${paged.body.pagination.next_cursor}`,
     );
-    assert.deepEqual(
-      next.body.data.map((p: { price: number }) => p.price),
-      [4],
-    );
+    expect(next.body.data.map((p: { price: number }) => p.price)).toStrictEqual([4]);
   });
 
   const badHistory: [string, string][] = [
@@ -274,17 +259,16 @@ describe('GET /api/v1/cryptocurrencies/{symbol}/history', () => {
   for (const [query, parameter] of badHistory) {
     test(`When the history query is "${query}", then a 400 problem names ${parameter}`, async () => {
       const { status, body } = await get(`/api/v1/cryptocurrencies/BTC/history?${query}`);
-      assert.equal(status, 400);
-      assert.ok(
-        body.errors.some((error: { name: string }) => error.name === parameter),
-        JSON.stringify(body.errors),
+      expect(status).toBe(400);
+      withContext(JSON.stringify(body.errors), () =>
+        expect(body.errors.some((error: { name: string }) => error.name === parameter)).toBeTruthy(),
       );
     });
   }
 
   test('When the symbol is unknown, then history is a 404 problem', async () => {
     const { status } = await get('/api/v1/cryptocurrencies/NOPE/history');
-    assert.equal(status, 404);
+    expect(status).toBe(404);
   });
 });
 
@@ -293,39 +277,33 @@ describe('GET /api/v1/cryptocurrencies/top/{category}', () => {
     const gainers = await get('/api/v1/cryptocurrencies/top/gainers?limit=3');
     const losers = await get('/api/v1/cryptocurrencies/top/losers?limit=3');
     const change = (coin: { price_change_percentage_24h: number }) => coin.price_change_percentage_24h;
-    assert.equal(gainers.body.data.length, 3);
-    assert.ok(change(gainers.body.data[0]) >= change(gainers.body.data[1]));
-    assert.ok(change(losers.body.data[0]) <= change(losers.body.data[1]));
-    assert.ok(change(gainers.body.data[0]) > change(losers.body.data[0]));
+    expect(gainers.body.data.length).toBe(3);
+    expect(change(gainers.body.data[0])).toBeGreaterThanOrEqual(change(gainers.body.data[1]));
+    expect(change(losers.body.data[0])).toBeLessThanOrEqual(change(losers.body.data[1]));
+    expect(change(gainers.body.data[0])).toBeGreaterThan(change(losers.body.data[0]));
   });
 
   test('When asking for volume, market_cap or a stored category, then the right coins come back', async () => {
     const volume = await get('/api/v1/cryptocurrencies/top/volume?limit=1');
-    assert.equal(volume.body.data[0].symbol, 'USDT');
+    expect(volume.body.data[0].symbol).toBe('USDT');
     const cap = await get('/api/v1/cryptocurrencies/top/market_cap?limit=2');
-    assert.deepEqual(
-      cap.body.data.map((coin: { symbol: string }) => coin.symbol),
-      ['BTC', 'ETH'],
-    );
+    expect(cap.body.data.map((coin: { symbol: string }) => coin.symbol)).toStrictEqual(['BTC', 'ETH']);
     const meme = await get('/api/v1/cryptocurrencies/top/meme-token');
-    assert.equal(meme.body.category, 'meme-token');
-    assert.deepEqual(
-      meme.body.data.map((coin: { symbol: string }) => coin.symbol),
-      ['DOGE', 'SHIB'],
-    );
+    expect(meme.body.category).toBe('meme-token');
+    expect(meme.body.data.map((coin: { symbol: string }) => coin.symbol)).toStrictEqual(['DOGE', 'SHIB']);
   });
 
   test('When the category is unknown, then a 404 problem lists the valid ones', async () => {
     const { status, body } = await get('/api/v1/cryptocurrencies/top/nonsense');
-    assert.equal(status, 404);
-    assert.ok(body.valid_categories.includes('gainers'));
-    assert.ok(body.valid_categories.includes('stablecoins'));
-    assert.match(body.detail, /nonsense/);
+    expect(status).toBe(404);
+    expect(body.valid_categories.includes('gainers')).toBeTruthy();
+    expect(body.valid_categories.includes('stablecoins')).toBeTruthy();
+    expect(body.detail).toMatch(/nonsense/);
   });
 
   test('When limit is out of range, then a 400 problem names limit', async () => {
     const { status, body } = await get('/api/v1/cryptocurrencies/top/gainers?limit=0');
-    assert.equal(status, 400);
-    assert.equal(body.errors[0].name, 'limit');
+    expect(status).toBe(400);
+    expect(body.errors[0].name).toBe('limit');
   });
 });

@@ -1,5 +1,5 @@
-import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import { counterValue, startTestApi, type TTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
@@ -8,10 +8,10 @@ import { request } from '../../test/openapi-conformance.ts';
 let database: TTestDatabase;
 const apis: TTestApi[] = [];
 
-before(async () => {
+beforeAll(async () => {
   database = await createTestDatabase(testConfig());
 });
-after(async () => {
+afterAll(async () => {
   for (const api of apis) await api.close();
   await database.drop();
 });
@@ -30,27 +30,27 @@ test('When two replicas share Redis, then they share one budget and the next req
   const remaining: string[] = [];
   for (const api of [a, b, a, b, a]) {
     const response = await request(api.url, '/api/v1/cryptocurrencies/');
-    assert.equal(response.status, 200);
-    assert.equal(response.headers.get('ratelimit-limit'), '5');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('ratelimit-limit')).toBe('5');
     remaining.push(response.headers.get('ratelimit-remaining')!);
-    assert.ok(Number(response.headers.get('ratelimit-reset')) > 0);
+    expect(Number(response.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
   }
-  assert.deepEqual(remaining, ['4', '3', '2', '1', '0']);
+  expect(remaining).toStrictEqual(['4', '3', '2', '1', '0']);
   const limited = await request(b.url, '/api/v1/cryptocurrencies/');
-  assert.equal(limited.status, 429);
-  assert.match(limited.headers.get('content-type')!, /application\/problem\+json/);
-  assert.equal(limited.body.type, 'urn:trading-backend:problem:rate_limited');
+  expect(limited.status).toBe(429);
+  expect(limited.headers.get('content-type')!).toMatch(/application\/problem\+json/);
+  expect(limited.body.type).toBe('urn:trading-backend:problem:rate_limited');
   const retryAfter = Number(limited.headers.get('retry-after'));
-  assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
-  assert.equal(limited.headers.get('ratelimit-remaining'), '0');
-  assert.equal(await counterValue([b.metrics], 'http_rate_limit_rejections_total', { policy: 'default' }), 1);
+  withContext(`Retry-After ${retryAfter}`, () => expect(retryAfter >= 1 && retryAfter <= 60).toBeTruthy());
+  expect(limited.headers.get('ratelimit-remaining')).toBe('0');
+  expect(await counterValue([b.metrics], 'http_rate_limit_rejections_total', { policy: 'default' })).toBe(1);
 });
 
 test('When probes and metrics are scraped, then they are not rate limited', async () => {
   const api = await start({ RATE_LIMIT_PER_MINUTE: '1' });
   for (let i = 0; i < 3; i += 1) {
-    assert.equal((await fetch(`${api.url}/livez`)).status, 200);
-    assert.equal((await fetch(`${api.url}/metrics`)).status, 200);
+    expect((await fetch(`${api.url}/livez`)).status).toBe(200);
+    expect((await fetch(`${api.url}/metrics`)).status).toBe(200);
   }
 });
 
@@ -58,9 +58,9 @@ test('When clients come from different IPs behind a trusted proxy, then each IP 
   const api = await start({ RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: 'true' });
   const from = (ip: string) =>
     fetch(`${api.url}/api/v1/cryptocurrencies/`, { headers: { 'X-Forwarded-For': ip } });
-  assert.equal((await from('203.0.113.1')).status, 200);
-  assert.equal((await from('203.0.113.2')).status, 200);
-  assert.equal((await from('203.0.113.1')).status, 429);
+  expect((await from('203.0.113.1')).status).toBe(200);
+  expect((await from('203.0.113.2')).status).toBe(200);
+  expect((await from('203.0.113.1')).status).toBe(429);
 });
 
 test('When Redis is unreachable, then the limiter keeps counting in process memory', async () => {
@@ -69,8 +69,8 @@ test('When Redis is unreachable, then the limiter keeps counting in process memo
   for (let i = 0; i < 3; i += 1) {
     const response = await request(api.url, '/api/v1/cryptocurrencies/');
     statuses.push(response.status);
-    assert.equal(response.headers.get('ratelimit-limit'), '2');
+    expect(response.headers.get('ratelimit-limit')).toBe('2');
   }
-  assert.deepEqual(statuses, [200, 200, 429]);
-  assert.ok((await counterValue([api.metrics], 'http_rate_limit_fallback_total')) >= 3);
+  expect(statuses).toStrictEqual([200, 200, 429]);
+  expect(await counterValue([api.metrics], 'http_rate_limit_fallback_total')).toBeGreaterThanOrEqual(3);
 });

@@ -1,5 +1,5 @@
-import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import type { Redis } from 'ioredis';
 import { createCacheRedis } from '../../core/cache/redis.ts';
 import { RedisWindowCounter, type TWindowHit } from '../http/redis-window-counter.ts';
@@ -10,11 +10,11 @@ const prefix = config.REDIS_KEY_PREFIX;
 const versionKey = `${prefix}cache:market:version`;
 let redis: Redis;
 
-before(async () => {
+beforeAll(async () => {
   redis = createCacheRedis(config.REDIS_URL);
   await new Promise((resolve) => redis.once('ready', resolve));
 });
-after(async () => {
+afterAll(async () => {
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();
@@ -43,13 +43,13 @@ test('When 50 requests hit one window at once, then they get the counts 1..50 fr
   const calls = await incrementsOf(key, async () => {
     hits = await Promise.all(Array.from({ length: 50 }, () => counter.hit(key)));
   });
-  assert.deepEqual(
-    hits.map((hit) => hit.count).sort((a, b) => a - b),
+  expect(hits.map((hit) => hit.count).sort((a, b) => a - b)).toStrictEqual(
     Array.from({ length: 50 }, (_, index) => index + 1),
   );
-  assert.equal(calls, 1, 'one INCRBY for the whole batch');
-  assert.equal(await redis.get(key), '50');
-  for (const hit of hits) assert.ok(hit.ttlMs > 0 && hit.ttlMs <= 60_000, `ttl ${hit.ttlMs}`);
+  expect(calls).toBe(1); // one INCRBY for the whole batch
+  expect(await redis.get(key)).toBe('50');
+  for (const hit of hits)
+    withContext(`ttl ${hit.ttlMs}`, () => expect(hit.ttlMs > 0 && hit.ttlMs <= 60_000).toBeTruthy());
 });
 
 test('When several keys are hit in one batch, then each keeps its own exact count and the version rides along', async () => {
@@ -58,23 +58,20 @@ test('When several keys are hit in one batch, then each keeps its own exact coun
   const [a1, b1, a2, c1, a3] = await Promise.all(
     ['a', 'b', 'a', 'c', 'a'].map((name) => counter.hit(`${prefix}rl:${name}`)),
   );
-  assert.deepEqual(
-    [a1!.count, a2!.count, a3!.count].sort((x, y) => x - y),
-    [1, 2, 3],
-  );
-  assert.equal(b1!.count, 1);
-  assert.equal(c1!.count, 1);
-  for (const hit of [a1, b1, a2, c1, a3]) assert.equal(hit!.version, '7');
+  expect([a1!.count, a2!.count, a3!.count].sort((x, y) => x - y)).toStrictEqual([1, 2, 3]);
+  expect(b1!.count).toBe(1);
+  expect(c1!.count).toBe(1);
+  for (const hit of [a1, b1, a2, c1, a3]) expect(hit!.version).toBe('7');
   await redis.del(versionKey);
-  assert.equal((await counter.hit(`${prefix}rl:b`)).version, '0');
+  expect((await counter.hit(`${prefix}rl:b`)).version).toBe('0');
 });
 
 test('When a batch holds more keys than one script call takes, then every key is still counted once', async () => {
   const counter = newCounter();
   const keys = Array.from({ length: 600 }, (_, index) => `${prefix}rl:many:${index}`);
   const hits = await Promise.all(keys.map((key) => counter.hit(key)));
-  assert.ok(hits.every((hit) => hit.count === 1));
-  assert.deepEqual(await redis.mget(keys[0]!, keys[299]!, keys[599]!), ['1', '1', '1']);
+  expect(hits.every((hit) => hit.count === 1)).toBeTruthy();
+  expect(await redis.mget(keys[0]!, keys[299]!, keys[599]!)).toStrictEqual(['1', '1', '1']);
 });
 
 test('When two counters (two replicas) share a key, then they share one budget', async () => {
@@ -83,17 +80,17 @@ test('When two counters (two replicas) share a key, then they share one budget',
   const key = `${prefix}rl:shared`;
   const counts: number[] = [];
   for (const counter of [replicaA, replicaB, replicaA, replicaB]) counts.push((await counter.hit(key)).count);
-  assert.deepEqual(counts, [1, 2, 3, 4]);
+  expect(counts).toStrictEqual([1, 2, 3, 4]);
 });
 
 test('When a window is created, then it expires after the window length', async () => {
   const counter = newCounter(300);
   const key = `${prefix}rl:short`;
-  assert.equal((await counter.hit(key)).count, 1);
+  expect((await counter.hit(key)).count).toBe(1);
   const ttl = await redis.pttl(key);
-  assert.ok(ttl > 0 && ttl <= 300, `pttl ${ttl}`);
+  withContext(`pttl ${ttl}`, () => expect(ttl > 0 && ttl <= 300).toBeTruthy());
   await new Promise((resolve) => setTimeout(resolve, 350));
-  assert.equal((await counter.hit(key)).count, 1);
+  expect((await counter.hit(key)).count).toBe(1);
 });
 
 test('When Redis fails, then every waiting hit is rejected (the limiter then counts in memory)', async () => {
@@ -101,9 +98,6 @@ test('When Redis fails, then every waiting hit is rejected (the limiter then cou
   broken.on('error', () => undefined);
   const counter = new RedisWindowCounter(broken, versionKey, 60_000);
   const results = await Promise.allSettled([counter.hit('x'), counter.hit('y'), counter.hit('x')]);
-  assert.deepEqual(
-    results.map((result) => result.status),
-    ['rejected', 'rejected', 'rejected'],
-  );
+  expect(results.map((result) => result.status)).toStrictEqual(['rejected', 'rejected', 'rejected']);
   broken.disconnect();
 });

@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createDataSource } from '../../core/db/data-source.ts';
 import { seedBundledData } from '../../core/market-data/seed.ts';
 import { startTestApi } from '../../test/api-server.ts';
@@ -9,11 +8,11 @@ import { request } from '../../test/openapi-conformance.ts';
 import { startTcpProxy, type TTcpProxy } from '../../test/tcp-proxy.ts';
 
 let database: TTestDatabase;
-before(async () => {
+beforeAll(async () => {
   database = await createTestDatabase(testConfig());
   await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], withHistory: false });
 });
-after(async () => {
+afterAll(async () => {
   await database.drop();
 });
 
@@ -22,16 +21,16 @@ test('When Redis is down, then reads are still served from PostgreSQL and /healt
   const api = await startTestApi(config, database.db);
   try {
     const listing = await request(api.url, '/api/v1/cryptocurrencies/?limit=1');
-    assert.equal(listing.status, 200);
-    assert.equal(listing.body.data[0].symbol, 'BTC');
-    assert.equal(listing.headers.get('x-cache'), 'MISS');
-    assert.ok(listing.headers.get('etag'), 'ETags still work without Redis');
+    expect(listing.status).toBe(200);
+    expect(listing.body.data[0].symbol).toBe('BTC');
+    expect(listing.headers.get('x-cache')).toBe('MISS');
+    expect(listing.headers.get('etag')).toBeTruthy(); // ETags still work without Redis
     const health = await request(api.url, '/health');
-    assert.equal(health.status, 503);
-    assert.equal(health.body.checks.redis.status, 'down');
-    assert.equal(health.body.checks.database.status, 'up');
+    expect(health.status).toBe(503);
+    expect(health.body.checks.redis.status).toBe('down');
+    expect(health.body.checks.database.status).toBe('up');
     const ready = await request(api.url, '/readyz');
-    assert.equal(ready.status, 200, 'the API is still ready: it can serve without Redis');
+    expect(ready.status).toBe(200); // the API is still ready: it can serve without Redis
   } finally {
     await api.close();
   }
@@ -46,24 +45,24 @@ test('When PostgreSQL goes away, then /readyz is 503, reads fail fast with a 503
   await db.initialize();
   const api = await startTestApi(config, db);
   try {
-    assert.equal((await request(api.url, '/api/v1/cryptocurrencies/?offset=0')).status, 200);
-    assert.equal((await request(api.url, '/readyz')).status, 200);
+    expect((await request(api.url, '/api/v1/cryptocurrencies/?offset=0')).status).toBe(200);
+    expect((await request(api.url, '/readyz')).status).toBe(200);
 
     proxy.cut();
     const ready = await request(api.url, '/readyz');
-    assert.equal(ready.status, 503);
-    assert.equal(ready.body.checks.database.status, 'down');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.database.status).toBe('down');
     for (const offset of [1, 2]) {
       const response = await request(api.url, `/api/v1/cryptocurrencies/?offset=${offset}`, {
         signal: AbortSignal.timeout(10_000), // a hang would fail the test here
       });
-      assert.equal(response.status, 503);
-      assert.equal(response.body.type, 'urn:trading-backend:problem:dependency_unavailable');
-      assert.equal(response.headers.get('retry-after'), '5');
-      assert.doesNotMatch(JSON.stringify(response.body), /at .*\.ts:\d+/, 'no stack trace');
+      expect(response.status).toBe(503);
+      expect(response.body.type).toBe('urn:trading-backend:problem:dependency_unavailable');
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(JSON.stringify(response.body)).not.toMatch(/at .*\.ts:\d+/); // no stack trace
     }
     const health = await request(api.url, '/health');
-    assert.equal(health.status, 503);
+    expect(health.status).toBe(503);
 
     proxy.restore();
     let recovered = 0;
@@ -71,8 +70,8 @@ test('When PostgreSQL goes away, then /readyz is 503, reads fail fast with a 503
       recovered = (await request(api.url, `/api/v1/cryptocurrencies/?offset=${10 + attempt}`)).status;
       if (recovered !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    assert.equal(recovered, 200);
-    assert.equal((await request(api.url, '/readyz')).status, 200);
+    expect(recovered).toBe(200);
+    expect((await request(api.url, '/readyz')).status).toBe(200);
   } finally {
     await api.close();
     await db.destroy();

@@ -1,5 +1,5 @@
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import { invalidateMarketCache } from '../../core/cache/market-cache.ts';
 import { seedBundledData } from '../../core/market-data/seed.ts';
 import { upsertHistory } from '../../core/market/market.writer.ts';
@@ -66,12 +66,12 @@ let database: TTestDatabase;
 let api: TTestApi;
 const get = (path: string) => request(api.url, path);
 
-before(async () => {
+beforeAll(async () => {
   database = await createTestDatabase(config);
   await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'SOL', 'APE', 'DOGE'] });
   api = await startTestApi(config, database.db);
 });
-after(async () => {
+afterAll(async () => {
   await api.close();
   await database.drop();
 });
@@ -80,40 +80,39 @@ describe('GET /api/v1/risk/{symbol}', () => {
   for (const symbol of ['BTC', 'ETH'] as const) {
     test(`When ${symbol} is measured over the worked-example year, then every metric equals the reference`, async () => {
       const { status, body } = await get(`/api/v1/risk/${symbol.toLowerCase()}?to=2022-09-26`);
-      assert.equal(status, 200);
-      assert.equal(body.symbol, symbol);
-      assert.equal(body.benchmark, 'BTC');
-      assert.equal(body.window_days, 365);
-      assert.equal(body.from, '2021-09-27');
-      assert.equal(body.to, '2022-09-26');
-      assert.equal(body.observations, 364);
-      assert.equal(body.annualization_factor, 365);
-      assert.equal(body.data_last_timestamp, '2022-09-26T00:00:00.000Z');
+      expect(status).toBe(200);
+      expect(body.symbol).toBe(symbol);
+      expect(body.benchmark).toBe('BTC');
+      expect(body.window_days).toBe(365);
+      expect(body.from).toBe('2021-09-27');
+      expect(body.to).toBe('2022-09-26');
+      expect(body.observations).toBe(364);
+      expect(body.annualization_factor).toBe(365);
+      expect(body.data_last_timestamp).toBe('2022-09-26T00:00:00.000Z');
       for (const [key, expected] of Object.entries(WORKED[symbol])) {
         const actual = body.metrics[key];
         if (typeof expected === 'number') {
-          assert.ok(
-            Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
-            `${key}: ${actual} != ${expected}`,
+          withContext(`${key}: ${actual} != ${expected}`, () =>
+            expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected))),
           );
         } else {
-          assert.equal(actual, expected, key);
+          withContext(key, () => expect(actual).toBe(expected));
         }
       }
-      assert.ok(body.risk_score >= 0 && body.risk_score <= 100);
-      assert.ok(['low', 'medium', 'high', 'very_high'].includes(body.risk_level));
+      expect(body.risk_score >= 0 && body.risk_score <= 100).toBeTruthy();
+      expect(['low', 'medium', 'high', 'very_high'].includes(body.risk_level)).toBeTruthy();
     });
   }
 
   test('When the default window is precomputed, then reads are lookups until newer prices arrive', async () => {
     const service = createRiskService({ risk: createRiskRepository(database.db) });
     const result = await service.precompute({ symbols: ['ETH', 'BTC'] }, new Date('2022-09-26T12:00:00Z'));
-    assert.equal(result.computed, 2);
+    expect(result.computed).toBe(2);
     const [stored] = await database.db.query(
       `SELECT computed_at FROM risk_metrics r JOIN cryptocurrencies c ON c.id = r.cryptocurrency_id WHERE c.symbol = 'ETH'`,
     );
     const first = await get('/api/v1/risk/ETH?to=2022-09-26&window=365&benchmark=BTC');
-    assert.equal(first.body.computed_at, stored.computed_at.toISOString(), 'served from risk_metrics');
+    expect(first.body.computed_at).toBe(stored.computed_at.toISOString()); // served from risk_metrics
 
     // A newer point for the same day changes the close: the stored row is stale and must not be served.
     const [{ id }] = await database.db.query(`SELECT id FROM cryptocurrencies WHERE symbol = 'ETH'`);
@@ -128,9 +127,9 @@ describe('GET /api/v1/risk/{symbol}', () => {
     ]);
     await invalidateMarketCache(api.redis, config.REDIS_KEY_PREFIX); // what a sync does after writing
     const second = await get('/api/v1/risk/ETH?to=2022-09-26');
-    assert.notEqual(second.body.computed_at, first.body.computed_at);
-    assert.equal(second.body.data_last_timestamp, '2022-09-26T18:00:00.000Z');
-    assert.notEqual(second.body.metrics.return_total, first.body.metrics.return_total);
+    expect(second.body.computed_at).not.toBe(first.body.computed_at);
+    expect(second.body.data_last_timestamp).toBe('2022-09-26T18:00:00.000Z');
+    expect(second.body.metrics.return_total).not.toBe(first.body.metrics.return_total);
     await database.db.query(
       `DELETE FROM price_history WHERE cryptocurrency_id = $1 AND "timestamp" = '2022-09-26T18:00:00Z'`,
       [id],
@@ -142,20 +141,20 @@ describe('GET /api/v1/risk/{symbol}', () => {
     const { status, body } = await get(
       '/api/v1/risk/ETH?to=2022-09-26&window=1825&benchmark=doge&risk_free_rate=0.04',
     );
-    assert.equal(status, 200);
-    assert.equal(body.window_days, 1825);
-    assert.equal(body.benchmark, 'DOGE');
-    assert.equal(body.from, '2017-09-28');
-    assert.equal(body.observations, 1824);
+    expect(status).toBe(200);
+    expect(body.window_days).toBe(1825);
+    expect(body.benchmark).toBe('DOGE');
+    expect(body.from).toBe('2017-09-28');
+    expect(body.observations).toBe(1824);
   });
 
   test('When the window holds fewer than 30 returns, then the answer is a 422 problem naming the count', async () => {
     const { status, headers, body } = await get('/api/v1/risk/APE?to=2022-04-01&window=30');
-    assert.equal(status, 422);
-    assert.match(headers.get('content-type')!, /application\/problem\+json/);
-    assert.equal(body.type, 'urn:trading-backend:problem:insufficient_history');
-    assert.match(body.detail, /insufficient history: APE has 15 daily returns/);
-    assert.equal(body.observations, 15);
+    expect(status).toBe(422);
+    expect(headers.get('content-type')!).toMatch(/application\/problem\+json/);
+    expect(body.type).toBe('urn:trading-backend:problem:insufficient_history');
+    expect(body.detail).toMatch(/insufficient history: APE has 15 daily returns/);
+    expect(body.observations).toBe(15);
   });
 
   const bad: [string, string][] = [
@@ -170,19 +169,18 @@ describe('GET /api/v1/risk/{symbol}', () => {
   for (const [query, parameter] of bad) {
     test(`When the risk query is "${query}", then a 400 problem names ${parameter}`, async () => {
       const { status, body } = await get(`/api/v1/risk/BTC?${query}`);
-      assert.equal(status, 400);
-      assert.ok(
-        body.errors.some((error: { name: string }) => error.name === parameter),
-        JSON.stringify(body.errors),
+      expect(status).toBe(400);
+      withContext(JSON.stringify(body.errors), () =>
+        expect(body.errors.some((error: { name: string }) => error.name === parameter)).toBeTruthy(),
       );
     });
   }
 
   test('When the symbol or the benchmark is unknown, then the answer is a 404 problem saying which', async () => {
-    assert.match((await get('/api/v1/risk/NOPE')).body.detail, /No cryptocurrency with symbol "NOPE"/);
+    expect((await get('/api/v1/risk/NOPE')).body.detail).toMatch(/No cryptocurrency with symbol "NOPE"/);
     const benchmark = await get('/api/v1/risk/BTC?benchmark=NOPE&to=2022-09-26');
-    assert.equal(benchmark.status, 404);
-    assert.match(benchmark.body.detail, /Unknown benchmark "NOPE"/);
+    expect(benchmark.status).toBe(404);
+    expect(benchmark.body.detail).toMatch(/Unknown benchmark "NOPE"/);
   });
 });
 
@@ -191,42 +189,39 @@ describe('GET /api/v1/risk/correlations and /rankings', () => {
     const { status, body } = await get(
       '/api/v1/risk/correlations?symbols=btc,ETH,sol&window=90&to=2022-09-26',
     );
-    assert.equal(status, 200);
-    assert.deepEqual(body.symbols, ['BTC', 'ETH', 'SOL']);
-    assert.equal(body.observations, 89);
+    expect(status).toBe(200);
+    expect(body.symbols).toStrictEqual(['BTC', 'ETH', 'SOL']);
+    expect(body.observations).toBe(89);
     for (let i = 0; i < 3; i += 1) {
-      assert.equal(body.matrix[i][i], 1);
-      for (let j = 0; j < 3; j += 1) assert.equal(body.matrix[i][j], body.matrix[j][i]);
+      expect(body.matrix[i][i]).toBe(1);
+      for (let j = 0; j < 3; j += 1) expect(body.matrix[i][j]).toBe(body.matrix[j][i]);
     }
     const eth = await get('/api/v1/risk/ETH?window=90&to=2022-09-26');
-    assert.ok(Math.abs(body.matrix[1][0] - eth.body.metrics.correlation_to_benchmark) < 1e-12);
+    expect(Math.abs(body.matrix[1][0] - eth.body.metrics.correlation_to_benchmark)).toBeLessThan(1e-12);
   });
 
   test('When a symbol is unknown or too short, then the problem names it (400 / 422)', async () => {
     const unknown = await get('/api/v1/risk/correlations?symbols=BTC,NOPE');
-    assert.equal(unknown.status, 400);
-    assert.match(unknown.body.detail, /NOPE/);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.detail).toMatch(/NOPE/);
     const short = await get('/api/v1/risk/correlations?symbols=BTC,APE&to=2022-04-01&window=60');
-    assert.equal(short.status, 422);
-    assert.deepEqual(short.body.symbols, ['APE']);
-    assert.equal((await get('/api/v1/risk/correlations?symbols=BTC')).status, 400);
-    assert.equal((await get('/api/v1/risk/correlations')).status, 400);
+    expect(short.status).toBe(422);
+    expect(short.body.symbols).toStrictEqual(['APE']);
+    expect((await get('/api/v1/risk/correlations?symbols=BTC')).status).toBe(400);
+    expect((await get('/api/v1/risk/correlations')).status).toBe(400);
   });
 
   test('When coins are ranked by volatility, then those with enough history come sorted', async () => {
     const { status, body } = await get('/api/v1/risk/rankings?sort_by=volatility_annualized&to=2022-09-26');
-    assert.equal(status, 200);
+    expect(status).toBe(200);
     const symbols = body.data.map((row: { symbol: string }) => row.symbol);
-    assert.ok(symbols.includes('BTC') && symbols.includes('ETH') && symbols.includes('SOL'));
-    assert.ok(symbols.indexOf('ETH') < symbols.indexOf('BTC'), 'ETH was more volatile than BTC that year');
+    expect(symbols.includes('BTC') && symbols.includes('ETH') && symbols.includes('SOL')).toBeTruthy();
+    expect(symbols.indexOf('ETH') < symbols.indexOf('BTC')).toBeTruthy(); // ETH was more volatile than BTC that year
     const values = body.data.map((row: { value: number }) => row.value);
-    assert.deepEqual(
-      values,
-      [...values].sort((a, b) => b - a),
-    );
+    expect(values).toStrictEqual([...values].sort((a, b) => b - a));
     const ascending = await get('/api/v1/risk/rankings?sort_by=max_drawdown&order=asc&limit=2&to=2022-09-26');
-    assert.equal(ascending.body.data.length, 2);
-    assert.ok(ascending.body.data[0].value <= ascending.body.data[1].value);
-    assert.equal((await get('/api/v1/risk/rankings?sort_by=beta')).status, 400);
+    expect(ascending.body.data.length).toBe(2);
+    expect(ascending.body.data[0].value <= ascending.body.data[1].value).toBeTruthy();
+    expect((await get('/api/v1/risk/rankings?sort_by=beta')).status).toBe(400);
   });
 });

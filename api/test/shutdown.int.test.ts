@@ -1,5 +1,5 @@
-import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import { seedBundledData } from '../../core/market-data/seed.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
@@ -10,12 +10,12 @@ const config = testConfig();
 let database: TTestDatabase;
 let proxy: TTcpProxy;
 
-before(async () => {
+beforeAll(async () => {
   database = await createTestDatabase(config);
   await seedBundledData(database.db, { symbols: ['BTC'], withHistory: false });
   proxy = await startTcpProxy(Number(new URL(database.url).port || 5432));
 });
-after(async () => {
+afterAll(async () => {
   await proxy.close();
   await database.drop();
 });
@@ -43,12 +43,13 @@ test('When the API process gets SIGTERM, then readiness fails, the in-flight req
     api.process.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 100));
     const ready = await fetch(`${base}/readyz`);
-    assert.equal(ready.status, 503, 'readiness flips first, so the load balancer stops sending traffic');
+    expect(ready.status).toBe(503); // readiness flips first, so the load balancer stops sending traffic
     const response = await inFlight;
-    assert.equal(response.status, 200);
-    assert.equal(((await response.json()) as { symbol: string }).symbol, 'BTC');
-    assert.equal(await api.exited, 0, api.output());
-    assert.match(api.output(), /shutdown complete/);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { symbol: string }).symbol).toBe('BTC');
+    const exitCode = await api.exited;
+    withContext(api.output(), () => expect(exitCode).toBe(0));
+    expect(api.output()).toMatch(/shutdown complete/);
   } finally {
     proxy.setLatency(0);
     api.process.kill('SIGKILL');
@@ -73,16 +74,17 @@ test('When the API is quiet, then access-log lines still show within a second, a
       .filter((line) => line.includes('"request completed"') && line.includes(`"url":"${path}"`));
   try {
     await waitForStatus(`${base}/readyz`);
-    assert.equal((await fetch(`${base}/livez?quiet=1`)).status, 200);
+    expect((await fetch(`${base}/livez?quiet=1`)).status).toBe(200);
     const deadline = Date.now() + 3000;
     while (linesFor('/livez?quiet=1').length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.equal(linesFor('/livez?quiet=1').length, 1, 'a lone line is flushed without waiting for more');
+    expect(linesFor('/livez?quiet=1').length).toBe(1); // a lone line is flushed without waiting for more
     for (let i = 0; i < 30; i += 1) await fetch(`${base}/livez?burst=1`);
     api.process.kill('SIGTERM');
-    assert.equal(await api.exited, 0, api.output());
-    assert.equal(linesFor('/livez?burst=1').length, 30, 'buffered lines are written before exit');
+    const exitCode = await api.exited;
+    withContext(api.output(), () => expect(exitCode).toBe(0));
+    expect(linesFor('/livez?burst=1').length).toBe(30); // buffered lines are written before exit
   } finally {
     api.process.kill('SIGKILL');
   }
@@ -90,8 +92,8 @@ test('When the API is quiet, then access-log lines still show within a second, a
 
 test('When a configuration value is invalid, then start-up stops with one message naming it', async () => {
   const api = startProcess('api/main.ts', { PORT: 'eighty', DATABASE_URL: 'not a url' });
-  assert.equal(await api.exited, 78);
-  assert.match(api.output(), /Invalid configuration/);
-  assert.match(api.output(), /PORT/);
-  assert.match(api.output(), /DATABASE_URL/);
+  expect(await api.exited).toBe(78);
+  expect(api.output()).toMatch(/Invalid configuration/);
+  expect(api.output()).toMatch(/PORT/);
+  expect(api.output()).toMatch(/DATABASE_URL/);
 });

@@ -1,7 +1,7 @@
-import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestApi, type TTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
@@ -11,42 +11,42 @@ import { request } from '../../test/openapi-conformance.ts';
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 let database: TTestDatabase;
 let api: TTestApi;
-before(async () => {
+beforeAll(async () => {
   const config = testConfig({ BODY_LIMIT: '1kb', CORS_ORIGINS: 'https://app.example.com', ADMIN_TOKEN });
   database = await createTestDatabase(config);
   api = await startTestApi(config, database.db);
 });
-after(async () => {
+afterAll(async () => {
   await api.close();
   await database.drop();
 });
 
 test('When / is requested, then it names the API and links the docs', async () => {
   const { status, body } = await request(api.url, '/');
-  assert.equal(status, 200);
-  assert.equal(body.name, 'trading-backend');
-  assert.equal(body.links.docs, '/docs');
-  assert.equal(body.links.openapi, '/openapi.json');
+  expect(status).toBe(200);
+  expect(body.name).toBe('trading-backend');
+  expect(body.links.docs).toBe('/docs');
+  expect(body.links.openapi).toBe('/openapi.json');
 });
 
 test('When all dependencies are up, then /health, /livez and /readyz are 200', async () => {
   const health = await request(api.url, '/health');
-  assert.equal(health.status, 200);
-  assert.equal(health.body.status, 'ok');
-  assert.equal(health.body.checks.database.status, 'up');
-  assert.equal(health.body.checks.redis.status, 'up');
-  assert.equal(typeof health.body.checks.database.latency_ms, 'number');
-  assert.equal((await request(api.url, '/livez')).status, 200);
-  assert.equal((await request(api.url, '/readyz')).status, 200);
+  expect(health.status).toBe(200);
+  expect(health.body.status).toBe('ok');
+  expect(health.body.checks.database.status).toBe('up');
+  expect(health.body.checks.redis.status).toBe('up');
+  expect(typeof health.body.checks.database.latency_ms).toBe('number');
+  expect((await request(api.url, '/livez')).status).toBe(200);
+  expect((await request(api.url, '/readyz')).status).toBe(200);
 });
 
 test('When the process is shutting down, then /readyz is 503 while /livez stays 200', async () => {
   api.setShuttingDown(true);
   try {
     const ready = await request(api.url, '/readyz');
-    assert.equal(ready.status, 503);
-    assert.equal(ready.body.status, 'shutting_down');
-    assert.equal((await request(api.url, '/livez')).status, 200);
+    expect(ready.status).toBe(503);
+    expect(ready.body.status).toBe('shutting_down');
+    expect((await request(api.url, '/livez')).status).toBe(200);
   } finally {
     api.setShuttingDown(false);
   }
@@ -54,10 +54,10 @@ test('When the process is shutting down, then /readyz is 503 while /livez stays 
 
 test('When /openapi.json is fetched, then it is a valid OpenAPI 3.1 document covering every route', async () => {
   const { status, body } = await request(api.url, '/openapi.json');
-  assert.equal(status, 200);
+  expect(status).toBe(200);
   const result = await new Validator().validate(body);
-  assert.equal(result.valid, true, JSON.stringify(result.errors));
-  assert.equal(body.openapi, '3.1.0');
+  withContext(JSON.stringify(result.errors), () => expect(result.valid).toBe(true));
+  expect(body.openapi).toBe('3.1.0');
   for (const path of [
     '/',
     '/health',
@@ -70,21 +70,21 @@ test('When /openapi.json is fetched, then it is a valid OpenAPI 3.1 document cov
     '/api/v1/cryptocurrencies/{symbol}/history',
     '/api/v1/cryptocurrencies/top/{category}',
   ]) {
-    assert.ok(body.paths[path], `${path} documented`);
+    withContext(`${path} documented`, () => expect(body.paths[path]).toBeTruthy());
   }
 });
 
 test('When /docs is opened, then the interactive documentation page is served', async () => {
   const response = await fetch(`${api.url}/docs/`);
-  assert.equal(response.status, 200);
-  assert.match(await response.text(), /swagger-ui/i);
+  expect(response.status).toBe(200);
+  expect(await response.text()).toMatch(/swagger-ui/i);
 });
 
 test('When /metrics is scraped after traffic, then HTTP, cache, pool and event-loop metrics are exported', async () => {
   await request(api.url, '/api/v1/cryptocurrencies/');
   await request(api.url, '/api/v1/cryptocurrencies/NOPE');
   const response = await fetch(`${api.url}/metrics`);
-  assert.equal(response.status, 200);
+  expect(response.status).toBe(200);
   const text = await response.text();
   for (const name of [
     'http_request_duration_seconds_bucket',
@@ -95,21 +95,20 @@ test('When /metrics is scraped after traffic, then HTTP, cache, pool and event-l
     'nodejs_eventloop_lag_seconds',
     'process_cpu_seconds_total',
   ]) {
-    assert.ok(text.includes(name), `${name} exported`);
+    withContext(`${name} exported`, () => expect(text.includes(name)).toBeTruthy());
   }
-  assert.match(
-    text,
+  expect(text).toMatch(
     /http_requests_total\{method="GET",route="\/api\/v1\/cryptocurrencies\/:symbol",status="404"/,
   );
 });
 
 test('When a route does not exist, then the answer is a 404 problem', async () => {
   const response = await fetch(`${api.url}/api/v1/nothing-here`);
-  assert.equal(response.status, 404);
-  assert.match(response.headers.get('content-type')!, /application\/problem\+json/);
+  expect(response.status).toBe(404);
+  expect(response.headers.get('content-type')!).toMatch(/application\/problem\+json/);
   const body = (await response.json()) as { status: number; title: string };
-  assert.equal(body.status, 404);
-  assert.equal(body.title, 'Not Found');
+  expect(body.status).toBe(404);
+  expect(body.title).toBe('Not Found');
 });
 
 test('When a body is over the limit or is not JSON, then the answer is 413 or 400, never 500', async () => {
@@ -118,45 +117,41 @@ test('When a body is over the limit or is not JSON, then the answer is 413 or 40
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ pad: 'x'.repeat(4096) }),
   });
-  assert.equal(big.status, 413);
-  assert.match(big.headers.get('content-type')!, /application\/problem\+json/);
+  expect(big.status).toBe(413);
+  expect(big.headers.get('content-type')!).toMatch(/application\/problem\+json/);
   const broken = await fetch(`${api.url}/api/v1/cryptocurrencies/`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{"unterminated": ',
   });
-  assert.equal(broken.status, 400);
-  assert.equal(((await broken.json()) as { detail: string }).detail, 'The request body is not valid JSON.');
+  expect(broken.status).toBe(400);
+  expect(((await broken.json()) as { detail: string }).detail).toBe('The request body is not valid JSON.');
 });
 
 test('When a path has broken percent-encoding, then the answer is a 400 problem', async () => {
   const response = await fetch(`${api.url}/api/v1/cryptocurrencies/%E0%A4%A`);
-  assert.equal(response.status, 400);
-  assert.match(response.headers.get('content-type')!, /application\/problem\+json/);
+  expect(response.status).toBe(400);
+  expect(response.headers.get('content-type')!).toMatch(/application\/problem\+json/);
 });
 
 test('When any response is sent, then it carries a request id, security headers and CORS for allowed origins', async () => {
   const response = await fetch(`${api.url}/api/v1/cryptocurrencies/`, {
     headers: { 'X-Request-Id': 'trace-abc-123', Origin: 'https://app.example.com' },
   });
-  assert.equal(response.headers.get('x-request-id'), 'trace-abc-123');
-  assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
-  assert.equal(response.headers.get('content-security-policy'), "default-src 'none';frame-ancestors 'none'");
-  assert.equal(response.headers.get('x-frame-options'), 'DENY');
-  assert.match(response.headers.get('strict-transport-security')!, /max-age=\d+/);
-  assert.equal(
-    response.headers.get('cross-origin-opener-policy'),
-    null,
-    'document-only headers stay off JSON',
-  );
-  assert.equal(response.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  expect(response.headers.get('x-request-id')).toBe('trace-abc-123');
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(response.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+  expect(response.headers.get('x-frame-options')).toBe('DENY');
+  expect(response.headers.get('strict-transport-security')!).toMatch(/max-age=\d+/);
+  expect(response.headers.get('cross-origin-opener-policy')).toBe(null); // document-only headers stay off JSON
+  expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
   const docs = await fetch(`${api.url}/docs`);
-  assert.match(docs.headers.get('content-security-policy')!, /script-src 'self'/);
-  assert.equal(docs.headers.get('cross-origin-opener-policy'), 'same-origin');
+  expect(docs.headers.get('content-security-policy')!).toMatch(/script-src 'self'/);
+  expect(docs.headers.get('cross-origin-opener-policy')).toBe('same-origin');
   const generated = await fetch(`${api.url}/livez`, { headers: { 'X-Request-Id': 'bad id with spaces' } });
-  assert.match(generated.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
+  expect(generated.headers.get('x-request-id')!).toMatch(/^[0-9a-f-]{36}$/);
   const foreign = await fetch(`${api.url}/livez`, { headers: { Origin: 'https://evil.example.com' } });
-  assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+  expect(foreign.headers.get('access-control-allow-origin')).toBe(null);
 });
 
 test('When docs/openapi.json is compared with the generated document, then it is up to date', async () => {
@@ -164,38 +159,35 @@ test('When docs/openapi.json is compared with the generated document, then it is
     await readFile(path.join(import.meta.dirname, '..', '..', 'docs', 'openapi.json'), 'utf8'),
   );
   const { body } = await request(api.url, '/openapi.json');
-  assert.deepEqual(
-    { ...committed, info: { ...committed.info, version: 'x' } },
-    { ...body, info: { ...body.info, version: 'x' } },
-    'run npm run openapi',
-  );
+  expect({ ...committed, info: { ...committed.info, version: 'x' } }).toStrictEqual({
+    ...body,
+    info: { ...body.info, version: 'x' },
+  }); // run npm run openapi
 });
 
 test('When the queue dashboard is opened without the admin token, then it is refused', async () => {
-  assert.equal((await fetch(`${api.url}/admin/queues`)).status, 401);
-  assert.equal(
+  expect((await fetch(`${api.url}/admin/queues`)).status).toBe(401);
+  expect(
     (await fetch(`${api.url}/admin/queues`, { headers: { Authorization: 'Bearer wrong-token-000000' } }))
       .status,
-    401,
-  );
+  ).toBe(401);
   const basic = Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64');
   const page = await fetch(`${api.url}/admin/queues`, { headers: { Authorization: `Basic ${basic}` } });
-  assert.equal(page.status, 200);
-  assert.match(await page.text(), /<html/i);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toMatch(/<html/i);
   const queuesApi = await fetch(`${api.url}/admin/queues/api/queues`, {
     headers: { 'X-Admin-Token': ADMIN_TOKEN },
   });
-  assert.equal(queuesApi.status, 200);
+  expect(queuesApi.status).toBe(200);
 });
 
 test('When no admin token is configured, then the queue dashboard does not exist', async () => {
   const closed = await startTestApi(testConfig(), database.db);
   try {
-    assert.equal(
+    expect(
       (await fetch(`${closed.url}/admin/queues`, { headers: { Authorization: 'Bearer anything-at-all' } }))
         .status,
-      404,
-    );
+    ).toBe(404);
   } finally {
     await closed.close();
   }

@@ -1,9 +1,9 @@
-import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import { stringify } from 'yaml';
 import { seedBundledData } from '../../core/market-data/seed.ts';
 import { testConfig } from '../../test/config.ts';
@@ -61,8 +61,8 @@ const expected = (name: string, labels: Record<string, string> = {}) => ({
 describe('alert rules with promtool', () => {
   test('When the rendered PrometheusRule groups are checked, then promtool accepts them', () => {
     const result = spawnSync('promtool', ['check', 'rules', rulesFile], { encoding: 'utf8' });
-    assert.equal(result.status, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /SUCCESS: 7 rules found/);
+    withContext(result.stdout + result.stderr, () => expect(result.status).toBe(0));
+    expect(result.stdout).toMatch(/SUCCESS: 7 rules found/);
   });
 
   test('When series cross each threshold, then exactly the expected alerts fire (promtool test rules)', () => {
@@ -177,7 +177,7 @@ describe('alert rules with promtool', () => {
     const testFile = path.join(work, 'alerts.test.yaml');
     writeFileSync(testFile, stringify(tests));
     const result = spawnSync('promtool', ['test', 'rules', testFile], { encoding: 'utf8' });
-    assert.equal(result.status, 0, result.stdout + result.stderr);
+    withContext(result.stdout + result.stderr, () => expect(result.status).toBe(0));
   });
 });
 
@@ -188,7 +188,7 @@ describe('a real Prometheus scraping the running API and worker', () => {
   const children: TChild[] = [];
   const endpoints: { api: string; worker: string } = { api: '', worker: '' };
 
-  before(async () => {
+  beforeAll(async () => {
     const config = testConfig();
     database = await createTestDatabase(config);
     await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], withHistory: false });
@@ -262,7 +262,7 @@ describe('a real Prometheus scraping the running API and worker', () => {
     }
   });
 
-  after(async () => {
+  afterAll(async () => {
     prometheus?.kill('SIGTERM');
     for (const child of children) {
       child.process.kill('SIGTERM');
@@ -274,16 +274,15 @@ describe('a real Prometheus scraping the running API and worker', () => {
   async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
     const response = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
     const body = (await response.json()) as { status: string; error?: string; data: { result: any[] } };
-    assert.equal(body.status, 'success', `${expr}: ${body.error}`);
+    withContext(`${expr}: ${body.error}`, () => expect(body.status).toBe('success'));
     return body.data.result;
   }
 
   async function assertExported(names: string[], context: string): Promise<void> {
     for (const name of names) {
       const series = await query(`count({__name__="${name}",namespace="${NAMESPACE}"})`);
-      assert.ok(
-        series.length && Number(series[0]!.value[1]) > 0,
-        `${context}: ${name} is exported by the API or worker`,
+      withContext(`${context}: ${name} is exported by the API or worker`, () =>
+        expect(series.length && Number(series[0]!.value[1]) > 0).toBeTruthy(),
       );
     }
   }
@@ -292,21 +291,21 @@ describe('a real Prometheus scraping the running API and worker', () => {
     for (const url of [endpoints.api, endpoints.worker]) {
       const text = await (await fetch(`${url}/metrics`)).text();
       const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-      assert.equal(result.status, 0, `${url}: ${result.stdout}${result.stderr}`);
+      withContext(`${url}: ${result.stdout}${result.stderr}`, () => expect(result.status).toBe(0));
     }
   });
 
   test('When the HPA metric is computed as prometheus-adapter does, then the API pod has a request rate', async () => {
     const result = await query(HPA_QUERY);
     const api = result.find((sample) => sample.metric.pod === 'api-0');
-    assert.ok(api, JSON.stringify(result));
-    assert.ok(Number(api.value[1]) > 0);
+    withContext(JSON.stringify(result), () => expect(api).toBeTruthy());
+    expect(Number(api?.value[1])).toBeGreaterThan(0);
   });
 
   test('When the KEDA trigger query runs, then it returns the queue backlog', async () => {
     const result = await query(kedaQuery);
-    assert.equal(result.length, 1);
-    assert.ok(Number.isFinite(Number(result[0]!.value[1])));
+    expect(result.length).toBe(1);
+    expect(Number.isFinite(Number(result[0]!.value[1]))).toBeTruthy();
   });
 
   test('When every alert expression runs, then it evaluates and each metric it reads is exported', async () => {
@@ -315,7 +314,7 @@ describe('a real Prometheus scraping the running API and worker', () => {
       await assertExported(metricNames(alert.expr), alert.alert);
     }
     // Healthy system: the absence alert must not be true.
-    assert.equal((await query(rule('TradingBackendWorkerAbsent').expr)).length, 0);
+    expect((await query(rule('TradingBackendWorkerAbsent').expr)).length).toBe(0);
   });
 
   test('When every dashboard panel query runs, then it evaluates on exported metrics', async () => {
@@ -333,7 +332,8 @@ describe('a real Prometheus scraping the running API and worker', () => {
       data: { groups: { rules: { health: string; name: string }[] }[] };
     };
     const loaded = body.data.groups.flatMap((group) => group.rules);
-    assert.equal(loaded.length, 7);
-    for (const loadedRule of loaded) assert.notEqual(loadedRule.health, 'err', loadedRule.name);
+    expect(loaded.length).toBe(7);
+    for (const loadedRule of loaded)
+      withContext(loadedRule.name, () => expect(loadedRule.health).not.toBe('err'));
   });
 });

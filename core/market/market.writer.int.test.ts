@@ -1,14 +1,13 @@
-import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { upsertCoins, upsertHistory } from './market.writer.ts';
 
 let database: TTestDatabase;
-before(async () => {
+beforeAll(async () => {
   database = await createTestDatabase(testConfig());
 });
-after(() => database.drop());
+afterAll(() => database.drop());
 beforeEach(() => database.truncate());
 
 const coin = (symbol: string, extra: Record<string, unknown> = {}) => ({
@@ -35,14 +34,14 @@ test('When a provider renames a coin (same CoinGecko id, new symbol), then the r
   const renamed = await upsertCoins(database.db, [
     coin('POL', { coingecko_id: 'matic-network', current_price: 0.5 }),
   ]);
-  assert.equal(renamed.get('POL'), id);
+  expect(renamed.get('POL')).toBe(id);
   const rows = await database.db.query('SELECT symbol, current_price::float AS price FROM cryptocurrencies');
-  assert.deepEqual(rows, [{ symbol: 'POL', price: 0.5 }]);
+  expect(rows).toStrictEqual([{ symbol: 'POL', price: 0.5 }]);
   const [{ n }] = await database.db.query(
     'SELECT count(*)::int AS n FROM price_history WHERE cryptocurrency_id = $1',
     [id],
   );
-  assert.equal(n, 1);
+  expect(n).toBe(1);
 });
 
 test('When a provider id is held by another row whose symbol is taken, then the sync still succeeds without moving it', async () => {
@@ -51,7 +50,7 @@ test('When a provider id is held by another row whose symbol is taken, then the 
   const rows = await database.db.query(
     'SELECT symbol, coingecko_id, current_price::float AS price FROM cryptocurrencies ORDER BY symbol',
   );
-  assert.deepEqual(rows, [
+  expect(rows).toStrictEqual([
     { symbol: 'AAA', coingecko_id: 'a', price: null },
     { symbol: 'BBB', coingecko_id: 'b', price: 2 },
   ]);
@@ -63,9 +62,9 @@ test('When two incoming coins share a symbol or a provider id, then the better-r
     coin('abc', { coingecko_id: 'abc-big', market_cap_rank: 10 }),
     coin('XYZ', { coingecko_id: 'abc-big', market_cap_rank: 50 }),
   ]);
-  assert.deepEqual([...ids.keys()], ['ABC']);
+  expect([...ids.keys()]).toStrictEqual(['ABC']);
   const [row] = await database.db.query('SELECT coingecko_id, market_cap_rank FROM cryptocurrencies');
-  assert.deepEqual(row, { coingecko_id: 'abc-big', market_cap_rank: 10 });
+  expect(row).toStrictEqual({ coingecko_id: 'abc-big', market_cap_rank: 10 });
 });
 
 test('When a provider omits a field, then the stored value stays; when it sends null, the value is cleared', async () => {
@@ -76,7 +75,7 @@ test('When a provider omits a field, then the stored value stays; when it sends 
   const [row] = await database.db.query(
     'SELECT coingecko_id, cmc_id, max_supply, ath::float AS ath, image_url FROM cryptocurrencies',
   );
-  assert.deepEqual(row, {
+  expect(row).toStrictEqual({
     coingecko_id: 'ethereum',
     cmc_id: 1027,
     max_supply: null,

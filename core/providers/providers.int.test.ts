@@ -1,5 +1,5 @@
-import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import { createLogger } from '../logging/logger.ts';
 import { createMetricsRegistry } from '../metrics/registry.ts';
 import { testConfig } from '../../test/config.ts';
@@ -12,10 +12,10 @@ import { createProviderMetrics } from './provider-metrics.ts';
 import { createProviderChain } from './provider-chain.ts';
 
 let server: TProviderServer;
-before(async () => {
+beforeAll(async () => {
   server = await startProviderServer();
 });
-after(() => server.close());
+afterAll(() => server.close());
 beforeEach(() => server.reset());
 
 /** A fake clock whose sleep only moves time forward, recording every wait the client asked for. */
@@ -58,29 +58,31 @@ function coingecko(overrides: Record<string, string> = {}, time = fakeTime(), br
 describe('CoinGecko adapter', () => {
   test('When /coins/markets answers with the recorded response, then every coin is mapped with its real values', async () => {
     const { coins } = await coingecko({ COINGECKO_API_KEY: 'demo-key' }).fetchMarkets(100, asOf);
-    assert.equal(coins.length, 100);
+    expect(coins.length).toBe(100);
     const btc = coins.find((coin) => coin.symbol === 'BTC')!;
-    assert.equal(btc.current_price, 21109);
-    assert.equal(btc.coingecko_id, 'bitcoin');
-    assert.equal(btc.ath_date, '2021-11-10T14:24:11.849Z');
+    expect(btc.current_price).toBe(21109);
+    expect(btc.coingecko_id).toBe('bitcoin');
+    expect(btc.ath_date).toBe('2021-11-10T14:24:11.849Z');
     const doge = coins.find((coin) => coin.symbol === 'DOGE')!;
-    assert.equal(doge.fully_diluted_valuation, null, 'real nulls stay null');
+    expect(doge.fully_diluted_valuation).toBe(null); // real nulls stay null
     const [request] = server.requests(MARKETS);
-    assert.equal(request!.headers['x-cg-demo-api-key'], 'demo-key');
-    assert.equal(request!.query.get('vs_currency'), 'usd');
-    assert.equal(request!.query.get('price_change_percentage'), '1h,24h,7d,30d');
-    assert.equal(request!.query.get('per_page'), '100');
-    assert.equal(request!.query.get('page'), '1');
+    expect(request!.headers['x-cg-demo-api-key']).toBe('demo-key');
+    expect(request!.query.get('vs_currency')).toBe('usd');
+    expect(request!.query.get('price_change_percentage')).toBe('1h,24h,7d,30d');
+    expect(request!.query.get('per_page')).toBe('100');
+    expect(request!.query.get('page')).toBe('1');
   });
 
   test('When a pro key is configured, then the pro header is sent', async () => {
     await coingecko({ COINGECKO_API_KEY: 'pro-key', COINGECKO_API_PLAN: 'pro' }).fetchMarkets(5, asOf);
-    assert.equal(server.requests(MARKETS)[0]!.headers['x-cg-pro-api-key'], 'pro-key');
+    expect(server.requests(MARKETS)[0]!.headers['x-cg-pro-api-key']).toBe('pro-key');
   });
 
   test('When the first page is empty, then the sync fails with a clear error instead of writing nothing', async () => {
     server.script(MARKETS, { body: [] });
-    await assert.rejects(coingecko().fetchMarkets(50, asOf), /coingecko: \/coins\/markets returned no coins/);
+    await expect(coingecko().fetchMarkets(50, asOf)).rejects.toThrow(
+      /coingecko: \/coins\/markets returned no coins/,
+    );
   });
 
   test('When CoinGecko answers 429 with Retry-After, then the client waits that long and retries', async () => {
@@ -91,24 +93,24 @@ describe('CoinGecko adapter', () => {
       headers: { 'retry-after': '7' },
     });
     const { coins } = await coingecko({}, time).fetchMarkets(10, asOf);
-    assert.equal(coins.length, 10);
-    assert.deepEqual(time.sleeps, [7000]);
-    assert.equal(server.requests(MARKETS).length, 2);
+    expect(coins.length).toBe(10);
+    expect(time.sleeps).toStrictEqual([7000]);
+    expect(server.requests(MARKETS).length).toBe(2);
   });
 
   test('When the 429 is plain text without Retry-After ("error code: 1015"), then the client waits out a budget window', async () => {
     const time = fakeTime();
     server.script(MARKETS, { status: 429, text: 'error code: 1015' });
     await coingecko({}, time).fetchMarkets(10, asOf);
-    assert.deepEqual(time.sleeps, [60_000]);
+    expect(time.sleeps).toStrictEqual([60_000]);
   });
 
   test('When more calls are needed than the per-minute budget, then the client waits instead of being throttled', async () => {
     const time = fakeTime();
     const provider = coingecko({ COINGECKO_CALLS_PER_MINUTE: '2' }, time);
     for (let i = 0; i < 3; i += 1) await provider.fetchMarkets(5, asOf);
-    assert.equal(time.sleeps.length, 1);
-    assert.equal(time.sleeps[0], 60_000);
+    expect(time.sleeps.length).toBe(1);
+    expect(time.sleeps[0]).toBe(60_000);
   });
 
   test('When CoinGecko fails with 500s, then it retries with jittered exponential backoff', async () => {
@@ -119,59 +121,61 @@ describe('CoinGecko adapter', () => {
       { status: 502, text: '<html>bad gateway</html>' },
     );
     await coingecko({}, time).fetchMarkets(5, asOf);
-    assert.deepEqual(time.sleeps, [375, 750]);
+    expect(time.sleeps).toStrictEqual([375, 750]);
   });
 
   test('When CoinGecko keeps failing, then the error names the provider and the status', async () => {
     server.script(MARKETS, ...Array.from({ length: 4 }, () => ({ status: 503, body: {} })));
-    await assert.rejects(coingecko({ PROVIDER_MAX_RETRIES: '3' }).fetchMarkets(5, asOf), (error: unknown) => {
-      assert.ok(error instanceof ProviderError);
-      assert.equal(error.provider, 'coingecko');
-      assert.equal(error.status, 503);
-      return true;
-    });
-    assert.equal(server.requests(MARKETS).length, 4);
+    const failure = await coingecko({ PROVIDER_MAX_RETRIES: '3' })
+      .fetchMarkets(5, asOf)
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(failure).toBeInstanceOf(ProviderError);
+    expect(failure).toMatchObject({ provider: 'coingecko', status: 503 });
+    expect(server.requests(MARKETS).length).toBe(4);
   });
 
   test('When an answer takes longer than the timeout, then it is abandoned and retried', async () => {
     server.script(MARKETS, { delayMs: 1000, body: [] });
     const { coins } = await coingecko({ PROVIDER_TIMEOUT_MS: '100' }).fetchMarkets(3, asOf);
-    assert.equal(coins.length, 3);
+    expect(coins.length).toBe(3);
   });
 
   test('When the body is malformed JSON, then the error says so and nothing is retried', async () => {
     server.script(MARKETS, { status: 200, text: '[{"id": "bitcoin", ' });
-    await assert.rejects(
-      coingecko().fetchMarkets(5, asOf),
+    await expect(coingecko().fetchMarkets(5, asOf)).rejects.toThrow(
       /coingecko: \/api\/v3\/coins\/markets answered 200 with a body that is not JSON/,
     );
-    assert.equal(server.requests(MARKETS).length, 1);
+    expect(server.requests(MARKETS).length).toBe(1);
   });
 
   test('When a coin lacks a required field, then the error names the provider and the field', async () => {
     server.script(MARKETS, { body: [{ id: 'bitcoin', symbol: 'btc', name: 'Bitcoin' }] });
-    await assert.rejects(
-      coingecko().fetchMarkets(5, asOf),
+    await expect(coingecko().fetchMarkets(5, asOf)).rejects.toThrow(
       /coingecko: \/api\/v3\/coins\/markets returned invalid data: 0\.current_price/,
     );
   });
 
   test('When market_chart returns millisecond points at irregular offsets, then they are snapped to hourly buckets', async () => {
     const points = await coingecko().fetchHistory({ symbol: 'BTC', coingecko_id: 'bitcoin' }, 60, asOf);
-    assert.ok(points.length > 1400 && points.length <= 1445, String(points.length));
+    withContext(String(points.length), () =>
+      expect(points.length > 1400 && points.length <= 1445).toBeTruthy(),
+    );
     for (const [index, point] of points.entries()) {
-      assert.equal(point.timestamp.getTime() % 3_600_000, 0, 'aligned to the hour');
-      if (index) assert.ok(point.timestamp > points[index - 1]!.timestamp, 'one point per bucket, ascending');
+      expect(point.timestamp.getTime() % 3_600_000).toBe(0); // aligned to the hour
+      if (index) expect(point.timestamp > points[index - 1]!.timestamp).toBeTruthy(); // one point per bucket, ascending
     }
     // The recording ends with 20:03:56 and a live 20:11:18 point: the 20:00 bucket keeps the 20:03 one.
     const last = points[points.length - 1]!;
-    assert.equal(last.timestamp.toISOString(), '2023-01-19T20:00:00.000Z');
-    assert.notEqual(last.market_cap, null);
+    expect(last.timestamp.toISOString()).toBe('2023-01-19T20:00:00.000Z');
+    expect(last.market_cap).not.toBe(null);
   });
 
   test('When no pro key is set, then history requests are clamped to 365 days', async () => {
     await coingecko().fetchHistory({ symbol: 'BTC', coingecko_id: 'bitcoin' }, 1000, asOf);
-    assert.equal(server.requests(CHART)[0]!.query.get('days'), '365');
+    expect(server.requests(CHART)[0]!.query.get('days')).toBe('365');
   });
 
   test('When a pro key turns out limited (error 10012), then the request is repeated inside 365 days', async () => {
@@ -188,11 +192,8 @@ describe('CoinGecko adapter', () => {
       1000,
       asOf,
     );
-    assert.ok(points.length > 0);
-    assert.deepEqual(
-      server.requests(CHART).map((request) => request.query.get('days')),
-      ['1000', '365'],
-    );
+    expect(points.length).toBeGreaterThan(0);
+    expect(server.requests(CHART).map((request) => request.query.get('days'))).toStrictEqual(['1000', '365']);
   });
 });
 
@@ -206,15 +207,15 @@ describe('CoinMarketCap adapter', () => {
   test('When listings/latest answers with the recorded response, then coins are mapped and credits recorded', async () => {
     const registry = createMetricsRegistry();
     const { coins, credits } = await cmc(fakeTime(), registry).fetchMarkets(100, asOf);
-    assert.equal(coins.length, 100);
+    expect(coins.length).toBe(100);
     const btc = coins.find((coin) => coin.symbol === 'BTC')!;
-    assert.equal(btc.cmc_id, 1);
-    assert.equal(btc.market_cap_rank, 1);
-    assert.equal(btc.max_supply, 21000000);
-    assert.equal(typeof btc.current_price, 'number');
-    assert.equal(credits, 1);
-    assert.equal(server.requests(CMC)[0]!.headers['x-cmc_pro_api_key'], 'cmc-key');
-    assert.match(await registry.metrics(), /provider_credits_used_total\{provider="coinmarketcap"\} 1/);
+    expect(btc.cmc_id).toBe(1);
+    expect(btc.market_cap_rank).toBe(1);
+    expect(btc.max_supply).toBe(21000000);
+    expect(typeof btc.current_price).toBe('number');
+    expect(credits).toBe(1);
+    expect(server.requests(CMC)[0]!.headers['x-cmc_pro_api_key']).toBe('cmc-key');
+    expect(await registry.metrics()).toMatch(/provider_credits_used_total\{provider="coinmarketcap"\} 1/);
   });
 
   test('When status.error_code is set on an HTTP 200, then it is an error naming the code', async () => {
@@ -222,7 +223,9 @@ describe('CoinMarketCap adapter', () => {
       status: 200,
       body: { status: { error_code: 1002, error_message: 'API key missing.', credit_count: 0 }, data: [] },
     });
-    await assert.rejects(cmc().fetchMarkets(10, asOf), /coinmarketcap: error 1002: API key missing\./);
+    await expect(cmc().fetchMarkets(10, asOf)).rejects.toThrow(
+      /coinmarketcap: error 1002: API key missing\./,
+    );
   });
 
   test('When CoinMarketCap signals a rate limit in its status (1008), then the call is retried', async () => {
@@ -232,8 +235,8 @@ describe('CoinMarketCap adapter', () => {
       body: { status: { error_code: 1008, error_message: 'minute rate limit', credit_count: 0 }, data: [] },
     });
     const { coins } = await cmc(time).fetchMarkets(10, asOf);
-    assert.equal(coins.length, 10);
-    assert.equal(time.sleeps.length, 1);
+    expect(coins.length).toBe(10);
+    expect(time.sleeps.length).toBe(1);
   });
 });
 
@@ -253,9 +256,9 @@ describe('Fallback and circuit breaker', () => {
       http: { now: time.now, sleep: time.sleep },
     });
     const result = await chain.fetchMarkets(20, asOf);
-    assert.equal(result.provider, 'coinmarketcap');
-    assert.equal(result.fallback_from, 'coingecko');
-    assert.equal(result.coins.length, 20);
+    expect(result.provider).toBe('coinmarketcap');
+    expect(result.fallback_from).toBe('coingecko');
+    expect(result.coins.length).toBe(20);
   });
 
   test('When calls keep failing, then the circuit opens, short-circuits calls, and closes after a good trial', async () => {
@@ -263,15 +266,15 @@ describe('Fallback and circuit breaker', () => {
     const breaker = new CircuitBreaker({ threshold: 2, cooldownMs: 30_000, now: time.now });
     const provider = coingecko({ PROVIDER_MAX_RETRIES: '0' }, time, breaker);
     server.script(MARKETS, { status: 500, body: {} }, { status: 500, body: {} });
-    await assert.rejects(provider.fetchMarkets(5, asOf));
-    await assert.rejects(provider.fetchMarkets(5, asOf));
-    assert.equal(breaker.state, 'open');
-    await assert.rejects(provider.fetchMarkets(5, asOf), /circuit breaker is open/);
-    assert.equal(server.requests(MARKETS).length, 2, 'an open circuit sends nothing upstream');
+    await expect(provider.fetchMarkets(5, asOf)).rejects.toThrow();
+    await expect(provider.fetchMarkets(5, asOf)).rejects.toThrow();
+    expect(breaker.state).toBe('open');
+    await expect(provider.fetchMarkets(5, asOf)).rejects.toThrow(/circuit breaker is open/);
+    expect(server.requests(MARKETS).length).toBe(2); // an open circuit sends nothing upstream
     time.advance(30_000);
-    assert.equal(breaker.state, 'half_open');
+    expect(breaker.state).toBe('half_open');
     const { coins } = await provider.fetchMarkets(5, asOf);
-    assert.equal(coins.length, 5);
-    assert.equal(breaker.state, 'closed');
+    expect(coins.length).toBe(5);
+    expect(breaker.state).toBe('closed');
   });
 });

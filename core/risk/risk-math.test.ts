@@ -1,5 +1,5 @@
-import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import {
   computeRiskMetrics,
   correlation,
@@ -16,11 +16,10 @@ import {
 // Expected values: scripts/risk-reference.py (numpy percentile/std ddof=1, empyrical formulas) on the
 // same series. Relative tolerance 1e-9 covers summation order (numpy sums pairwise).
 function close(actual: number | null, expected: number | null, what: string): void {
-  if (expected === null) return assert.equal(actual, null, what);
-  assert.ok(actual !== null, `${what} is null`);
-  assert.ok(
-    Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
-    `${what}: ${actual} != ${expected}`,
+  if (expected === null) return withContext(what, () => expect(actual).toBe(null));
+  withContext(`${what} is null`, () => expect(actual).not.toBeNull());
+  withContext(`${what}: ${actual} != ${expected}`, () =>
+    expect(Math.abs(actual! - expected)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected))),
   );
 }
 function closeAll(actual: TRiskMetrics, expected: Record<string, number | null>): void {
@@ -108,31 +107,31 @@ describe('edge cases', () => {
       riskFreeRate: 0,
       liquidityRatio: null,
     });
-    assert.equal(metrics.volatility_daily, 0);
-    assert.equal(metrics.return_total, 0);
-    assert.equal(metrics.max_drawdown, 0);
-    assert.equal(metrics.max_drawdown_peak_date, null);
-    assert.equal(metrics.var_95, 0);
-    assert.equal(metrics.cvar_99, 0);
-    assert.equal(metrics.parametric_var_95, 0);
-    assert.equal(metrics.sharpe_ratio, null);
-    assert.equal(metrics.sortino_ratio, null);
-    assert.equal(metrics.calmar_ratio, null);
-    assert.equal(metrics.beta, 0, 'a flat asset does not move with the benchmark');
-    assert.equal(metrics.correlation_to_benchmark, null, 'correlation with a constant is undefined');
+    expect(metrics.volatility_daily).toBe(0);
+    expect(metrics.return_total).toBe(0);
+    expect(metrics.max_drawdown).toBe(0);
+    expect(metrics.max_drawdown_peak_date).toBe(null);
+    expect(metrics.var_95).toBe(0);
+    expect(metrics.cvar_99).toBe(0);
+    expect(metrics.parametric_var_95).toBe(0);
+    expect(metrics.sharpe_ratio).toBe(null);
+    expect(metrics.sortino_ratio).toBe(null);
+    expect(metrics.calmar_ratio).toBe(null);
+    expect(metrics.beta).toBe(0); // a flat asset does not move with the benchmark
+    expect(metrics.correlation_to_benchmark).toBe(null); // correlation with a constant is undefined
     const both = computeRiskMetrics({
       closes: flat,
       benchmarkCloses: flat,
       riskFreeRate: 0,
       liquidityRatio: null,
     });
-    assert.equal(both.beta, null);
+    expect(both.beta).toBe(null);
   });
 
   test('When a single day crashes 50% and never recovers, then the drawdown names peak, trough and no recovery', () => {
     const values = [...Array.from({ length: 20 }, () => 100), ...Array.from({ length: 11 }, () => 50)];
     const result = maxDrawdown(series(values));
-    assert.deepEqual(result, {
+    expect(result).toStrictEqual({
       max_drawdown: -0.5,
       peak_date: day(19),
       trough_date: day(20),
@@ -140,15 +139,15 @@ describe('edge cases', () => {
     });
     const returns = simpleReturns(series(values)).map((point) => point.value);
     // 30 returns, one of -50%: position (n-1)·p = 1.45 for p = 5%, 0.29 for p = 1%.
-    assert.equal(historicalVar(returns, 0.95), 0, 'the 5th percentile lies between two zero returns');
+    expect(historicalVar(returns, 0.95)).toBe(0); // the 5th percentile lies between two zero returns
     close(historicalVar(returns, 0.99), 0.5 * (1 - (29 * 0.01 - 0)), 'var_99 = -(x0 + 0.29 (x1 - x0))');
-    assert.equal(historicalCvar(returns, 0.99), 0.5, 'k = floor(29 · 0.01) + 1 = 1: the crash alone');
-    assert.equal(historicalCvar(returns, 0.95), 0.5 / 2, 'k = floor(29 · 0.05) + 1 = 2');
+    expect(historicalCvar(returns, 0.99)).toBe(0.5); // k = floor(29 · 0.01) + 1 = 1: the crash alone
+    expect(historicalCvar(returns, 0.95)).toBe(0.5 / 2); // k = floor(29 · 0.05) + 1 = 2
   });
 
   test('When prices fall and come back, then the recovery date is the first close back at the peak', () => {
     const result = maxDrawdown(series([10, 12, 9, 6, 8, 12, 13]));
-    assert.deepEqual(result, {
+    expect(result).toStrictEqual({
       max_drawdown: -0.5,
       peak_date: day(1),
       trough_date: day(3),
@@ -162,42 +161,39 @@ describe('edge cases', () => {
       { date: '2024-01-02', price: 110 },
       { date: '2024-01-05', price: 99 },
     ];
-    assert.deepEqual(
+    expect(
       simpleReturns(gapped).map((point) => [point.date, Math.round(point.value * 1e12) / 1e12]),
-      [
-        ['2024-01-02', 0.1],
-        ['2024-01-05', -0.1],
-      ],
-    );
+    ).toStrictEqual([
+      ['2024-01-02', 0.1],
+      ['2024-01-05', -0.1],
+    ]);
   });
 
   test('When numpy interpolates a percentile, then ours agrees on order statistics and between them', () => {
     const values = [5, 1, 4, 2, 3];
-    assert.equal(percentile(values, 0), 1);
-    assert.equal(percentile(values, 100), 5);
-    assert.equal(percentile(values, 50), 3);
-    assert.equal(percentile(values, 10), 1.4);
-    assert.equal(correlation([1, 2, 3], [2, 4, 6]), 1);
+    expect(percentile(values, 0)).toBe(1);
+    expect(percentile(values, 100)).toBe(5);
+    expect(percentile(values, 50)).toBe(3);
+    expect(percentile(values, 10)).toBe(1.4);
+    expect(correlation([1, 2, 3], [2, 4, 6])).toBe(1);
   });
 });
 
 describe('risk score', () => {
   test('When components are at their caps or zero, then the score and level follow the documented weights', () => {
-    assert.deepEqual(
+    expect(
       riskScore({ volatility_annualized: 0, max_drawdown: 0, var_95: 0, liquidity_ratio: 0.5 }),
-      { risk_score: 0, risk_level: 'low' },
-    );
-    assert.deepEqual(
+    ).toStrictEqual({ risk_score: 0, risk_level: 'low' });
+    expect(
       riskScore({ volatility_annualized: 3, max_drawdown: -0.95, var_95: 0.2, liquidity_ratio: 0 }),
-      { risk_score: 100, risk_level: 'very_high' },
-    );
+    ).toStrictEqual({ risk_score: 100, risk_level: 'very_high' });
     const mid = riskScore({
       volatility_annualized: 0.75,
       max_drawdown: -0.45,
       var_95: 0.05,
       liquidity_ratio: null,
     });
-    assert.equal(mid.risk_score, 50);
-    assert.equal(mid.risk_level, 'high');
+    expect(mid.risk_score).toBe(50);
+    expect(mid.risk_level).toBe('high');
   });
 });

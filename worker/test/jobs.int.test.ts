@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { seedBundledData } from '../../core/market-data/seed.ts';
 import { counterValue } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
@@ -17,7 +16,7 @@ let database: TTestDatabase;
 let harness: TTestWorkers;
 let config: ReturnType<typeof testConfig>;
 
-before(async () => {
+beforeAll(async () => {
   server = await startProviderServer();
   config = testConfig({
     MARKET_DATA_PROVIDER: 'coingecko',
@@ -28,7 +27,7 @@ before(async () => {
   database = await createTestDatabase(config);
   harness = await startTestWorkers(config, database.db);
 });
-after(async () => {
+afterAll(async () => {
   await harness.close();
   await database.drop();
   await server.close();
@@ -53,27 +52,27 @@ describe('sync-markets', () => {
       limit: 50,
       as_of: '2026-01-01T00:00:00.000Z',
     });
-    assert.equal((await waitForJob(harness.queues, first.job_id)).state, 'completed');
+    expect((await waitForJob(harness.queues, first.job_id)).state).toBe('completed');
     const afterFirst = await tableSnapshot();
-    assert.equal(afterFirst.coins.length, 50);
-    assert.equal(afterFirst.history.length, 50, 'one history point per coin');
+    expect(afterFirst.coins.length).toBe(50);
+    expect(afterFirst.history.length).toBe(50); // one history point per coin
     await (await harness.queues.find(first.job_id))!.job.remove();
     const second = await harness.queues.enqueue('sync-markets', {
       limit: 50,
       as_of: '2026-01-01T00:00:00.000Z',
     });
-    assert.equal((await waitForJob(harness.queues, second.job_id)).state, 'completed');
-    assert.deepEqual(await tableSnapshot(), afterFirst);
+    expect((await waitForJob(harness.queues, second.job_id)).state).toBe('completed');
+    expect(await tableSnapshot()).toStrictEqual(afterFirst);
   });
 
   test('When the job completes, then its result summarises the work and the provider used', async () => {
     const { job_id } = await harness.queues.enqueue('sync-markets', { limit: 10 });
     const { job } = await waitForJob(harness.queues, job_id);
-    assert.equal(job.returnvalue.coins_upserted, 10);
-    assert.equal(job.returnvalue.history_points, 10);
-    assert.equal(job.returnvalue.provider, 'coingecko');
-    assert.equal(typeof job.returnvalue.duration_ms, 'number');
-    assert.equal(job.progress, 100);
+    expect(job.returnvalue.coins_upserted).toBe(10);
+    expect(job.returnvalue.history_points).toBe(10);
+    expect(job.returnvalue.provider).toBe('coingecko');
+    expect(typeof job.returnvalue.duration_ms).toBe('number');
+    expect(job.progress).toBe(100);
   });
 
   test('When five identical triggers arrive in one window, then one job runs', async () => {
@@ -81,11 +80,11 @@ describe('sync-markets', () => {
     const triggers = await Promise.all(
       Array.from({ length: 5 }, () => harness.queues.enqueue('sync-markets', { limit: 5 }, now)),
     );
-    assert.equal(new Set(triggers.map((trigger) => trigger.job_id)).size, 1);
+    expect(new Set(triggers.map((trigger) => trigger.job_id)).size).toBe(1);
     await waitForJob(harness.queues, triggers[0]!.job_id);
-    assert.equal(server.requests('/api/v3/coins/markets').length, 1, 'the provider was called once');
+    expect(server.requests('/api/v3/coins/markets').length).toBe(1); // the provider was called once
     const later = await harness.queues.enqueue('sync-markets', { limit: 5 }, now + 5 * 60_000);
-    assert.notEqual(later.job_id, triggers[0]!.job_id, 'the next window is a new job');
+    expect(later.job_id).not.toBe(triggers[0]!.job_id); // the next window is a new job
   });
 
   test('When the database write fails after part of the work, then no partial rows are left', async () => {
@@ -101,12 +100,8 @@ describe('sync-markets', () => {
       const { job_id } = await harness.queues.enqueue('sync-markets', { limit: 1 });
       // The job has retries left (attempts: 3); its first failed attempt is enough to check the rollback.
       const failed = await waitForFailedAttempt(harness.queues, job_id);
-      assert.match(failed.failedReason, /history store unavailable/);
-      assert.deepEqual(
-        await tableSnapshot(),
-        before,
-        'the coin upsert was rolled back with the history insert',
-      );
+      expect(failed.failedReason).toMatch(/history store unavailable/);
+      expect(await tableSnapshot()).toStrictEqual(before); // the coin upsert was rolled back with the history insert
       await failed.remove().catch(() => undefined);
     } finally {
       await database.db.query('DROP TRIGGER reject_history ON price_history; DROP FUNCTION reject_history()');
@@ -117,11 +112,11 @@ describe('sync-markets', () => {
     server.script('/api/v3/coins/markets', { status: 500, body: {} });
     const { job_id } = await harness.queues.enqueue('sync-markets', { limit: 5 });
     const { state, job } = await waitForJob(harness.queues, job_id);
-    assert.equal(state, 'completed');
-    assert.equal(job.returnvalue.provider, 'coinmarketcap');
-    assert.equal(job.returnvalue.fallback_from, 'coingecko');
+    expect(state).toBe('completed');
+    expect(job.returnvalue.provider).toBe('coinmarketcap');
+    expect(job.returnvalue.fallback_from).toBe('coingecko');
     const [btc] = await database.db.query(`SELECT cmc_id FROM cryptocurrencies WHERE symbol = 'BTC'`);
-    assert.equal(btc.cmc_id, 1);
+    expect(btc.cmc_id).toBe(1);
   });
 });
 
@@ -129,20 +124,20 @@ describe('backfill-history and cleanup-history', () => {
   test('When a symbol is backfilled twice, then history holds the snapped points once', async () => {
     await seedBundledData(database.db, { symbols: ['BTC'], withHistory: false });
     const first = await harness.queues.enqueue('backfill-history', { symbol: 'btc', days: 60 });
-    assert.equal((await waitForJob(harness.queues, first.job_id)).state, 'completed');
+    expect((await waitForJob(harness.queues, first.job_id)).state).toBe('completed');
     const [{ n: afterFirst }] = await database.db.query('SELECT count(*)::int AS n FROM price_history');
-    assert.ok(afterFirst > 1400);
+    expect(afterFirst > 1400).toBeTruthy();
     const second = await harness.queues.enqueue(
       'backfill-history',
       { symbol: 'BTC', days: 60 },
       Date.now() + 3_600_000,
     );
-    assert.equal((await waitForJob(harness.queues, second.job_id)).state, 'completed');
+    expect((await waitForJob(harness.queues, second.job_id)).state).toBe('completed');
     const [{ n: afterSecond, misaligned }] = await database.db.query(
       `SELECT count(*)::int AS n, count(*) FILTER (WHERE extract(epoch FROM "timestamp")::bigint % 3600 <> 0)::int AS misaligned FROM price_history`,
     );
-    assert.equal(afterSecond, afterFirst);
-    assert.equal(misaligned, 0);
+    expect(afterSecond).toBe(afterFirst);
+    expect(misaligned).toBe(0);
   });
 
   test('When cleanup runs, then history older than the retention goes, in batches, and recent history stays', async () => {
@@ -157,10 +152,10 @@ describe('backfill-history and cleanup-history', () => {
       as_of: '2025-06-08T00:00:00.000Z',
     });
     const { job } = await waitForJob(harness.queues, job_id);
-    assert.equal(job.returnvalue.deleted, total - recent);
-    assert.ok(job.returnvalue.batches > 1);
+    expect(job.returnvalue.deleted).toBe(total - recent);
+    expect(job.returnvalue.batches > 1).toBeTruthy();
     const [{ n: left }] = await database.db.query(`SELECT count(*)::int AS n FROM price_history`);
-    assert.equal(left, recent);
+    expect(left).toBe(recent);
   });
 
   test('When jobs finish, then the worker metrics count them by queue and status', async () => {
@@ -169,12 +164,12 @@ describe('backfill-history and cleanup-history', () => {
       as_of: '2026-01-01T00:00:00.000Z',
     });
     await waitForJob(harness.queues, job_id);
-    assert.ok(
-      (await counterValue([harness.metrics], 'worker_jobs_total', {
+    expect(
+      await counterValue([harness.metrics], 'worker_jobs_total', {
         queue: 'cleanup-history',
         status: 'completed',
-      })) >= 1,
-    );
+      }),
+    ).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -196,17 +191,17 @@ describe('compute-risk', () => {
     );
     const { job_id } = await harness.queues.enqueue('sync-markets', { limit: 2, as_of: asOf.toISOString() });
     const { job } = await waitForJob(harness.queues, job_id);
-    assert.match(job.returnvalue.compute_risk_job, /^compute-risk-top2-/);
+    expect(job.returnvalue.compute_risk_job).toMatch(/^compute-risk-top2-/);
     const risk = await waitForJob(harness.queues, job.returnvalue.compute_risk_job);
-    assert.equal(risk.state, 'completed');
-    assert.equal(risk.job.returnvalue.computed, 2);
+    expect(risk.state).toBe('completed');
+    expect(risk.job.returnvalue.computed).toBe(2);
     const rows = await database.db.query(
       `SELECT c.symbol, r.window_days, r.benchmark_symbol, to_char(r.window_end, 'YYYY-MM-DD') AS window_end, r.observations
        FROM risk_metrics r JOIN cryptocurrencies c ON c.id = r.cryptocurrency_id ORDER BY c.symbol`,
     );
     // Window 2025-02-01 … 2026-01-31: 128 bundled closes (to 2025-06-08), 60 generated ones and the sync's
     // own point on 2026-01-31 = 189 closes, 188 returns.
-    assert.deepEqual(rows, [
+    expect(rows).toStrictEqual([
       {
         symbol: 'BTC',
         window_days: 365,
@@ -233,15 +228,14 @@ describe('internal scheduler', () => {
     await startInternalScheduler(harness.queues, logger);
     await startInternalScheduler(harness.queues, logger);
     const sync = await harness.queues.get('sync-markets').getJobSchedulers();
-    assert.deepEqual(sync.map((scheduler) => [scheduler.key, scheduler.pattern]).sort(), [
+    expect(sync.map((scheduler) => [scheduler.key, scheduler.pattern]).sort()).toStrictEqual([
       ['sync-top-200', '7 * * * *'],
       ['sync-top-50', '*/5 * * * *'],
     ]);
     const cleanup = await harness.queues.get('cleanup-history').getJobSchedulers();
-    assert.deepEqual(
-      cleanup.map((scheduler) => [scheduler.key, scheduler.pattern]),
-      [['cleanup-daily', '17 3 * * *']],
-    );
+    expect(cleanup.map((scheduler) => [scheduler.key, scheduler.pattern])).toStrictEqual([
+      ['cleanup-daily', '17 3 * * *'],
+    ]);
     for (const [name, keys] of [
       ['sync-markets', ['sync-top-50', 'sync-top-200']],
       ['cleanup-history', ['cleanup-daily']],

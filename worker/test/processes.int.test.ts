@@ -1,5 +1,5 @@
-import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import { createQueueRedis } from '../../core/cache/redis.ts';
 import { createQueues, type TQueues } from '../../core/jobs/queues.ts';
 import { seedBundledData } from '../../core/market-data/seed.ts';
@@ -18,14 +18,14 @@ let queues: TQueues;
 let connection: ReturnType<typeof createQueueRedis>;
 const children: TChild[] = [];
 
-before(async () => {
+beforeAll(async () => {
   server = await startProviderServer();
   config = testConfig();
   database = await createTestDatabase(config);
   connection = createQueueRedis(config.REDIS_URL);
   queues = createQueues(connection, config.QUEUE_PREFIX);
 });
-after(async () => {
+afterAll(async () => {
   for (const queue of Object.values(queues.queues))
     await queue.obliterate({ force: true }).catch(() => undefined);
   await queues.close();
@@ -87,10 +87,10 @@ test('When a worker is killed (SIGKILL) mid-job, then another worker takes the j
   await first.exited;
   await startWorker(fastStall);
   const { state, job } = await waitForJob(queues, job_id, 30_000);
-  assert.equal(state, 'completed', job.failedReason);
-  assert.equal(job.returnvalue.coins_upserted, 5);
+  withContext(job.failedReason, () => expect(state).toBe('completed'));
+  expect(job.returnvalue.coins_upserted).toBe(5);
   const [{ n }] = await database.db.query('SELECT count(*)::int AS n FROM cryptocurrencies');
-  assert.equal(n, 5);
+  expect(n).toBe(5);
 });
 
 test('When a worker gets SIGTERM mid-job, then it finishes the job and exits 0', async () => {
@@ -99,26 +99,28 @@ test('When a worker gets SIGTERM mid-job, then it finishes the job and exits 0',
   const { job_id } = await queues.enqueue('sync-markets', { limit: 3 });
   await waitForState(job_id, 'active');
   worker.process.kill('SIGTERM');
-  assert.equal(await worker.exited, 0, worker.output());
+  const exitCode = await worker.exited;
+  withContext(worker.output(), () => expect(exitCode).toBe(0));
   const found = await queues.find(job_id);
-  assert.equal(await found!.job.getState(), 'completed');
-  assert.match(worker.output(), /shutdown complete/);
+  expect(await found!.job.getState()).toBe('completed');
+  expect(worker.output()).toMatch(/shutdown complete/);
 });
 
 test('When the trigger CLI runs, then it enqueues one job and exits; bad input exits non-zero', async () => {
   const trigger = startProcess('worker/trigger.ts', env(), ['sync', '--limit', '7']);
-  assert.equal(await trigger.exited, 0, trigger.output());
+  const exitCode = await trigger.exited;
+  withContext(trigger.output(), () => expect(exitCode).toBe(0));
   const { job_id, name } = JSON.parse(trigger.output().trim().split('\n').pop()!);
-  assert.equal(name, 'sync-markets');
+  expect(name).toBe('sync-markets');
   const found = await queues.find(job_id);
-  assert.equal(found!.job.data.limit, 7);
+  expect(found!.job.data.limit).toBe(7);
   await found!.job.remove();
 
   const invalid = startProcess('worker/trigger.ts', env(), ['sync', '--limit', '0']);
-  assert.equal(await invalid.exited, 1);
-  assert.match(invalid.output(), /could not enqueue sync-markets/);
+  expect(await invalid.exited).toBe(1);
+  expect(invalid.output()).toMatch(/could not enqueue sync-markets/);
   const unknown = startProcess('worker/trigger.ts', env(), ['explode']);
-  assert.equal(await unknown.exited, 2);
+  expect(await unknown.exited).toBe(2);
 });
 
 test('When POST /sync is called on the real API, then the worker completes the job and the listing shows the new data', async () => {
@@ -131,9 +133,8 @@ test('When POST /sync is called on the real API, then the worker completes the j
   await waitForStatus(`${base}/readyz`);
 
   const before = await request(base, '/api/v1/cryptocurrencies/?symbol_filter=BTC');
-  assert.equal(before.body.data[0].current_price, 21109);
-  assert.equal(
-    (await request(base, '/api/v1/cryptocurrencies/?symbol_filter=BTC')).headers.get('x-cache'),
+  expect(before.body.data[0].current_price).toBe(21109);
+  expect((await request(base, '/api/v1/cryptocurrencies/?symbol_filter=BTC')).headers.get('x-cache')).toBe(
     'HIT',
   );
 
@@ -144,34 +145,33 @@ test('When POST /sync is called on the real API, then the worker completes the j
   const accepted = await request(base, '/api/v1/cryptocurrencies/sync?limit=3&provider=coingecko', {
     method: 'POST',
   });
-  assert.equal(accepted.status, 202);
-  assert.equal(accepted.headers.get('location'), accepted.body.status_url);
-  assert.equal(accepted.headers.get('ratelimit-limit'), '3');
+  expect(accepted.status).toBe(202);
+  expect(accepted.headers.get('location')).toBe(accepted.body.status_url);
+  expect(accepted.headers.get('ratelimit-limit')).toBe('3');
 
   let status = await request(base, accepted.body.status_url);
   for (let i = 0; i < 200 && !['completed', 'failed'].includes(status.body.state); i += 1) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     status = await request(base, accepted.body.status_url);
   }
-  assert.equal(status.body.state, 'completed', status.body.failed_reason);
-  assert.equal(status.body.result.coins_upserted, 3);
-  assert.equal(status.body.result.provider, 'coingecko');
-  assert.equal(status.body.attempts_made, 1);
+  withContext(status.body.failed_reason, () => expect(status.body.state).toBe('completed'));
+  expect(status.body.result.coins_upserted).toBe(3);
+  expect(status.body.result.provider).toBe('coingecko');
+  expect(status.body.attempts_made).toBe(1);
 
   const after = await request(base, '/api/v1/cryptocurrencies/?symbol_filter=BTC');
-  assert.equal(after.headers.get('x-cache'), 'MISS', 'the sync invalidated the cache');
-  assert.equal(after.body.data[0].current_price, 12345.67);
+  expect(after.headers.get('x-cache')).toBe('MISS'); // the sync invalidated the cache
+  expect(after.body.data[0].current_price).toBe(12345.67);
 
   const again = await request(base, '/api/v1/cryptocurrencies/sync?limit=3&provider=coingecko', {
     method: 'POST',
   });
-  assert.equal(again.body.job_id, accepted.body.job_id, 'same window, same job');
-  assert.equal(again.body.deduplicated, true);
-  assert.equal(
-    (await request(base, '/api/v1/cryptocurrencies/sync?limit=abc', { method: 'POST' })).status,
+  expect(again.body.job_id).toBe(accepted.body.job_id); // same window, same job
+  expect(again.body.deduplicated).toBe(true);
+  expect((await request(base, '/api/v1/cryptocurrencies/sync?limit=abc', { method: 'POST' })).status).toBe(
     400,
   );
   const limited = await request(base, '/api/v1/cryptocurrencies/sync?provider=nasdaq', { method: 'POST' });
-  assert.equal(limited.status, 429, 'the sync route allows 3 per minute here');
-  assert.equal((await request(base, '/api/v1/jobs/no-such-job')).status, 404);
+  expect(limited.status).toBe(429); // the sync route allows 3 per minute here
+  expect((await request(base, '/api/v1/jobs/no-such-job')).status).toBe(404);
 });

@@ -1,9 +1,9 @@
-import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, expect, test } from '@jest/globals';
+import { withContext } from '../../test/expect-context.ts';
 import { parse, parseAllDocuments } from 'yaml';
 import {
   CHART,
@@ -48,13 +48,13 @@ for (const [name, args] of Object.entries(VALUE_SETS)) {
   describe(`values: ${name}`, () => {
     test('When linted strictly, then helm lint passes', () => {
       const result = lint(args);
-      assert.equal(result.status, 0, result.output);
+      withContext(result.output, () => expect(result.status).toBe(0));
     });
 
     test('When rendered, then every manifest validates with kubeconform -strict', () => {
       const result = kubeconform(renderText(args));
-      assert.equal(result.status, 0, result.output);
-      assert.match(result.output, /Invalid: 0, Errors: 0, Skipped: 0/);
+      withContext(result.output, () => expect(result.status).toBe(0));
+      expect(result.output).toMatch(/Invalid: 0, Errors: 0, Skipped: 0/);
     });
 
     test('When rendered, then every workload follows the security, probe, resource and label policies', () => {
@@ -66,84 +66,97 @@ for (const [name, args] of Object.entries(VALUE_SETS)) {
           'app.kubernetes.io/managed-by',
           'helm.sh/chart',
         ]) {
-          assert.ok(manifest.metadata.labels?.[label], `${where} has label ${label}`);
+          withContext(`${where} has label ${label}`, () =>
+            expect(manifest.metadata.labels?.[label]).toBeTruthy(),
+          );
         }
         if (!WORKLOADS.has(manifest.kind)) continue;
         const pod = podSpecOf(manifest);
-        assert.ok(
-          podLabelsOf(manifest)['app.kubernetes.io/component'],
-          `${where} pods carry a component label`,
+        withContext(`${where} pods carry a component label`, () =>
+          expect(podLabelsOf(manifest)['app.kubernetes.io/component']).toBeTruthy(),
         );
-        assert.equal(pod.automountServiceAccountToken, false, `${where} mounts no service-account token`);
-        assert.equal(pod.securityContext?.runAsNonRoot, true, `${where} runAsNonRoot`);
-        assert.equal(typeof pod.securityContext?.runAsUser, 'number', `${where} numeric user`);
-        assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault', `${where} seccomp`);
+        withContext(`${where} mounts no service-account token`, () =>
+          expect(pod.automountServiceAccountToken).toBe(false),
+        );
+        withContext(`${where} runAsNonRoot`, () => expect(pod.securityContext?.runAsNonRoot).toBe(true));
+        withContext(`${where} numeric user`, () =>
+          expect(typeof pod.securityContext?.runAsUser).toBe('number'),
+        );
+        withContext(`${where} seccomp`, () =>
+          expect(pod.securityContext?.seccompProfile?.type).toBe('RuntimeDefault'),
+        );
         for (const container of pod.containers) {
           const at = `${where}/${container.name}`;
           const security = container.securityContext ?? {};
-          assert.equal(security.readOnlyRootFilesystem, true, `${at} read-only root`);
-          assert.equal(security.allowPrivilegeEscalation, false, `${at} no privilege escalation`);
-          assert.deepEqual(security.capabilities?.drop, ['ALL'], `${at} drops ALL`);
+          withContext(`${at} read-only root`, () => expect(security.readOnlyRootFilesystem).toBe(true));
+          withContext(`${at} no privilege escalation`, () =>
+            expect(security.allowPrivilegeEscalation).toBe(false),
+          );
+          withContext(`${at} drops ALL`, () => expect(security.capabilities?.drop).toStrictEqual(['ALL']));
           for (const kind of ['requests', 'limits']) {
-            assert.ok(
-              container.resources?.[kind]?.cpu && container.resources?.[kind]?.memory,
-              `${at} has cpu/memory ${kind}`,
+            withContext(`${at} has cpu/memory ${kind}`, () =>
+              expect(container.resources?.[kind]?.cpu && container.resources?.[kind]?.memory).toBeTruthy(),
             );
           }
-          assert.doesNotMatch(container.image, /:latest$/, `${at} image is pinned`);
-          assert.match(container.image, /[:@]/, `${at} image has a tag or digest`);
-          assert.ok(
-            (container.volumeMounts ?? []).some(
-              (mount: { mountPath: string }) => mount.mountPath === '/tmp' || mount.mountPath === '/data',
-            ),
-            `${at} has a writable /tmp or data volume`,
+          withContext(`${at} image is pinned`, () => expect(container.image).not.toMatch(/:latest$/));
+          withContext(`${at} image has a tag or digest`, () => expect(container.image).toMatch(/[:@]/));
+          withContext(`${at} has a writable /tmp or data volume`, () =>
+            expect(
+              (container.volumeMounts ?? []).some(
+                (mount: { mountPath: string }) => mount.mountPath === '/tmp' || mount.mountPath === '/data',
+              ),
+            ).toBeTruthy(),
           );
           for (const variable of container.env ?? []) {
             if (!SECRET_NAMES.test(variable.name)) continue;
-            assert.ok(
-              variable.valueFrom?.secretKeyRef,
-              `${at} reads ${variable.name} by secretKeyRef, not by value`,
+            withContext(`${at} reads ${variable.name} by secretKeyRef, not by value`, () =>
+              expect(variable.valueFrom?.secretKeyRef).toBeTruthy(),
             );
           }
           for (const variable of container.env ?? []) {
             if (variable.name === 'REDIS_URL' && variable.value)
-              assert.match(variable.value, /\$\(REDIS_PASSWORD\)/, `${at} REDIS_URL references the secret`);
+              withContext(`${at} REDIS_URL references the secret`, () =>
+                expect(variable.value).toMatch(/\$\(REDIS_PASSWORD\)/),
+              );
           }
           if (manifest.kind === 'Deployment' || manifest.kind === 'StatefulSet') {
             for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
-              assert.ok(container[probe], `${at} has ${probe}`);
+              withContext(`${at} has ${probe}`, () => expect(container[probe]).toBeTruthy());
           }
         }
         if (manifest.kind === 'Deployment') {
           const [container] = pod.containers;
-          assert.equal(container.readinessProbe.httpGet.path, '/readyz');
-          assert.equal(container.livenessProbe.httpGet.path, '/livez');
-          assert.ok(
-            manifest.spec.template.metadata.annotations['checksum/config'],
-            `${where} rolls on config changes`,
+          expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+          expect(container.livenessProbe.httpGet.path).toBe('/livez');
+          withContext(`${where} rolls on config changes`, () =>
+            expect(manifest.spec.template.metadata.annotations['checksum/config']).toBeTruthy(),
           );
-          assert.ok(pod.topologySpreadConstraints?.length, `${where} spreads across nodes`);
+          withContext(`${where} spreads across nodes`, () =>
+            expect(pod.topologySpreadConstraints?.length).toBeTruthy(),
+          );
         }
       }
     });
 
     test('When rendered, then CronJobs never overlap and clean up after themselves', () => {
       const cronJobs = rendered[name]!.filter((manifest) => manifest.kind === 'CronJob');
-      assert.equal(cronJobs.length, 3);
+      expect(cronJobs.length).toBe(3);
       for (const cronJob of cronJobs) {
-        assert.equal(cronJob.spec.concurrencyPolicy, 'Forbid');
-        assert.ok(cronJob.spec.startingDeadlineSeconds > 0);
-        assert.ok(cronJob.spec.successfulJobsHistoryLimit >= 1 && cronJob.spec.failedJobsHistoryLimit >= 1);
-        assert.ok(cronJob.spec.jobTemplate.spec.activeDeadlineSeconds > 0);
-        assert.ok(cronJob.spec.jobTemplate.spec.ttlSecondsAfterFinished > 0);
-        assert.equal(podSpecOf(cronJob).containers[0].args[0], 'worker/trigger.js');
+        expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
+        expect(cronJob.spec.startingDeadlineSeconds > 0).toBeTruthy();
+        expect(
+          cronJob.spec.successfulJobsHistoryLimit >= 1 && cronJob.spec.failedJobsHistoryLimit >= 1,
+        ).toBeTruthy();
+        expect(cronJob.spec.jobTemplate.spec.activeDeadlineSeconds > 0).toBeTruthy();
+        expect(cronJob.spec.jobTemplate.spec.ttlSecondsAfterFinished > 0).toBeTruthy();
+        expect(podSpecOf(cronJob).containers[0].args[0]).toBe('worker/trigger.js');
       }
       const schedules = cronJobs
         .map(
           (cronJob) => `${cronJob.spec.schedule} ${podSpecOf(cronJob).containers[0].args.slice(1).join(' ')}`,
         )
         .sort();
-      assert.deepEqual(schedules, [
+      expect(schedules).toStrictEqual([
         '*/5 * * * * sync --limit 50',
         '17 3 * * * cleanup',
         '7 * * * * sync --limit 200',
@@ -159,13 +172,13 @@ for (const [name, args] of Object.entries(VALUE_SETS)) {
         .filter((m) => m.kind === 'ScaledObject')
         .map((m) => m.spec.scaleTargetRef.name);
       for (const target of hpaTargets)
-        assert.ok(!kedaTargets.includes(target), `${target} has both an HPA and a ScaledObject`);
+        withContext(`${target} has both an HPA and a ScaledObject`, () =>
+          expect(!kedaTargets.includes(target)).toBeTruthy(),
+        );
       for (const deployment of manifests.filter((m) => m.kind === 'Deployment')) {
         const scaled = [...hpaTargets, ...kedaTargets].includes(deployment.metadata.name);
-        assert.equal(
-          'replicas' in deployment.spec,
-          !scaled,
-          `${deployment.metadata.name}: replicas only without autoscaling`,
+        withContext(`${deployment.metadata.name}: replicas only without autoscaling`, () =>
+          expect('replicas' in deployment.spec).toBe(!scaled),
         );
       }
     });
@@ -174,7 +187,7 @@ for (const [name, args] of Object.entries(VALUE_SETS)) {
       const api = rendered[name]!.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-api'))!;
       const pod = podSpecOf(api);
       const delay = pod.containers[0].lifecycle.preStop.sleep.seconds;
-      assert.ok(pod.terminationGracePeriodSeconds > delay + 5);
+      expect(pod.terminationGracePeriodSeconds > delay + 5).toBeTruthy();
     });
   });
 }
@@ -183,22 +196,17 @@ describe('chart behaviour per value set', () => {
   test('When production values are used, then it is highly available and autoscaled', () => {
     const manifests = rendered.production!;
     const cluster = manifests.find((m) => m.kind === 'Cluster')!;
-    assert.equal(cluster.spec.instances, 3);
+    expect(cluster.spec.instances).toBe(3);
     const hpa = manifests.find((m) => m.kind === 'HorizontalPodAutoscaler')!;
-    assert.deepEqual(
-      hpa.spec.metrics.map((metric: any) => metric.type),
-      ['Resource', 'Pods'],
-    );
-    assert.equal(hpa.spec.metrics[1].pods.metric.name, 'http_requests_per_second');
+    expect(hpa.spec.metrics.map((metric: any) => metric.type)).toStrictEqual(['Resource', 'Pods']);
+    expect(hpa.spec.metrics[1].pods.metric.name).toBe('http_requests_per_second');
     const scaled = manifests.find((m) => m.kind === 'ScaledObject')!;
-    assert.match(
-      scaled.spec.triggers[0].metadata.query,
+    expect(scaled.spec.triggers[0].metadata.query).toMatch(
       /bullmq_queue_jobs\{namespace="trading",state=~"waiting\|prioritized"\}/,
     );
-    assert.equal(manifests.filter((m) => m.kind === 'PodDisruptionBudget').length, 2);
-    assert.ok(manifests.find((m) => m.kind === 'Ingress')?.spec.tls.length);
-    assert.equal(
-      manifests.find((m) => m.kind === 'ServiceMonitor')!.metadata.labels!.release,
+    expect(manifests.filter((m) => m.kind === 'PodDisruptionBudget').length).toBe(2);
+    expect(manifests.find((m) => m.kind === 'Ingress')?.spec.tls.length).toBeTruthy();
+    expect(manifests.find((m) => m.kind === 'ServiceMonitor')!.metadata.labels!.release).toBe(
       'kube-prometheus-stack',
     );
   });
@@ -210,26 +218,28 @@ describe('chart behaviour per value set', () => {
     const variable = podSpecOf(api).containers[0].env.find(
       (e: { name: string }) => e.name === 'DATABASE_URL',
     );
-    assert.deepEqual(variable.valueFrom.secretKeyRef, { name: 'tb-trading-backend-pg-app', key: 'uri' });
+    expect(variable.valueFrom.secretKeyRef).toStrictEqual({ name: 'tb-trading-backend-pg-app', key: 'uri' });
     const migrate = rendered.default!.find((m) => m.kind === 'Job' && m.metadata.name.endsWith('-migrate'))!;
-    assert.equal(migrate.metadata.annotations!['helm.sh/hook'], 'post-install,pre-upgrade');
+    expect(migrate.metadata.annotations!['helm.sh/hook']).toBe('post-install,pre-upgrade');
   });
 
   test('When external services are used, then no database or Redis is created and URLs come from secrets', () => {
     const manifests = rendered.external!;
-    assert.ok(!manifests.some((m) => m.kind === 'Cluster' || m.kind === 'StatefulSet'));
+    expect(!manifests.some((m) => m.kind === 'Cluster' || m.kind === 'StatefulSet')).toBeTruthy();
     const api = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-api'))!;
     const env = podSpecOf(api).containers[0].env;
-    assert.deepEqual(env.find((e: { name: string }) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef, {
-      name: 'trading-backend-database',
-      key: 'uri',
-    });
-    assert.deepEqual(env.find((e: { name: string }) => e.name === 'REDIS_URL').valueFrom.secretKeyRef, {
+    expect(env.find((e: { name: string }) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef).toStrictEqual(
+      {
+        name: 'trading-backend-database',
+        key: 'uri',
+      },
+    );
+    expect(env.find((e: { name: string }) => e.name === 'REDIS_URL').valueFrom.secretKeyRef).toStrictEqual({
       name: 'trading-backend-redis',
       key: 'redis-url',
     });
     const migrate = manifests.find((m) => m.kind === 'Job' && m.metadata.name.endsWith('-migrate'))!;
-    assert.equal(migrate.metadata.annotations!['helm.sh/hook'], 'pre-install,pre-upgrade');
+    expect(migrate.metadata.annotations!['helm.sh/hook']).toBe('pre-install,pre-upgrade');
   });
 
   test('When Redis runs in the release, then it persists and never evicts', () => {
@@ -242,26 +252,25 @@ describe('chart behaviour per value set', () => {
       'maxmemory 256mb',
       'maxmemory-policy noeviction',
     ]) {
-      assert.ok(config.data['redis.conf'].includes(line), line);
+      withContext(line, () => expect(config.data['redis.conf'].includes(line)).toBeTruthy());
     }
     const redis = rendered.default!.find((m) => m.kind === 'StatefulSet')!;
-    assert.equal(redis.spec.replicas, 1);
-    assert.equal(redis.spec.volumeClaimTemplates.length, 1);
+    expect(redis.spec.replicas).toBe(1);
+    expect(redis.spec.volumeClaimTemplates.length).toBe(1);
   });
 
   test('When monitoring is on, then ServiceMonitors, alerts with runbooks and the dashboard are rendered', () => {
     const manifests = rendered.default!;
-    assert.deepEqual(
+    expect(
       manifests
         .filter((m) => m.kind === 'ServiceMonitor')
         .map((m) => m.spec.endpoints[0].port)
         .sort(),
-      ['http', 'metrics'],
-    );
+    ).toStrictEqual(['http', 'metrics']);
     const rules = manifests
       .find((m) => m.kind === 'PrometheusRule')!
       .spec.groups.flatMap((group: any) => group.rules);
-    assert.deepEqual(rules.map((rule: any) => rule.alert).sort(), [
+    expect(rules.map((rule: any) => rule.alert).sort()).toStrictEqual([
       'TradingBackendApiHighErrorRatio',
       'TradingBackendApiHighLatencyP95',
       'TradingBackendJobsFailing',
@@ -270,11 +279,14 @@ describe('chart behaviour per value set', () => {
       'TradingBackendRedisMemoryNearLimit',
       'TradingBackendWorkerAbsent',
     ]);
-    for (const rule of rules) assert.ok(rule.annotations.runbook.length > 40, `${rule.alert} has a runbook`);
+    for (const rule of rules)
+      withContext(`${rule.alert} has a runbook`, () =>
+        expect(rule.annotations.runbook.length > 40).toBeTruthy(),
+      );
     const dashboard = manifests.find(
       (m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-dashboard'),
     )!;
-    assert.equal(dashboard.metadata.labels!.grafana_dashboard, '1');
+    expect(dashboard.metadata.labels!.grafana_dashboard).toBe('1');
     const titles = JSON.parse(dashboard.data['trading-backend.json']).panels.map(
       (panel: { title: string }) => panel.title,
     );
@@ -288,54 +300,51 @@ describe('chart behaviour per value set', () => {
       'Provider requests by outcome',
       'Sync freshness (seconds since last successful sync)',
     ]) {
-      assert.ok(titles.includes(wanted), wanted);
+      withContext(wanted, () => expect(titles.includes(wanted)).toBeTruthy());
     }
   });
 
   test('When network policies are on, then the API admits only the ingress controller, Prometheus and tests', () => {
     const policies = rendered.default!.filter((m) => m.kind === 'NetworkPolicy');
     const api = policies.find((p) => p.metadata.name.endsWith('-api'))!;
-    assert.equal(api.spec.ingress.length, 1);
-    assert.equal(api.spec.ingress[0].from.length, 3);
+    expect(api.spec.ingress.length).toBe(1);
+    expect(api.spec.ingress[0].from.length).toBe(3);
     const worker = policies.find((p) => p.metadata.name.endsWith('-worker'))!;
     const egressPorts = worker.spec.egress
       .flatMap((rule: any) => rule.ports.map((port: any) => port.port))
       .sort((a: number, b: number) => a - b);
-    assert.deepEqual(egressPorts, [53, 53, 443, 5432, 6379]);
+    expect(egressPorts).toStrictEqual([53, 53, 443, 5432, 6379]);
   });
 });
 
 describe('bad values fail with a clear message', () => {
   test('When a key is unknown, then the schema rejects it', () => {
-    assert.match(renderError(['--set', 'api.replicas=3']), /additional properties 'replicas' not allowed/);
+    expect(renderError(['--set', 'api.replicas=3'])).toMatch(/additional properties 'replicas' not allowed/);
   });
   test('When a value has the wrong type, then the schema names it', () => {
-    assert.match(
-      renderError(['--set-string', 'api.replicaCount=three']),
+    expect(renderError(['--set-string', 'api.replicaCount=three'])).toMatch(
       /\/api\/replicaCount.*want integer/,
     );
-    assert.match(renderError(['--set', 'config.marketDataProvider=yahoo']), /marketDataProvider/);
+    expect(renderError(['--set', 'config.marketDataProvider=yahoo'])).toMatch(/marketDataProvider/);
   });
   test('When CloudNativePG is enabled but its CRD is missing, then the hint says what to install', () => {
-    assert.match(
-      renderError([], []),
+    expect(renderError([], [])).toMatch(
       /CloudNativePG API \(postgresql.cnpg.io\/v1\) is not installed.*k8s\/README.md/,
     );
   });
   test('When worker autoscaling is on without KEDA, then the hint says so', () => {
-    assert.match(
+    expect(
       renderError(
         ['--set', 'worker.autoscaling.enabled=true'],
         ['postgresql.cnpg.io/v1', 'monitoring.coreos.com/v1'],
       ),
-      /KEDA/,
-    );
+    ).toMatch(/KEDA/);
   });
   test('When the image tag is latest, then rendering stops', () => {
-    assert.match(renderError(['--set', 'image.tag=latest']), /must not be "latest"/);
+    expect(renderError(['--set', 'image.tag=latest'])).toMatch(/must not be "latest"/);
   });
   test('When there is neither CloudNativePG nor an external database, then rendering stops', () => {
-    assert.match(renderError(['--set', 'postgresql.cnpg.enabled=false']), /No database/);
+    expect(renderError(['--set', 'postgresql.cnpg.enabled=false'])).toMatch(/No database/);
   });
 });
 
@@ -344,7 +353,7 @@ describe('generated files and the compose file', () => {
     const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'chart-docs.ts'), '--check'], {
       encoding: 'utf8',
     });
-    assert.equal(result.status, 0, result.stderr);
+    withContext(result.stderr, () => expect(result.status).toBe(0));
   });
 
   test('When docker-compose.yml is loaded like docker compose config does, then it is valid and complete', () => {
@@ -354,10 +363,10 @@ describe('generated files and the compose file', () => {
     });
     const project = parse(output);
     for (const service of ['api', 'worker', 'postgres', 'redis', 'migrate'])
-      assert.ok(project.services[service], service);
+      withContext(service, () => expect(project.services[service]).toBeTruthy());
     const redis = project.services.redis.command.join(' ');
-    assert.match(redis, /--appendonly yes --appendfsync everysec .*--maxmemory-policy noeviction/);
-    assert.equal(project.services.api.read_only, true);
+    expect(redis).toMatch(/--appendonly yes --appendfsync everysec .*--maxmemory-policy noeviction/);
+    expect(project.services.api.read_only).toBe(true);
   });
 
   test('When the chart version is read, then it matches the app version in package.json', async () => {
@@ -367,7 +376,7 @@ describe('generated files and the compose file', () => {
     const pkg = JSON.parse(
       await import('node:fs/promises').then((fs) => fs.readFile(path.join(ROOT, 'package.json'), 'utf8')),
     );
-    assert.equal(chart.appVersion, pkg.version);
+    expect(chart.appVersion).toBe(pkg.version);
   });
 });
 
@@ -378,8 +387,8 @@ describe('cluster prerequisites (k8s/)', () => {
       (doc) => doc.toJSON(),
     );
     for (const namespace of namespaces)
-      assert.deepEqual([namespace.apiVersion, namespace.kind], ['v1', 'Namespace']);
-    assert.deepEqual(namespaces.map((namespace) => namespace.metadata.name).sort(), [
+      expect([namespace.apiVersion, namespace.kind]).toStrictEqual(['v1', 'Namespace']);
+    expect(namespaces.map((namespace) => namespace.metadata.name).sort()).toStrictEqual([
       'cnpg-system',
       'ingress-nginx',
       'keda',
@@ -387,16 +396,16 @@ describe('cluster prerequisites (k8s/)', () => {
       'trading',
     ]);
     const app = namespaces.find((namespace) => namespace.metadata.name === 'trading');
-    assert.equal(app.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+    expect(app.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
   test('When prometheus-adapter uses the shipped rule, then it serves the metric the HPA asks for', () => {
     const adapter = parse(readFileSync(path.join(ROOT, 'k8s', 'prometheus-adapter-values.yaml'), 'utf8'));
     const [rule] = adapter.rules.custom;
-    assert.match(rule.seriesQuery, /^http_requests_total\{/);
-    assert.equal(rule.name.as, 'http_requests_per_second');
+    expect(rule.seriesQuery).toMatch(/^http_requests_total\{/);
+    expect(rule.name.as).toBe('http_requests_per_second');
     const hpa = rendered.production!.find((m) => m.kind === 'HorizontalPodAutoscaler')!;
-    assert.equal(hpa.spec.metrics[1].pods.metric.name, rule.name.as);
+    expect(hpa.spec.metrics[1].pods.metric.name).toBe(rule.name.as);
   });
 
   test('When the Grafana sidecar settings are read, then they match the dashboard ConfigMap label', () => {
@@ -405,18 +414,18 @@ describe('cluster prerequisites (k8s/)', () => {
     const dashboard = rendered.default!.find(
       (m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-dashboard'),
     )!;
-    assert.equal(dashboard.metadata.labels![label], labelValue);
+    expect(dashboard.metadata.labels![label]).toBe(labelValue);
   });
 
   test('When skaffold.yaml is read, then it builds the image and deploys the chart with dev and production profiles', () => {
     const skaffold = parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8'));
-    assert.equal(skaffold.apiVersion, 'skaffold/v4beta14');
-    assert.equal(skaffold.build.artifacts[0].docker.dockerfile, 'Dockerfile');
-    assert.equal(skaffold.deploy.helm.releases[0].chartPath, 'charts/trading-backend');
-    assert.deepEqual(
-      skaffold.profiles.map((profile: { name: string }) => profile.name),
-      ['dev', 'production'],
-    );
-    assert.equal(skaffold.portForward[0].localPort, 8000);
+    expect(skaffold.apiVersion).toBe('skaffold/v4beta14');
+    expect(skaffold.build.artifacts[0].docker.dockerfile).toBe('Dockerfile');
+    expect(skaffold.deploy.helm.releases[0].chartPath).toBe('charts/trading-backend');
+    expect(skaffold.profiles.map((profile: { name: string }) => profile.name)).toStrictEqual([
+      'dev',
+      'production',
+    ]);
+    expect(skaffold.portForward[0].localPort).toBe(8000);
   });
 });
