@@ -12,6 +12,7 @@ import { poolStats } from '../core/db/data-source.ts';
 import { createJobService } from '../core/jobs/job.service.ts';
 import type { TQueues } from '../core/jobs/queues.ts';
 import { createCryptocurrencyRepository } from '../core/market/cryptocurrency.repository.ts';
+import { createMarketSource } from '../core/market-data/market-source.ts';
 import { createMarketService } from '../core/market/market.service.ts';
 import { createRiskRepository } from '../core/risk/risk.repository.ts';
 import { createRiskService } from '../core/risk/risk.service.ts';
@@ -128,6 +129,7 @@ export function buildApp(deps: TAppDeps): Express {
       version: deps.version,
       openApiJson,
       isShuttingDown: deps.isShuttingDown,
+      marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
     }),
   );
   app.use(notFoundHandler);

@@ -12,7 +12,7 @@ if curl -s "http://127.0.0.1:$PORT/livez" >/dev/null 2>&1; then
   log "port $PORT is already serving something; stop it (or set PORT) so the load test measures this build"; exit 1
 fi
 node core/db/migrate.ts run
-node core/market-data/seed-cli.ts --if-empty
+node core/market-data/seed-cli.ts --prepare
 node api/main.ts > "$RUN_DIR/loadtest-api.log" 2>&1 &
 api=$!
 node worker/main.ts > "$RUN_DIR/loadtest-worker.log" 2>&1 &

@@ -7,12 +7,12 @@ source "$(dirname "$0")/lib/supervise.sh"
 "$ROOT/scripts/services.sh" start
 ensure_node
 cd "$ROOT"
-[ -f .env ] && { set -a; source .env; set +a; }
+load_dotenv
 export NODE_ENV="${NODE_ENV:-development}"
 export SCHEDULER="${SCHEDULER:-internal}"
-# The bundled history ends in 2025; keep it locally instead of letting the daily cleanup delete it.
+# The bundled history reaches back to 2015 (shifted); keep it locally instead of letting the daily cleanup delete it.
 export HISTORY_RETENTION_DAYS="${HISTORY_RETENTION_DAYS:-5000}"
-node core/market-data/seed-cli.ts --if-empty
+node core/market-data/seed-cli.ts --prepare
 log "API on http://localhost:${PORT:-8000} (docs: /docs); Ctrl-C stops everything"
 processes=("node --watch-path=api --watch-path=core api/main.ts")
 [ -f worker/main.ts ] && processes+=("node --watch-path=worker --watch-path=core worker/main.ts")

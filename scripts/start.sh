@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib/supervise.sh"
 "$ROOT/scripts/services.sh" start
 ensure_node
 cd "$ROOT"
-[ -f .env ] && { set -a; source .env; set +a; }
+load_dotenv
 if [ ! -f dist/api/main.js ] || [ -n "$(find api core worker -name '*.ts' -newer dist/api/main.js -print -quit)" ]; then
   log "building (npm run build)"
   npm run build --silent
@@ -20,7 +20,7 @@ if [ -z "${SECRET_KEY:-}" ]; then
   SECRET_KEY="$(cat "$RUN_DIR/secret-key")"
   export SECRET_KEY
 fi
-node dist/core/market-data/seed-cli.js --if-empty
+node dist/core/market-data/seed-cli.js --prepare
 processes=("node --enable-source-maps dist/api/main.js")
 [ -f dist/worker/main.js ] && processes+=("node --enable-source-maps dist/worker/main.js")
 supervise "${processes[@]}"

@@ -34,7 +34,7 @@ export async function createTestDatabase(config: TConfig): Promise<TTestDatabase
     url,
     truncate: async () => {
       await db.query(
-        'TRUNCATE risk_metrics, price_history, cryptocurrencies, categories RESTART IDENTITY CASCADE',
+        'TRUNCATE risk_metrics, price_history, cryptocurrencies, categories, market_timeline RESTART IDENTITY CASCADE',
       );
     },
     drop: async () => {

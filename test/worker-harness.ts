@@ -7,6 +7,7 @@ import type { TConfig } from '../core/config/env.ts';
 import { createQueues, type TQueues } from '../core/jobs/queues.ts';
 import { createLogger } from '../core/logging/logger.ts';
 import { createMetricsRegistry } from '../core/metrics/registry.ts';
+import { readTimeline } from '../core/market-data/timeline.repository.ts';
 import { createProviderChain } from '../core/providers/provider-chain.ts';
 import { createWorkers } from '../worker/create-workers.ts';
 import { createWorkerMetrics } from '../worker/worker-metrics.ts';
@@ -35,7 +36,7 @@ export async function startTestWorkers(config: TConfig, db: DataSource): Promise
     config,
     db,
     redis: cache,
-    providers: createProviderChain({ config, logger }),
+    providers: createProviderChain({ config, logger, timeline: () => readTimeline(db) }),
     logger,
     metrics: createWorkerMetrics(registry, Object.values(queues.queues)),
     queues,

@@ -7,6 +7,7 @@ import { createQueues } from '../core/jobs/queues.ts';
 import { createLogger } from '../core/logging/logger.ts';
 import { createMetricsRegistry } from '../core/metrics/registry.ts';
 import { createProviderMetrics } from '../core/providers/provider-metrics.ts';
+import { readTimeline } from '../core/market-data/timeline.repository.ts';
 import { createProviderChain } from '../core/providers/provider-chain.ts';
 import { createWorkers } from './create-workers.ts';
 import { assertEveryJobHasAHandler } from './handlers.ts';
@@ -24,7 +25,12 @@ cacheRedis.on('error', (error) => logger.debug({ err: error }, 'redis (cache) co
 const producer = createQueueRedis(config.REDIS_URL);
 const queues = createQueues(producer, config.QUEUE_PREFIX);
 const metrics = createWorkerMetrics(registry, Object.values(queues.queues), cacheRedis);
-const providers = createProviderChain({ config, logger, metrics: createProviderMetrics(registry) });
+const providers = createProviderChain({
+  config,
+  logger,
+  metrics: createProviderMetrics(registry),
+  timeline: () => readTimeline(db),
+});
 
 let shuttingDown = false;
 const healthServer = await startHealthServer({

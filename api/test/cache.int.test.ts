@@ -13,7 +13,7 @@ let second: TTestApi;
 
 beforeAll(async () => {
   database = await createTestDatabase(config);
-  await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'DOGE'], withHistory: false });
+  await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'DOGE'], history: 'month' });
   // Two replicas sharing one Redis and one PostgreSQL, like two API pods.
   first = await startTestApi(config, database.db);
   second = await startTestApi(config, database.db);

@@ -5,6 +5,7 @@ import { SORT_FIELDS } from '../../core/market/market.types.ts';
 import { upsertHistory } from '../../core/market/market.writer.ts';
 import { startTestApi, type TTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
+import { RECORDED_MARKET } from '../../test/market.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { request } from '../../test/openapi-conformance.ts';
 
@@ -16,7 +17,7 @@ const get = (path: string) => request(api.url, path);
 beforeAll(async () => {
   const config = testConfig({ RATE_LIMIT_PER_MINUTE: '100000' });
   database = await createTestDatabase(config);
-  await seedBundledData(database.db, { symbols: SYMBOLS });
+  await seedBundledData(database.db, { symbols: SYMBOLS, ...RECORDED_MARKET });
   api = await startTestApi(config, database.db);
 });
 afterAll(async () => {
@@ -33,9 +34,11 @@ describe('GET /api/v1/cryptocurrencies/', () => {
     expect(body.data[0].symbol).toBe('BTC');
     const caps = body.data.map((coin: { market_cap: number }) => coin.market_cap);
     expect(caps).toStrictEqual([...caps].sort((a, b) => b - a));
-    // Real recorded CoinGecko values (2023-01-16 snapshot).
-    expect(body.data[0].current_price).toBe(21109);
-    expect(body.data[0].market_cap).toBe(407948005392);
+    // Real recorded CoinGecko values of 2022-09-26 (data/market-data/coingecko-daily-2015-2022/BTC.csv).
+    expect(body.data[0].current_price).toBe(18809.41143933244);
+    expect(body.data[0].market_cap).toBe(360256894978.40894);
+    expect(body.data[0].total_volume).toBe(21516374222.675316);
+    expect(body.data[0].last_updated).toBe('2022-09-26T00:00:00.000Z');
   });
 
   test('When limit and offset are given, then they page through the same ordering', async () => {
@@ -137,8 +140,11 @@ describe('GET /api/v1/cryptocurrencies/{symbol}', () => {
     expect(status).toBe(200);
     expect(body.symbol).toBe('ETH');
     expect(body.coingecko_id).toBe('ethereum');
-    expect(body.ath).toBe(4878.26);
-    expect(body.ath_date).toBe('2021-11-10T14:24:19.604Z');
+    // The highest and lowest recorded daily close up to that day, with their dates.
+    expect(body.ath).toBe(4815.004634322234);
+    expect(body.ath_date).toBe('2021-11-09T00:00:00.000Z');
+    expect(body.atl).toBe(0.4329785990312485);
+    expect(body.atl_date).toBe('2015-10-20T00:00:00.000Z');
     expect(body.categories).toStrictEqual(['layer-1']);
     for (const field of ['description', 'website_url', 'created_at', 'updated_at', 'max_supply'])
       withContext(field, () => expect(field in body).toBeTruthy());
@@ -167,13 +173,13 @@ describe('GET /api/v1/cryptocurrencies/{symbol}/history', () => {
     expect(status).toBe(200);
     expect(body.symbol).toBe('BTC');
     expect(body.interval).toBe('raw');
-    // Last bundled CoinGecko daily closes (data/market-data/coingecko-daily-2023-2025/BTC.csv).
+    // The recorded closes up to "today" (data/market-data/coingecko-daily-2015-2022/BTC.csv).
     expect(body.data.map((point: { timestamp: string }) => point.timestamp)).toStrictEqual([
-      '2025-06-08T00:00:00.000Z',
-      '2025-06-07T00:00:00.000Z',
-      '2025-06-06T00:00:00.000Z',
+      '2022-09-26T00:00:00.000Z',
+      '2022-09-25T00:00:00.000Z',
+      '2022-09-24T00:00:00.000Z',
     ]);
-    expect(body.data[0].price).toBe(105653.67710161491);
+    expect(body.data[0].price).toBe(18809.41143933244);
     expect(body.pagination.has_more).toBe(true);
   });
 

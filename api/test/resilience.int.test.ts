@@ -10,7 +10,7 @@ import { startTcpProxy, type TTcpProxy } from '../../test/tcp-proxy.ts';
 let database: TTestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase(testConfig());
-  await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], withHistory: false });
+  await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], history: 'month' });
 });
 afterAll(async () => {
   await database.drop();

@@ -7,6 +7,7 @@ import { createRiskRepository } from '../../core/risk/risk.repository.ts';
 import { createRiskService } from '../../core/risk/risk.service.ts';
 import { startTestApi, type TTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
+import { RECORDED_MARKET } from '../../test/market.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { request } from '../../test/openapi-conformance.ts';
 
@@ -68,7 +69,7 @@ const get = (path: string) => request(api.url, path);
 
 beforeAll(async () => {
   database = await createTestDatabase(config);
-  await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'SOL', 'APE', 'DOGE'] });
+  await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'SOL', 'APE', 'DOGE'], ...RECORDED_MARKET });
   api = await startTestApi(config, database.db);
 });
 afterAll(async () => {

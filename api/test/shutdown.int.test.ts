@@ -12,7 +12,7 @@ let proxy: TTcpProxy;
 
 beforeAll(async () => {
   database = await createTestDatabase(config);
-  await seedBundledData(database.db, { symbols: ['BTC'], withHistory: false });
+  await seedBundledData(database.db, { symbols: ['BTC'], history: 'month' });
   proxy = await startTcpProxy(Number(new URL(database.url).port || 5432));
 });
 afterAll(async () => {

@@ -191,7 +191,7 @@ describe('a real Prometheus scraping the running API and worker', () => {
   beforeAll(async () => {
     const config = testConfig();
     database = await createTestDatabase(config);
-    await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], withHistory: false });
+    await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], history: 'month' });
     const [apiPort, workerPort, promPort] = [await freePort(), await freePort(), await freePort()];
     const env = {
       DATABASE_URL: database.url,

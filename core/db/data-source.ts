@@ -5,10 +5,15 @@ import { CryptocurrencyEntity } from './entities/cryptocurrency.entity.ts';
 import { PriceHistoryEntity } from './entities/price-history.entity.ts';
 import { CreateMarketData1732406400000 } from './migrations/1732406400000-create-market-data.ts';
 import { CreateRiskMetrics1732492800000 } from './migrations/1732492800000-create-risk-metrics.ts';
+import { CreateMarketTimeline1733011200000 } from './migrations/1733011200000-create-market-timeline.ts';
 import { RiskMetricsEntity } from './entities/risk-metrics.entity.ts';
 
 export const entities = [CryptocurrencyEntity, PriceHistoryEntity, CategoryEntity, RiskMetricsEntity];
-export const migrations = [CreateMarketData1732406400000, CreateRiskMetrics1732492800000];
+export const migrations = [
+  CreateMarketData1732406400000,
+  CreateRiskMetrics1732492800000,
+  CreateMarketTimeline1733011200000,
+];
 
 type TDbConfig = Pick<
   TConfig,

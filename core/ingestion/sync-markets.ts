@@ -1,5 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { upsertCoins, upsertHistory, type THistoryInsert } from '../market/market.writer.ts';
+import {
+  deriveMarketFields,
+  upsertCoins,
+  upsertHistory,
+  type THistoryInsert,
+} from '../market/market.writer.ts';
 import type { TProviderChain } from '../providers/provider-chain.ts';
 import type { TProviderName } from '../providers/provider.types.ts';
 
@@ -40,7 +45,9 @@ export async function syncMarkets(
         total_volume: coin.total_volume ?? null,
       });
     }
-    return upsertHistory(manager, points);
+    const written = await upsertHistory(manager, points);
+    if (markets.derived_from_history) await deriveMarketFields(manager, [...ids.values()], asOf);
+    return written;
   });
   await deps.invalidateCache();
   return {

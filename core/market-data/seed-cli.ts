@@ -1,24 +1,49 @@
-// Loads the bundled real CoinGecko data into the configured database (idempotent).
+// Loads the bundled real CoinGecko recording onto the configured database's timeline.
+//   npm run seed                      load it (keeps this database's timeline; adds the days that passed)
+//   npm run seed -- --reanchor        start the timeline over: the recording again ends today
+//   node core/market-data/seed-cli.ts --prepare
+//                                     what npm run dev / npm start and the chart's seed hook run: load when
+//                                     the database is empty; with the replay provider, start over when the
+//                                     recording has run out (or the data predates timelines), otherwise add
+//                                     the recorded days that passed; a live provider's data is left alone
 import { loadConfigOrExit } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
-import { seedBundledData } from './seed.ts';
+import { seedBundledData, type TSeedOptions } from './seed.ts';
+import { readTimeline } from './timeline.repository.ts';
+import { describeTimeline, isExhausted } from './timeline.ts';
 
 const config = loadConfigOrExit();
 const db = createDataSource(config, 'trading-backend-seed');
 await db.initialize();
 try {
-  const ifEmpty = process.argv.includes('--if-empty');
-  const [{ n }] = await db.query('SELECT count(*)::int AS n FROM cryptocurrencies');
-  if (ifEmpty && n > 0) {
-    process.stdout.write(`database already holds ${n} coins; not seeding (run npm run seed to reload)\n`);
-  } else {
-    const started = performance.now();
-    const result = await seedBundledData(db);
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stdout.write(
-      `seeded ${result.coins} coins, ${result.history_points} history points, ${result.categories} categories in ${seconds}s\n`,
-    );
+  const now = new Date();
+  let timeline: TSeedOptions['timeline'] = process.argv.includes('--reanchor') ? 'reanchor' : 'keep';
+  if (process.argv.includes('--prepare')) {
+    const [{ n }] = await db.query('SELECT count(*)::int AS n FROM cryptocurrencies');
+    const stored = await readTimeline(db);
+    if (n > 0 && config.MARKET_DATA_PROVIDER !== 'replay') {
+      // A live provider's data is never replaced by the recording.
+      process.stdout.write(
+        `the database holds ${n} coins from ${config.MARKET_DATA_PROVIDER}; not seeding\n`,
+      );
+      process.exit(0);
+    }
+    if (n > 0 && (!stored || isExhausted(stored, now))) {
+      process.stdout.write(
+        stored
+          ? `the recording ran out on ${describeTimeline(stored, now).replay_ends}; starting the timeline over\n`
+          : 'the stored market data has no timeline (an older version loaded it); starting over\n',
+      );
+      timeline = 'reanchor';
+    }
   }
+  const started = performance.now();
+  const result = await seedBundledData(db, { timeline, now });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  process.stdout.write(
+    `${result.coins} coins, ${result.history_points} new history points in ${seconds}s; ` +
+      `${describeTimeline(result.timeline, now).description}\n`,
+  );
 } finally {
   await db.destroy();
 }

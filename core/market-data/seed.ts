@@ -1,94 +1,114 @@
 import type { DataSource } from 'typeorm';
 import {
+  deriveMarketFields,
   upsertCoins,
   upsertHistory,
-  type TCoinUpsert,
   type THistoryInsert,
 } from '../market/market.writer.ts';
-import { coinFromCoinGecko } from '../providers/coingecko.mapper.ts';
-import { ZCoinGeckoMarkets } from '../providers/coingecko.schemas.ts';
-import {
-  listBundledCoins,
-  loadCategories,
-  loadDailyHistory,
-  loadSnapshot,
-  MARKETS_SNAPSHOT,
-} from './bundled.ts';
+import { loadCategories } from './bundled.ts';
+import { indexOnOrBefore, loadRecording, recordedCoinUpsert } from './recording.ts';
+import { readTimeline, saveTimeline } from './timeline.repository.ts';
+import { anchorTimeline, DAY_MS, isoDay, recordedDayAt, servedAt, type TTimeline } from './timeline.ts';
 
 export type TSeedOptions = {
   /** Only these symbols (default: every bundled coin). */
   symbols?: string[];
-  /** Skip the daily history (coins and categories only). */
-  withHistory?: boolean;
+  /**
+   * 'all' (default): every recorded day up to today. 'month': only the last 31 days, which is what the
+   * market fields are derived from (faster, for tests that do not read long history).
+   */
+  history?: 'all' | 'month';
+  /** The clock (default: now). */
+  now?: Date;
+  /**
+   * 'keep' (default): this database's timeline, or a new one anchored at `now` when it has none.
+   * 'reanchor': a new timeline anchored at `now`; stored history is replaced. `{ shift_days }`: a fixed
+   * shift (tests use 0 to work on the recorded dates).
+   */
+  timeline?: 'keep' | 'reanchor' | { shift_days: number };
 };
 
-export type TSeedResult = { coins: number; history_points: number; categories: number };
-
-const titleCase = (id: string) => id.replace(/-/g, ' ').replace(/\b\w/g, (char) => char.toUpperCase());
+export type TSeedResult = {
+  coins: number;
+  history_points: number;
+  categories: number;
+  timeline: TTimeline;
+};
 
 /**
- * Loads the bundled real CoinGecko data: the recorded top-100 market snapshot, every coin that has
- * bundled daily history, the curated categories and the daily closes. Idempotent (upserts).
+ * Loads the bundled real CoinGecko recording onto this database's timeline (docs/offline-market.md):
+ * each coin's recorded closes up to today (its history, dates shifted), its description, and market
+ * fields derived from that history. Idempotent: running it again writes the same rows, plus the
+ * recorded days that have become "today" since.
  */
 export async function seedBundledData(db: DataSource, options: TSeedOptions = {}): Promise<TSeedResult> {
-  const wanted = options.symbols ? new Set(options.symbols.map((symbol) => symbol.toUpperCase())) : null;
-  const markets = ZCoinGeckoMarkets.parse(await loadSnapshot(MARKETS_SNAPSHOT));
+  const now = options.now ?? new Date();
+  const recording = await loadRecording();
   const categories = await loadCategories();
-  const bundled = await listBundledCoins();
-
-  const coins = new Map<string, TCoinUpsert>();
-  for (const market of markets) coins.set(market.symbol.toUpperCase(), coinFromCoinGecko(market));
-  const histories = new Map<string, Awaited<ReturnType<typeof loadDailyHistory>>>();
-  for (const coin of bundled) {
-    if (wanted && !wanted.has(coin.symbol)) continue;
-    const points = await loadDailyHistory(coin.symbol);
-    histories.set(coin.symbol, points);
-    if (coins.has(coin.symbol)) continue;
-    // A coin that is in the history sets but not in the Jan 2023 snapshot: describe it from its series.
-    const last = points[points.length - 1];
-    coins.set(coin.symbol, {
-      symbol: coin.symbol,
-      name: titleCase(coin.coingecko_id),
-      slug: coin.coingecko_id,
-      coingecko_id: coin.coingecko_id,
-      current_price: last?.close ?? null,
-      market_cap: last?.market_cap ?? null,
-      total_volume: last?.volume ?? null,
-      last_updated: last ? `${last.date}T00:00:00.000Z` : null,
-    });
-  }
-  for (const category of categories) {
-    for (const symbol of category.symbols) {
-      const coin = coins.get(symbol);
-      if (coin) coin.categories = [...(coin.categories ?? []), category.slug];
-    }
-  }
-  const selected = [...coins.values()].filter((coin) => !wanted || wanted.has(coin.symbol));
+  const wanted = options.symbols ? new Set(options.symbols.map((symbol) => symbol.toUpperCase())) : null;
+  const mode = options.timeline ?? 'keep';
 
   return db.transaction(async (manager) => {
+    const stored = await readTimeline(manager);
+    const timeline: TTimeline =
+      typeof mode === 'object'
+        ? { ...anchorTimeline(now, recording), shift_days: mode.shift_days }
+        : mode === 'keep' && stored
+          ? stored
+          : anchorTimeline(now, recording);
+    if (mode === 'reanchor' || (stored && stored.shift_days !== timeline.shift_days)) {
+      // History laid on another shift would sit beside this one at other dates.
+      await manager.query('TRUNCATE price_history, risk_metrics');
+    }
+    const today = recordedDayAt(timeline, now);
+    const firstDay =
+      options.history === 'month' ? isoDay(Date.parse(`${today}T00:00:00Z`) - 31 * DAY_MS) : '';
+    const selected = recording.coins.filter(
+      (coin) => (!wanted || wanted.has(coin.symbol)) && indexOnOrBefore(coin, today) >= 0,
+    );
+
     await manager.query(
       `INSERT INTO categories (slug, name) SELECT * FROM unnest($1::text[], $2::text[])
        ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, updated_at = now()`,
       [categories.map((c) => c.slug), categories.map((c) => c.name)],
     );
-    const ids = await upsertCoins(manager, selected);
+    const ids = await upsertCoins(
+      manager,
+      selected.map((coin) => recordedCoinUpsert(coin, timeline, today)),
+    );
+    const newest = await newestPoints(manager, [...ids.values()]);
     const points: THistoryInsert[] = [];
-    if (options.withHistory !== false) {
-      for (const [symbol, series] of histories) {
-        const id = ids.get(symbol);
-        if (id === undefined) continue;
-        for (const point of series) {
-          points.push({
-            cryptocurrency_id: id,
-            timestamp: new Date(`${point.date}T00:00:00.000Z`),
-            price: point.close,
-            market_cap: point.market_cap,
-            total_volume: point.volume,
-          });
-        }
+    for (const coin of selected) {
+      const id = ids.get(coin.symbol)!;
+      const after = newest.get(id) ?? -Infinity;
+      for (const close of coin.closes) {
+        if (close.date > today) break;
+        if (close.date < firstDay) continue;
+        const timestamp = servedAt(timeline, close.date);
+        // Recorded days already stored are left alone: a re-run only adds the days that came since.
+        if (timestamp.getTime() <= after) continue;
+        points.push({
+          cryptocurrency_id: id,
+          timestamp,
+          price: close.close,
+          market_cap: close.market_cap,
+          total_volume: close.volume,
+        });
       }
     }
     const written = await upsertHistory(manager, points);
-    return { coins: ids.size, history_points: written, categories: categories.length };
+    await deriveMarketFields(manager, [...ids.values()], now);
+    await saveTimeline(manager, timeline);
+    return { coins: ids.size, history_points: written, categories: categories.length, timeline };
   });
+}
+
+async function newestPoints(manager: Pick<DataSource, 'query'>, ids: number[]): Promise<Map<number, number>> {
+  const rows: { id: number; newest: Date }[] = await manager.query(
+    `SELECT c.id, p."timestamp" AS newest FROM unnest($1::integer[]) AS c(id)
+     CROSS JOIN LATERAL (SELECT "timestamp" FROM price_history h WHERE h.cryptocurrency_id = c.id
+                         ORDER BY "timestamp" DESC LIMIT 1) p`,
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.id, row.newest.getTime()]));
 }

@@ -183,3 +183,74 @@ export async function upsertHistory(
   }
   return written;
 }
+
+/**
+ * Derives the market fields of `coinIds` from their stored history as of `asOf`, for the offline
+ * market, whose recording has daily closes and nothing else (docs/offline-market.md). The price in
+ * effect at a time is the last stored point at or before it, so:
+ * - current_price and last_updated are the newest point; market cap is the point's recorded one, or
+ *   the recorded circulating supply times the price; FDV uses max (or total) supply;
+ * - 1 h / 24 h / 7 d / 30 d changes compare with the price in effect that long before `asOf`, and are
+ *   null where history does not reach back that far;
+ * - 24 h high/low are over the points of the last 24 h and the price in effect when they began;
+ * - a coin with no point in the last 24 h is not trading (its recording stopped): it keeps its last
+ *   price and that price's time, and every other market field is null, so that nothing old passes
+ *   for current in listings and sorts.
+ * Then every trading coin with a market cap is ranked by it.
+ */
+export async function deriveMarketFields(db: TQueryable, coinIds: number[], asOf: Date): Promise<void> {
+  if (!coinIds.length) return;
+  const priceAt = (interval: string) =>
+    `(SELECT price FROM price_history h WHERE h.cryptocurrency_id = l.id
+        AND h."timestamp" <= $2::timestamptz - interval '${interval}' ORDER BY h."timestamp" DESC LIMIT 1)`;
+  const window = `h.cryptocurrency_id = l.id AND h."timestamp" > $2::timestamptz - interval '24 hours'
+        AND h."timestamp" <= $2::timestamptz`;
+  const change = (column: string) =>
+    `CASE WHEN d.trading THEN (d.price / NULLIF(d.${column}, 0) - 1) * 100 END`;
+  await db.query(
+    `WITH latest AS (
+       SELECT c.id, c.circulating_supply, c.total_supply, c.max_supply, c.ath,
+              p."timestamp" AS at, p.price, p.market_cap AS recorded_cap, p.total_volume AS recorded_volume
+       FROM cryptocurrencies c
+       CROSS JOIN LATERAL (
+         SELECT "timestamp", price, market_cap, total_volume FROM price_history h
+         WHERE h.cryptocurrency_id = c.id AND h."timestamp" <= $2::timestamptz
+         ORDER BY h."timestamp" DESC LIMIT 1) p
+       WHERE c.id = ANY($1::integer[])
+     ), d AS (
+       SELECT l.*, l.at > $2::timestamptz - interval '24 hours' AS trading,
+              ${priceAt('1 hour')} AS p_1h, ${priceAt('24 hours')} AS p_24h,
+              ${priceAt('7 days')} AS p_7d, ${priceAt('30 days')} AS p_30d,
+              (SELECT max(price) FROM price_history h WHERE ${window}) AS window_high,
+              (SELECT min(price) FROM price_history h WHERE ${window}) AS window_low
+       FROM latest l
+     )
+     UPDATE cryptocurrencies t SET
+       current_price = d.price,
+       last_updated = d.at,
+       market_cap = CASE WHEN d.trading THEN COALESCE(d.recorded_cap, d.circulating_supply * d.price) END,
+       fully_diluted_valuation = CASE WHEN d.trading THEN d.price * COALESCE(d.max_supply, d.total_supply) END,
+       total_volume = CASE WHEN d.trading THEN d.recorded_volume END,
+       price_change_24h = CASE WHEN d.trading THEN d.price - d.p_24h END,
+       price_change_percentage_1h = ${change('p_1h')},
+       price_change_percentage_24h = ${change('p_24h')},
+       price_change_percentage_7d = ${change('p_7d')},
+       price_change_percentage_30d = ${change('p_30d')},
+       high_24h = CASE WHEN d.trading THEN GREATEST(d.window_high, d.p_24h) END,
+       low_24h = CASE WHEN d.trading THEN LEAST(d.window_low, d.p_24h) END,
+       ath_change_percentage = CASE WHEN d.trading AND d.ath > 0 THEN (d.price / d.ath - 1) * 100 END,
+       updated_at = now()
+     FROM d WHERE t.id = d.id`,
+    [coinIds, asOf.toISOString()],
+  );
+  await db.query(
+    `WITH ranked AS (
+       SELECT id, row_number() OVER (ORDER BY market_cap DESC, id) AS rank FROM cryptocurrencies
+       WHERE market_cap IS NOT NULL AND last_updated > $1::timestamptz - interval '24 hours'
+     )
+     UPDATE cryptocurrencies t SET market_cap_rank = ranked.rank
+     FROM (SELECT c.id, r.rank FROM cryptocurrencies c LEFT JOIN ranked r USING (id)) ranked
+     WHERE t.id = ranked.id AND t.market_cap_rank IS DISTINCT FROM ranked.rank`,
+    [asOf.toISOString()],
+  );
+}

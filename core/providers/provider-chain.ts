@@ -7,7 +7,7 @@ import type { TProviderHttpOptions } from './http-client.ts';
 import { ProviderError } from './provider-error.ts';
 import type { TProviderMetrics } from './provider-metrics.ts';
 import type { TMarketDataProvider, TMarketsResult, TProviderName } from './provider.types.ts';
-import { createReplayProvider } from './replay.provider.ts';
+import { createReplayProvider, type TTimelineSource } from './replay.provider.ts';
 
 export type TProviderChain = ReturnType<typeof createProviderChain>;
 
@@ -20,6 +20,8 @@ export function createProviderChain(deps: {
   logger: Logger;
   metrics?: TProviderMetrics;
   http?: Partial<TProviderHttpOptions>;
+  /** The offline market's timeline (stored in the database) for the replay provider. */
+  timeline?: TTimelineSource;
 }) {
   const { config, logger, metrics } = deps;
   const http = { metrics, ...deps.http };
@@ -32,7 +34,7 @@ export function createProviderChain(deps: {
   const providers: Record<TProviderName, TMarketDataProvider> = {
     coingecko,
     coinmarketcap: createCoinMarketCapProvider(config, { ...http, breaker: breaker('coinmarketcap') }),
-    replay: createReplayProvider({ metrics }),
+    replay: createReplayProvider({ metrics, timeline: deps.timeline ?? (async () => null) }),
   };
   const cmcConfigured =
     Boolean(config.COINMARKETCAP_API_KEY) ||

@@ -6,7 +6,8 @@ export type TProviderErrorKind =
   | 'invalid_response'
   | 'upstream'
   | 'circuit_open'
-  | 'unsupported';
+  | 'unsupported'
+  | 'exhausted';
 
 /** Why a call to CoinGecko or CoinMarketCap failed; the message always names the provider. */
 export class ProviderError extends Error {

@@ -11,7 +11,12 @@ export type TProviderPoint = {
   total_volume: number | null;
 };
 
-export type TMarketsResult = { coins: TCoinUpsert[]; credits?: number };
+export type TMarketsResult = {
+  coins: TCoinUpsert[];
+  credits?: number;
+  /** The provider sends prices only: derive the other market fields from stored history (replay). */
+  derived_from_history?: boolean;
+};
 
 /** What every market data source can do. `asOf` lets the replay provider be deterministic. */
 export type TMarketDataProvider = {

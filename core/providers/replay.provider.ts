@@ -1,111 +1,92 @@
 import type { TCoinUpsert } from '../market/market.writer.ts';
+import { closeOn, loadRecording, recordedCoinUpsert } from '../market-data/recording.ts';
 import {
-  loadDailyHistory,
-  loadSnapshot,
-  MARKETS_SNAPSHOT,
-  type TDailyPoint,
-} from '../market-data/bundled.ts';
-import { coinFromCoinGecko } from './coingecko.mapper.ts';
-import { ZCoinGeckoMarkets } from './coingecko.schemas.ts';
+  DAY_MS,
+  isExhausted,
+  isoDay,
+  recordedDayAt,
+  servedAt,
+  type TTimeline,
+} from '../market-data/timeline.ts';
+import { ProviderError } from './provider-error.ts';
 import type { TProviderMetrics } from './provider-metrics.ts';
 import type { TMarketDataProvider, TProviderPoint } from './provider.types.ts';
 
-/** Each replay step advances the recorded market by one real day. */
-export const REPLAY_STEP_MS = 5 * 60_000;
-/** The continuous part of the bundled CoinGecko closes (data/market-data/coingecko-daily-2023-2025). */
-const REPLAY_FIRST_DAY = '2023-08-12';
-const REPLAY_LAST_DAY = '2025-06-08';
-const DAY_MS = 86_400_000;
-
-type TReplayData = {
-  coins: TCoinUpsert[];
-  closes: Map<string, Map<string, number>>;
-  series: Map<string, TDailyPoint[]>;
-};
-
-const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
-const pct = (now: number, then: number | undefined) => (then ? (now / then - 1) * 100 : null);
+export type TTimelineSource = () => Promise<TTimeline | null>;
 
 /**
- * Offline provider over the real CoinGecko data bundled in data/: the coins of the recorded top-100
- * snapshot, priced with the recorded daily closes of 2023-08-12 … 2025-06-08. The replay day follows
- * the clock (one recorded day per REPLAY_STEP_MS, looping), so successive syncs move prices like a live
- * feed, and the same `asOf` always gives the same numbers (idempotent jobs).
+ * Offline provider over the bundled real CoinGecko recording, laid on this database's timeline
+ * (docs/offline-market.md). At any time it serves the recorded close of the recorded day in effect,
+ * so between two closes every sync sees the same price, and each UTC day brings the next recorded
+ * day. Its coins' other market fields are derived from stored history after the sync writes
+ * (`derived_from_history`). When the clock passes the end of the recording it fails: it never
+ * makes up prices.
  */
-export function createReplayProvider(
-  options: { stepMs?: number; metrics?: TProviderMetrics } = {},
-): TMarketDataProvider {
-  const stepMs = options.stepMs ?? REPLAY_STEP_MS;
-  const firstTime = Date.parse(`${REPLAY_FIRST_DAY}T00:00:00Z`);
-  const days = Math.round((Date.parse(`${REPLAY_LAST_DAY}T00:00:00Z`) - firstTime) / DAY_MS) + 1;
-  let data: Promise<TReplayData> | undefined;
-
-  async function load(): Promise<TReplayData> {
-    const markets = ZCoinGeckoMarkets.parse(await loadSnapshot(MARKETS_SNAPSHOT));
-    const coins = markets.map(coinFromCoinGecko);
-    const closes = new Map<string, Map<string, number>>();
-    const series = new Map<string, TDailyPoint[]>();
-    for (const coin of coins) {
-      const points = await loadDailyHistory(coin.symbol);
-      series.set(coin.symbol, points);
-      const recent = points.filter((point) => point.date >= REPLAY_FIRST_DAY);
-      if (recent.length) closes.set(coin.symbol, new Map(recent.map((point) => [point.date, point.close])));
+export function createReplayProvider(options: {
+  timeline: TTimelineSource;
+  metrics?: TProviderMetrics;
+}): TMarketDataProvider {
+  async function currentTimeline(asOf: Date): Promise<TTimeline> {
+    const timeline = await options.timeline();
+    if (!timeline) {
+      throw new ProviderError(
+        'replay',
+        'unsupported',
+        'no offline timeline in this database: load the bundled data first (npm run seed)',
+      );
     }
-    return { coins, closes, series };
-  }
-
-  /** The recorded close on `day`, or the latest one before it (some days are missing in the data). */
-  function closeOn(byDay: Map<string, number>, time: number): number | undefined {
-    for (let back = 0; back < 7; back += 1) {
-      const value = byDay.get(isoDay(time - back * DAY_MS));
-      if (value !== undefined) return value;
+    if (isExhausted(timeline, asOf)) {
+      throw new ProviderError(
+        'replay',
+        'exhausted',
+        `the recording ended on ${timeline.recorded_last} (served ${isoDay(servedAt(timeline, timeline.recorded_last).getTime())}); ` +
+          're-anchor it with npm run seed -- --reanchor',
+      );
     }
-    return undefined;
+    return timeline;
   }
 
   return {
     name: 'replay',
 
     async fetchMarkets(limit, asOf) {
+      const timeline = await currentTimeline(asOf);
       // Counted like the HTTP providers, so dashboards show where the data came from.
       options.metrics?.requests.inc({ provider: 'replay', outcome: 'success' });
-      const { coins, closes } = await (data ??= load());
-      const step = Math.floor(asOf.getTime() / stepMs);
-      const dayTime = firstTime + (((step % days) + days) % days) * DAY_MS;
-      const replayed = coins.slice(0, limit).map((coin): TCoinUpsert => {
-        const byDay = closes.get(coin.symbol);
-        const price = byDay && closeOn(byDay, dayTime);
-        if (!byDay || price === undefined) return { ...coin, last_updated: asOf.toISOString() };
-        const yesterday = closeOn(byDay, dayTime - DAY_MS);
-        const supply = coin.circulating_supply ?? null;
-        return {
-          ...coin,
-          current_price: price,
-          market_cap: supply !== null ? supply * price : coin.market_cap,
-          fully_diluted_valuation: coin.max_supply ? coin.max_supply * price : coin.fully_diluted_valuation,
-          high_24h: yesterday === undefined ? price : Math.max(price, yesterday),
-          low_24h: yesterday === undefined ? price : Math.min(price, yesterday),
-          price_change_24h: yesterday === undefined ? null : price - yesterday,
-          price_change_percentage_1h: null,
-          price_change_percentage_24h: pct(price, yesterday),
-          price_change_percentage_7d: pct(price, closeOn(byDay, dayTime - 7 * DAY_MS)),
-          price_change_percentage_30d: pct(price, closeOn(byDay, dayTime - 30 * DAY_MS)),
-          ath_change_percentage: coin.ath ? pct(price, coin.ath) : null,
-          last_updated: asOf.toISOString(),
-        };
-      });
-      return { coins: replayed };
+      const recording = await loadRecording();
+      const day = recordedDayAt(timeline, asOf);
+      const trading = recording.coins
+        .map((coin) => ({ coin, close: closeOn(coin, day) }))
+        .filter((entry) => entry.close !== undefined)
+        .map(({ coin, close }) => ({
+          coin,
+          price: close!.close,
+          cap: coin.circulating_supply === null ? null : coin.circulating_supply * close!.close,
+        }))
+        // Largest market cap first; coins whose supply the recording lacks after them.
+        .sort((a, b) => (b.cap ?? -1) - (a.cap ?? -1) || a.coin.symbol.localeCompare(b.coin.symbol));
+      const coins = trading.slice(0, limit).map(({ coin, price }): TCoinUpsert => ({
+        ...recordedCoinUpsert(coin, timeline, day),
+        current_price: price,
+        last_updated: asOf.toISOString(),
+      }));
+      return { coins, derived_from_history: true };
     },
 
-    async fetchHistory(coin, days) {
-      const { series } = await (data ??= load());
-      const points = series.get(coin.symbol) ?? (await loadDailyHistory(coin.symbol));
-      return points.slice(-days).map((point): TProviderPoint => ({
-        timestamp: new Date(`${point.date}T00:00:00Z`),
-        price: point.close,
-        market_cap: point.market_cap,
-        total_volume: point.volume,
-      }));
+    async fetchHistory(coin, days, asOf) {
+      const timeline = await currentTimeline(asOf);
+      const recorded = (await loadRecording()).bySymbol.get(coin.symbol);
+      if (!recorded) return [];
+      const last = recordedDayAt(timeline, asOf);
+      const first = isoDay(Date.parse(`${last}T00:00:00Z`) - (days - 1) * DAY_MS);
+      return recorded.closes
+        .filter((point) => point.date >= first && point.date <= last)
+        .map((point): TProviderPoint => ({
+          timestamp: servedAt(timeline, point.date),
+          price: point.close,
+          market_cap: point.market_cap,
+          total_volume: point.volume,
+        }));
     },
   };
 }

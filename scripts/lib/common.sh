@@ -45,3 +45,17 @@ apt_install() {
   log "apt-get install $*"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
+
+# Reads .env into the environment without overriding what is already set (the environment wins, as
+# with dotenv), so that a developer's .env never redirects a test run or a one-off override.
+load_dotenv() {
+  [ -f "$ROOT/.env" ] || return 0
+  local key value
+  while IFS='=' read -r key value || [ -n "$key" ]; do
+    [[ "$key" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+    [ -n "${!key+x}" ] && continue
+    value="${value%$'\r'}"
+    if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then value="${BASH_REMATCH[1]}"; fi
+    export "$key=$value"
+  done < "$ROOT/.env"
+}

@@ -88,7 +88,7 @@ describe('sync-markets', () => {
   });
 
   test('When the database write fails after part of the work, then no partial rows are left', async () => {
-    await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], withHistory: false });
+    await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], history: 'month' });
     const before = await tableSnapshot();
     // A real failure inside the transaction: coins are upserted, then the history insert is rejected.
     await database.db.query(`
@@ -122,7 +122,7 @@ describe('sync-markets', () => {
 
 describe('backfill-history and cleanup-history', () => {
   test('When a symbol is backfilled twice, then history holds the snapped points once', async () => {
-    await seedBundledData(database.db, { symbols: ['BTC'], withHistory: false });
+    await seedBundledData(database.db, { symbols: ['BTC'], history: 'month' });
     const first = await harness.queues.enqueue('backfill-history', { symbol: 'btc', days: 60 });
     expect((await waitForJob(harness.queues, first.job_id)).state).toBe('completed');
     const [{ n: afterFirst }] = await database.db.query('SELECT count(*)::int AS n FROM price_history');
@@ -180,7 +180,12 @@ async function recordedBtc() {
 
 describe('compute-risk', () => {
   test('When a sync completes, then a compute-risk job for the synced coins follows and stores default-window reports', async () => {
-    await seedBundledData(database.db, { symbols: ['BTC', 'ETH'] });
+    // The whole recording on its recorded dates (to 2025-06-08), then recent daily closes
+    await seedBundledData(database.db, {
+      symbols: ['BTC', 'ETH'],
+      timeline: { shift_days: 0 },
+      now: new Date('2025-06-08T12:00:00Z'),
+    });
     // Recent daily closes so that the default window (365 days to the sync day) has enough history.
     const asOf = new Date(Date.UTC(2026, 0, 31));
     await database.db.query(

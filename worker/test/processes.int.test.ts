@@ -124,7 +124,7 @@ test('When the trigger CLI runs, then it enqueues one job and exits; bad input e
 });
 
 test('When POST /sync is called on the real API, then the worker completes the job and the listing shows the new data', async () => {
-  await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'USDT'], withHistory: false });
+  await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'USDT'], history: 'month' });
   await startWorker();
   const port = await freePort();
   const api = startProcess('api/main.ts', env({ PORT: String(port), SYNC_RATE_LIMIT_PER_MINUTE: '3' }));
@@ -133,7 +133,11 @@ test('When POST /sync is called on the real API, then the worker completes the j
   await waitForStatus(`${base}/readyz`);
 
   const before = await request(base, '/api/v1/cryptocurrencies/?symbol_filter=BTC');
-  expect(before.body.data[0].current_price).toBe(21109);
+  const [newest] = await database.db.query(
+    `SELECT h.price FROM price_history h JOIN cryptocurrencies c ON c.id = h.cryptocurrency_id
+     WHERE c.symbol = 'BTC' ORDER BY h."timestamp" DESC LIMIT 1`,
+  );
+  expect(before.body.data[0].current_price).toBe(Number(newest.price)); // the seeded market's newest close
   expect((await request(base, '/api/v1/cryptocurrencies/?symbol_filter=BTC')).headers.get('x-cache')).toBe(
     'HIT',
   );

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
 import type { DataSource } from 'typeorm';
 import { checkDatabase, checkRedis } from '../../../core/health/health.ts';
+import type { TMarketSource } from '../../../core/market-data/market-source.ts';
 import { registry } from '../../openapi/registry.ts';
 import { ZHealth, ZProbe, ZRoot } from './system.schemas.ts';
 
@@ -70,6 +71,7 @@ export type TSystemDeps = {
   version: string;
   openApiJson: string;
   isShuttingDown: () => boolean;
+  marketSource: () => Promise<TMarketSource>;
 };
 
 export function systemRouter(deps: TSystemDeps): Router {
@@ -77,7 +79,7 @@ export function systemRouter(deps: TSystemDeps): Router {
   const router = Router();
   const started = Date.now();
 
-  router.get('/', (_req, res) => {
+  router.get('/', async (_req, res) => {
     res.locals.route = '/';
     res.json({
       name: 'trading-backend',
@@ -90,12 +92,17 @@ export function systemRouter(deps: TSystemDeps): Router {
         cryptocurrencies: '/api/v1/cryptocurrencies/',
       },
       attribution: 'Data provided by CoinGecko',
+      market_data: await deps.marketSource(),
     });
   });
 
   router.get('/health', async (_req, res) => {
     res.locals.route = '/health';
-    const [database, cache] = await Promise.all([checkDatabase(db), checkRedis(redis)]);
+    const [database, cache, market] = await Promise.all([
+      checkDatabase(db),
+      checkRedis(redis),
+      deps.marketSource(),
+    ]);
     const allUp = database.status === 'up' && cache.status === 'up';
     res.setHeader('Cache-Control', 'no-store');
     res.status(allUp && !isShuttingDown() ? 200 : 503).json({
@@ -103,6 +110,7 @@ export function systemRouter(deps: TSystemDeps): Router {
       version,
       uptime_seconds: Math.round((Date.now() - started) / 1000),
       checks: { database, redis: cache },
+      market_data: market,
     });
   });
 
