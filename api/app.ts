@@ -17,6 +17,7 @@ import { createMarketService } from '../core/market/market.service.ts';
 import { createRiskRepository } from '../core/risk/risk.repository.ts';
 import { createRiskService } from '../core/risk/risk.service.ts';
 import { requireAdmin } from './http/admin-auth.ts';
+import { methodNotAllowed } from './http/method-not-allowed.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
@@ -85,7 +86,8 @@ export function buildApp(deps: TAppDeps): Express {
   const market = createMarketService({ coins: createCryptocurrencyRepository(db) });
   const jobs = createJobService({ queues: deps.queues });
   const risk = createRiskService({ risk: createRiskRepository(db) });
-  const openApiJson = JSON.stringify(generateOpenApiDocument(deps.version));
+  const openApi = generateOpenApiDocument(deps.version);
+  const openApiJson = JSON.stringify(openApi);
 
   app.use(requestContext(deps.accessLogger ?? logger, deps.isShuttingDown));
   app.use(httpMetrics.middleware);
@@ -131,6 +133,9 @@ export function buildApp(deps: TAppDeps): Express {
       isShuttingDown: deps.isShuttingDown,
       marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
     }),
+  );
+  app.use(
+    methodNotAllowed((openApi.paths ?? {}) as Record<string, Record<string, unknown>>, { '/docs': ['get'] }),
   );
   app.use(notFoundHandler);
   app.use(problemHandler(logger));

@@ -8,6 +8,7 @@ import { createMetricsRegistry } from '../core/metrics/registry.ts';
 import { connectWithRetry } from '../core/db/connect.ts';
 import { APP_VERSION } from '../core/version.ts';
 import { buildApp } from './app.ts';
+import { createHttpServer } from './http/server.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-api' });
@@ -33,7 +34,7 @@ const app = buildApp({
 });
 
 // Listen first: /livez answers at once and /readyz stays 503 until PostgreSQL is reachable.
-const server: Server = app.listen(config.PORT, config.HOST, () => {
+const server: Server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
   logger.info(
     {
       port: config.PORT,
@@ -44,9 +45,6 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
     'api listening',
   );
 });
-server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts, to avoid reset races
-server.headersTimeout = 66_000;
-server.requestTimeout = 30_000;
 void connectWithRetry(db, logger, () => shuttingDown);
 
 async function shutdown(signal: string): Promise<void> {

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../api/app.ts';
+import { createHttpServer } from '../api/http/server.ts';
 import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
 import { createQueues, type TQueues } from '../core/jobs/queues.ts';
 import type { TConfig } from '../core/config/env.ts';
@@ -51,7 +52,7 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
     queues,
   });
   const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    const listening = createHttpServer(app).listen(0, '127.0.0.1', () => resolve(listening));
   });
   const { port } = server.address() as AddressInfo;
   return {

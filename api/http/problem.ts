@@ -33,6 +33,17 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '53300',
 ]);
 
+/**
+ * PostgreSQL's data exceptions (SQLSTATE class 22: invalid text, numeric out of range, bad dates…):
+ * a value in the request that the database cannot take. Input validation refuses these first; this is
+ * the backstop, so that one it missed is a 400 rather than a 500.
+ */
+function dataException(error: unknown): string | undefined {
+  const driver = (error instanceof QueryFailedError ? error.driverError : undefined) as
+    { code?: string; message?: string } | undefined;
+  return driver?.code?.startsWith('22') ? (driver.message ?? driver.code) : undefined;
+}
+
 function isDependencyFailure(error: unknown): boolean {
   const candidate = (error instanceof QueryFailedError ? error.driverError : error) as
     { code?: string; message?: string } | undefined;
@@ -113,6 +124,18 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
           ? 'The request body is not valid JSON.'
           : 'The request is malformed.';
       sendProblem(req, res, ErrorCode.ValidationFailed, status === 413 ? 413 : 400, detail);
+      return;
+    }
+    const invalidValue = dataException(error);
+    if (invalidValue) {
+      logger.warn({ err: error }, 'a request value was refused by PostgreSQL');
+      sendProblem(
+        req,
+        res,
+        ErrorCode.ValidationFailed,
+        400,
+        `A value in the request cannot be stored or compared: ${invalidValue.slice(0, 200)}.`,
+      );
       return;
     }
     if (isDependencyFailure(error)) {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError, ErrorCode, type TFieldError } from '../../core/errors/app-error.ts';
 
 type TRequestSchemas = { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType };
@@ -8,6 +8,9 @@ type TParsed<S extends TRequestSchemas> = {
 };
 
 const LOCATION = { params: 'path', query: 'query', body: 'body' } as const;
+
+/** A route without query parameters takes none: an unknown one is a 400, never silently ignored. */
+export const ZNoQuery = z.strictObject({});
 
 /** Distinct URLs remembered per route; the memory starts over when full (bounded whatever clients send). */
 const MAX_REMEMBERED_URLS = 1000;
@@ -43,7 +46,7 @@ export function validate<S extends TRequestSchemas>(schemas: S): RequestHandler 
     const input: Record<string, unknown> = {};
     const errors: TFieldError[] = [];
     for (const part of ['params', 'query', 'body'] as const) {
-      const schema = schemas[part];
+      const schema = part === 'query' ? (schemas.query ?? ZNoQuery) : schemas[part];
       if (!schema) continue;
       const result = schema.safeParse(part === 'body' ? (req.body ?? {}) : req[part]);
       if (result.success) {

@@ -4,6 +4,17 @@ import { z } from '../openapi/zod.ts';
 export const SYMBOL = /^[A-Za-z0-9._-]{1,20}$/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
+// Text PostgreSQL can store: no NUL (U+0000) and no unpaired UTF-16 surrogate (which would reach the
+// database as U+FFFD, silently changing the value). Also the `pattern` of every free-text parameter.
+const STORABLE_TEXT = /^(?:[^\u0000\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+
+/** Free text of at most `max` characters that PostgreSQL can store; anything else is a 400 naming it. */
+export const zText = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(STORABLE_TEXT, 'must not contain NUL (U+0000) or unpaired surrogate characters');
+
 export const ZSymbol = z
   .string()
   .regex(SYMBOL, 'must be 1-20 letters, digits, ".", "_" or "-"')

@@ -7,6 +7,7 @@ export const ErrorCode = {
   DependencyUnavailable: 'dependency_unavailable',
   Unauthorized: 'unauthorized',
   PayloadTooLarge: 'payload_too_large',
+  MethodNotAllowed: 'method_not_allowed',
 } as const;
 export type TErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -18,6 +19,7 @@ export const CODE_TO_STATUS: Record<TErrorCode, number> = {
   dependency_unavailable: 503,
   unauthorized: 401,
   payload_too_large: 413,
+  method_not_allowed: 405,
 };
 
 export const CODE_TO_TITLE: Record<TErrorCode, string> = {
@@ -28,6 +30,7 @@ export const CODE_TO_TITLE: Record<TErrorCode, string> = {
   dependency_unavailable: 'Service Unavailable',
   unauthorized: 'Unauthorized',
   payload_too_large: 'Payload Too Large',
+  method_not_allowed: 'Method Not Allowed',
 };
 
 export type TFieldError = { name: string; in: 'path' | 'query' | 'body' | 'header'; detail: string };

@@ -115,6 +115,17 @@ export const JOB_DEFINITIONS: { [N in TJobName]: TDefinition<N> } = {
 
 export const windowStart = (time: number, windowMs: number) => time - (time % windowMs);
 
+/** Ids of scheduler-made jobs: `repeat:<scheduler id>:<run time in ms>` (BullMQ job schedulers). */
+const SCHEDULED_JOB_ID = /^repeat:[a-z0-9-]{1,64}:\d{1,16}$/;
+const ENQUEUED_JOB_ID = new RegExp(`^(?:${JOB_NAMES.join('|')})-[A-Za-z0-9._-]{1,160}$`);
+
+/**
+ * True for ids of the shapes this platform issues (enqueue's deterministic ids, job schedulers' ids).
+ * Anything else is not looked up at all: Redis also holds a queue's own keys (`meta`, `events`, …)
+ * under the same prefix, and reading one of those as a job is an error, not "no such job".
+ */
+export const isIssuedJobId = (id: string): boolean => ENQUEUED_JOB_ID.test(id) || SCHEDULED_JOB_ID.test(id);
+
 /** The job name a job id belongs to (job ids start with it), when it can be told. */
 export function jobNameOf(jobId: string): TJobName | undefined {
   return JOB_NAMES.find((name) => jobId.startsWith(`${name}-`));

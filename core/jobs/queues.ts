@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   JOB_DEFINITIONS,
+  isIssuedJobId,
   JOB_NAMES,
   jobNameOf,
   windowStart,
@@ -37,6 +38,7 @@ export function createQueues(connection: Redis, prefix: string) {
 
     /** Finds a job by id (ids start with their job name; scheduler ids are looked up everywhere). */
     async find(jobId: string) {
+      if (!isIssuedJobId(jobId)) return null;
       const name = jobNameOf(jobId);
       for (const candidate of name ? [name] : JOB_NAMES) {
         const job = await queues[candidate].getJob(jobId);

@@ -6,6 +6,8 @@
 //                                     the database is empty; with the replay provider, start over when the
 //                                     recording has run out (or the data predates timelines), otherwise add
 //                                     the recorded days that passed; a live provider's data is left alone
+import { invalidateMarketCache } from '../cache/market-cache.ts';
+import { createCacheRedis } from '../cache/redis.ts';
 import { loadConfigOrExit } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
 import { seedBundledData, type TSeedOptions } from './seed.ts';
@@ -40,6 +42,14 @@ try {
   const started = performance.now();
   const result = await seedBundledData(db, { timeline, now });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  // A running API must not keep serving what it cached before the seed.
+  const redis = createCacheRedis(config.REDIS_URL, { lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', () => undefined); // Redis is optional here: without it there is no cache to clear
+  await redis
+    .connect()
+    .then(() => invalidateMarketCache(redis, config.REDIS_KEY_PREFIX))
+    .catch(() => undefined)
+    .finally(() => redis.disconnect());
   process.stdout.write(
     `${result.coins} coins, ${result.history_points} new history points in ${seconds}s; ` +
       `${describeTimeline(result.timeline, now).description}\n`,

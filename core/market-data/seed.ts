@@ -97,7 +97,14 @@ export async function seedBundledData(db: DataSource, options: TSeedOptions = {}
       }
     }
     const written = await upsertHistory(manager, points);
-    await deriveMarketFields(manager, [...ids.values()], now);
+    // Every stored coin, not only the ones loaded now: ranks are over the whole market, and a coin the
+    // recording does not describe (left by an older version, say) must not keep old market fields.
+    const all: { id: number }[] = await manager.query('SELECT id FROM cryptocurrencies');
+    await deriveMarketFields(
+      manager,
+      all.map((row) => row.id),
+      now,
+    );
     await saveTimeline(manager, timeline);
     return { coins: ids.size, history_points: written, categories: categories.length, timeline };
   });

@@ -195,7 +195,7 @@ export async function upsertHistory(
  * - 24 h high/low are over the points of the last 24 h and the price in effect when they began;
  * - a coin with no point in the last 24 h is not trading (its recording stopped): it keeps its last
  *   price and that price's time, and every other market field is null, so that nothing old passes
- *   for current in listings and sorts.
+ *   for current in listings and sorts. A coin with no stored point at all has no market fields.
  * Then every trading coin with a market cap is ranked by it.
  */
 export async function deriveMarketFields(db: TQueryable, coinIds: number[], asOf: Date): Promise<void> {
@@ -212,13 +212,13 @@ export async function deriveMarketFields(db: TQueryable, coinIds: number[], asOf
        SELECT c.id, c.circulating_supply, c.total_supply, c.max_supply, c.ath,
               p."timestamp" AS at, p.price, p.market_cap AS recorded_cap, p.total_volume AS recorded_volume
        FROM cryptocurrencies c
-       CROSS JOIN LATERAL (
+       LEFT JOIN LATERAL (
          SELECT "timestamp", price, market_cap, total_volume FROM price_history h
          WHERE h.cryptocurrency_id = c.id AND h."timestamp" <= $2::timestamptz
-         ORDER BY h."timestamp" DESC LIMIT 1) p
+         ORDER BY h."timestamp" DESC LIMIT 1) p ON true
        WHERE c.id = ANY($1::integer[])
      ), d AS (
-       SELECT l.*, l.at > $2::timestamptz - interval '24 hours' AS trading,
+       SELECT l.*, COALESCE(l.at > $2::timestamptz - interval '24 hours', false) AS trading,
               ${priceAt('1 hour')} AS p_1h, ${priceAt('24 hours')} AS p_24h,
               ${priceAt('7 days')} AS p_7d, ${priceAt('30 days')} AS p_30d,
               (SELECT max(price) FROM price_history h WHERE ${window}) AS window_high,

@@ -8,7 +8,7 @@ import {
   type TListQuery,
 } from '../../../core/market/market.types.ts';
 import { z } from '../../openapi/zod.ts';
-import { intParam, SYMBOL, ZOrder, ZSymbol, ZTimestampParam } from '../common.schemas.ts';
+import { intParam, SYMBOL, ZOrder, ZSymbol, ZTimestampParam, zText } from '../common.schemas.ts';
 
 export const ZListQuery = z
   .strictObject({
@@ -34,11 +34,9 @@ export const ZListQuery = z
         example: 'btc,ETH',
         description: 'One symbol or a comma list (case-insensitive)',
       }),
-    search: z
-      .string()
+    search: zText(100)
       .trim()
       .min(1, 'must not be empty')
-      .max(100)
       .optional()
       .openapi({ description: 'Substring of name or symbol' }),
     category: z

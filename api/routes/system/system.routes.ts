@@ -5,7 +5,8 @@ import swaggerUi from 'swagger-ui-express';
 import type { DataSource } from 'typeorm';
 import { checkDatabase, checkRedis } from '../../../core/health/health.ts';
 import type { TMarketSource } from '../../../core/market-data/market-source.ts';
-import { registry } from '../../openapi/registry.ts';
+import { validate } from '../../http/validate.ts';
+import { problemResponses, registry } from '../../openapi/registry.ts';
 import { ZHealth, ZProbe, ZRoot } from './system.schemas.ts';
 
 const json = (schema: typeof ZHealth | typeof ZProbe | typeof ZRoot, description: string) => ({
@@ -18,7 +19,7 @@ registry.registerPath({
   path: '/',
   tags: ['System'],
   summary: 'API name, version and links',
-  responses: { 200: json(ZRoot, 'Service description') },
+  responses: { 200: json(ZRoot, 'Service description'), 400: problemResponses[400] },
 });
 registry.registerPath({
   method: 'get',
@@ -26,14 +27,18 @@ registry.registerPath({
   tags: ['System'],
   summary: 'Dependency health',
   description: '200 when PostgreSQL and Redis are both up, 503 otherwise.',
-  responses: { 200: json(ZHealth, 'All dependencies up'), 503: json(ZHealth, 'A dependency is down') },
+  responses: {
+    200: json(ZHealth, 'All dependencies up'),
+    400: problemResponses[400],
+    503: json(ZHealth, 'A dependency is down'),
+  },
 });
 registry.registerPath({
   method: 'get',
   path: '/livez',
   tags: ['System'],
   summary: 'Liveness probe (the process only)',
-  responses: { 200: json(ZProbe, 'The process is alive') },
+  responses: { 200: json(ZProbe, 'The process is alive'), 400: problemResponses[400] },
 });
 registry.registerPath({
   method: 'get',
@@ -43,7 +48,7 @@ registry.registerPath({
   description:
     '503 while shutting down or when PostgreSQL is unreachable. Redis is reported but not required: ' +
     'without it the API serves from PostgreSQL and limits from process memory.',
-  responses: { 200: json(ZProbe, 'Ready'), 503: json(ZProbe, 'Not ready') },
+  responses: { 200: json(ZProbe, 'Ready'), 400: problemResponses[400], 503: json(ZProbe, 'Not ready') },
 });
 registry.registerPath({
   method: 'get',
@@ -52,6 +57,7 @@ registry.registerPath({
   summary: 'Prometheus metrics',
   responses: {
     200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+    400: problemResponses[400],
   },
 });
 registry.registerPath({
@@ -61,6 +67,7 @@ registry.registerPath({
   summary: 'This OpenAPI 3.1 document',
   responses: {
     200: { description: 'OpenAPI document', content: { 'application/json': { schema: { type: 'object' } } } },
+    400: problemResponses[400],
   },
 });
 
@@ -78,8 +85,9 @@ export function systemRouter(deps: TSystemDeps): Router {
   const { db, redis, metrics, version, openApiJson, isShuttingDown } = deps;
   const router = Router();
   const started = Date.now();
+  const noQuery = validate({});
 
-  router.get('/', async (_req, res) => {
+  router.get('/', noQuery, async (_req, res) => {
     res.locals.route = '/';
     res.json({
       name: 'trading-backend',
@@ -96,7 +104,7 @@ export function systemRouter(deps: TSystemDeps): Router {
     });
   });
 
-  router.get('/health', async (_req, res) => {
+  router.get('/health', noQuery, async (_req, res) => {
     res.locals.route = '/health';
     const [database, cache, market] = await Promise.all([
       checkDatabase(db),
@@ -114,13 +122,13 @@ export function systemRouter(deps: TSystemDeps): Router {
     });
   });
 
-  router.get('/livez', (_req, res) => {
+  router.get('/livez', noQuery, (_req, res) => {
     res.locals.route = '/livez';
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ok' });
   });
 
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', noQuery, async (_req, res) => {
     res.locals.route = '/readyz';
     res.setHeader('Cache-Control', 'no-store');
     if (isShuttingDown()) {
@@ -134,12 +142,12 @@ export function systemRouter(deps: TSystemDeps): Router {
     });
   });
 
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', noQuery, async (_req, res) => {
     res.locals.route = '/metrics';
     res.type(metrics.contentType).send(await metrics.metrics());
   });
 
-  router.get('/openapi.json', (_req, res) => {
+  router.get('/openapi.json', noQuery, (_req, res) => {
     res.locals.route = '/openapi.json';
     res.type('application/json').send(openApiJson);
   });
