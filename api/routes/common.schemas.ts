@@ -6,6 +6,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(
 
 // Text PostgreSQL can store: no NUL (U+0000) and no unpaired UTF-16 surrogate (which would reach the
 // database as U+FFFD, silently changing the value). Also the `pattern` of every free-text parameter.
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const STORABLE_TEXT = /^(?:[^\u0000\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
 
 /** Free text of at most `max` characters that PostgreSQL can store; anything else is a 400 naming it. */
