@@ -9,6 +9,7 @@ import { createLogger } from '../core/logging/logger.ts';
 import { createMetricsRegistry } from '../core/metrics/registry.ts';
 import { readTimeline } from '../core/market-data/timeline.repository.ts';
 import { createProviderChain } from '../core/providers/provider-chain.ts';
+import { createRedisCooldowns } from '../core/providers/provider-cooldown.ts';
 import { createWorkers } from '../worker/create-workers.ts';
 import { createWorkerMetrics } from '../worker/worker-metrics.ts';
 
@@ -36,7 +37,12 @@ export async function startTestWorkers(config: TConfig, db: DataSource): Promise
     config,
     db,
     redis: cache,
-    providers: createProviderChain({ config, logger, timeline: () => readTimeline(db) }),
+    providers: createProviderChain({
+      config,
+      logger,
+      timeline: () => readTimeline(db),
+      cooldowns: createRedisCooldowns(cache, config.REDIS_KEY_PREFIX),
+    }),
     logger,
     metrics: createWorkerMetrics(registry, Object.values(queues.queues)),
     queues,

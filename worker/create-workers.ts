@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { logContext } from '../core/logging/logger.ts';
 import { JOB_DEFINITIONS, JOB_NAMES, windowStart, type TJobName } from '../core/jobs/definitions.ts';
 import { HANDLERS } from './handlers.ts';
+import { retryDelay } from './retry-delay.ts';
 import type { TProcessorDeps } from './processors/processor.types.ts';
 
 /** One BullMQ Worker per queue, each with its own connection and concurrency. */
@@ -42,6 +43,7 @@ export function createWorkers(deps: TProcessorDeps & { connection: () => Redis }
         lockDuration: config.WORKER_LOCK_DURATION_MS,
         stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
         maxStalledCount: 2,
+        settings: { backoffStrategy: retryDelay },
       },
     );
     worker.on('error', (error) => logger.error({ err: error, queue: name }, 'worker error'));

@@ -9,6 +9,7 @@ import { createMetricsRegistry } from '../core/metrics/registry.ts';
 import { createProviderMetrics } from '../core/providers/provider-metrics.ts';
 import { readTimeline } from '../core/market-data/timeline.repository.ts';
 import { createProviderChain } from '../core/providers/provider-chain.ts';
+import { createRedisCooldowns } from '../core/providers/provider-cooldown.ts';
 import { createWorkers } from './create-workers.ts';
 import { assertEveryJobHasAHandler } from './handlers.ts';
 import { startHealthServer } from './health-server.ts';
@@ -30,6 +31,9 @@ const providers = createProviderChain({
   logger,
   metrics: createProviderMetrics(registry),
   timeline: () => readTimeline(db),
+  cooldowns: createRedisCooldowns(cacheRedis, config.REDIS_KEY_PREFIX, (error) =>
+    logger.warn({ err: error }, 'provider cooldowns: Redis unavailable, keeping them in this process'),
+  ),
 });
 
 let shuttingDown = false;

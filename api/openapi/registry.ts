@@ -21,6 +21,7 @@ export const ZProblem = z
       )
       .optional(),
     valid_categories: z.array(z.string()).optional(),
+    unknown_symbols: z.array(z.string()).optional(),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details (application/problem+json).' });
 

@@ -1,20 +1,23 @@
-// Parameter schemas shared by the route groups (symbols, integers with bounds, ISO timestamps, order).
+// Parameter schemas shared by the route groups. Each one is enforced exactly as the OpenAPI document
+// states it (the same regular expression validates and is published as `pattern`), so that a client
+// generated from the document, or a schema-driven fuzzer, never sends a "valid" value we refuse.
 import { z } from '../openapi/zod.ts';
 
-export const SYMBOL = /^[A-Za-z0-9._-]{1,20}$/;
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const SYMBOL_SOURCE = '[A-Za-z0-9._-]{1,20}';
+export const SYMBOL = new RegExp(`^${SYMBOL_SOURCE}$`);
 
-// Text PostgreSQL can store: no NUL (U+0000) and no unpaired UTF-16 surrogate (which would reach the
-// database as U+FFFD, silently changing the value). Also the `pattern` of every free-text parameter.
+// No NUL (U+0000): PostgreSQL text cannot hold it. Unpaired UTF-16 surrogates are refused too (they
+// would reach the database as U+FFFD); they are not Unicode text, so no JSON Schema string holds one.
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
-const STORABLE_TEXT = /^(?:[^\u0000\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+const NO_NUL = /^[^\u0000]*$/;
 
 /** Free text of at most `max` characters that PostgreSQL can store; anything else is a 400 naming it. */
 export const zText = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    .regex(STORABLE_TEXT, 'must not contain NUL (U+0000) or unpaired surrogate characters');
+    .regex(NO_NUL, 'must not contain NUL (U+0000) characters')
+    .refine((value) => value.isWellFormed(), 'must be well-formed Unicode (no unpaired surrogates)');
 
 export const ZSymbol = z
   .string()
@@ -22,41 +25,77 @@ export const ZSymbol = z
   .transform((symbol) => symbol.toUpperCase())
   .openapi({ example: 'BTC', description: 'Ticker symbol, case-insensitive' });
 
+/**
+ * A comma list of `min`..`max` symbols, spaces allowed around each, any case; duplicates count once.
+ * The count is part of the pattern, so the document states it too.
+ */
+export const zSymbolList = (min: number, max: number, example: string) => {
+  const item = ` *${SYMBOL_SOURCE} *`;
+  const pattern = new RegExp(`^${item}(?:,${item}){${min - 1},${max - 1}}$`);
+  const message = `must be a comma-separated list of ${min}-${max} symbols (1-20 letters, digits, ".", "_" or "-")`;
+  return z
+    .string()
+    .regex(pattern, message)
+    .transform((value) => [...new Set(value.split(',').map((part) => part.trim().toUpperCase()))])
+    .openapi({
+      type: 'string',
+      pattern: pattern.source,
+      example,
+      description: `${min}-${max} symbols, comma-separated, any case`,
+    });
+};
+
+const INTEGER = /^-?\d{1,15}$/;
+
+/** An integer query parameter in [min, max]: digits only ("1e2", "0x10", " 5" and "" are not integers). */
 export const intParam = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ error: 'must be an integer' })
-    .int('must be an integer')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
+  z
+    .string()
+    .regex(INTEGER, 'must be an integer')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
     .default(fallback)
     .openapi({ type: 'integer', minimum: min, maximum: max, default: fallback });
 
+const DECIMAL = /^-?(?:\d{1,20}(?:\.\d{0,40})?|\.\d{1,40})(?:[eE][-+]?\d{1,4})?$/;
+
+/** A decimal number query parameter in [min, max] (JSON number syntax; no hex, no blanks, no "Infinity"). */
+export const numberParam = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(DECIMAL, 'must be a number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .default(fallback)
+    .openapi({ type: 'number', minimum: min, maximum: max, default: fallback });
+
+// Calendar dates only: each month with its own last day, 29 February in leap years (divisible by 4,
+// centuries only when divisible by 400).
+const DAY_OF_YEAR =
+  '\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))';
+const LEAP_DAY = '(?:\\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29';
+const TIME =
+  '[Tt ](?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d{1,9})?)?(?:[Zz]|[+-](?:[01]\\d|2[0-3]):?[0-5]\\d)?';
+const TIMESTAMP = new RegExp(`^(?:${DAY_OF_YEAR}|${LEAP_DAY})(?:${TIME})?$`);
+
+/**
+ * An ISO 8601 date (midnight UTC) or date-time (UTC when it has no offset), checked against the
+ * calendar by the pattern itself: 2024-02-29 passes, 2023-02-29 and 2024-04-31 do not.
+ */
 export const ZTimestampParam = z
   .string()
-  .regex(ISO_8601, 'must be an ISO 8601 date or date-time, e.g. 2024-01-31 or 2024-01-31T12:00:00Z')
-  .transform((value, ctx) => {
-    // A bare date means midnight UTC; a date-time without an offset is read as UTC too.
-    const normalized =
-      value.length === 10 ? `${value}T00:00:00Z` : /[Zz]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`;
-    const date = new Date(normalized.replace(' ', 'T'));
-    const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-    const calendar = new Date(Date.UTC(year, month - 1, day));
-    // Date rolls 2024-02-30 over to March 1; a date that does not round-trip is not a calendar date.
-    if (
-      Number.isNaN(date.getTime()) ||
-      calendar.getUTCMonth() !== month - 1 ||
-      calendar.getUTCDate() !== day
-    ) {
-      ctx.addIssue({ code: 'custom', message: 'is not a valid calendar date' });
-      return z.NEVER;
-    }
-    return date;
+  .regex(TIMESTAMP, 'must be an ISO 8601 calendar date or date-time, e.g. 2024-01-31 or 2024-01-31T12:00:00Z')
+  .transform((value) => {
+    if (value.length === 10) return new Date(`${value}T00:00:00Z`);
+    const normalized = value.replace(' ', 'T').toUpperCase();
+    return new Date(/Z|[+-]\d{2}:?\d{2}$/.test(normalized) ? normalized : `${normalized}Z`);
   })
   .openapi({
     type: 'string',
-    format: 'date-time',
+    pattern: TIMESTAMP.source,
     example: '2022-01-01T00:00:00Z',
-    description: 'ISO 8601 date (midnight UTC) or date-time (UTC when no offset is given)',
+    description:
+      'ISO 8601 calendar date (midnight UTC) or date-time (UTC when no offset is given), e.g. 2024-01-31 or 2024-01-31T12:00:00+02:00',
   });
 
 export const ZOrder = z.enum(['asc', 'desc']);

@@ -201,10 +201,11 @@ describe('GET /api/v1/risk/correlations and /rankings', () => {
     expect(Math.abs(body.matrix[1][0] - eth.body.metrics.correlation_to_benchmark)).toBeLessThan(1e-12);
   });
 
-  test('When a symbol is unknown or too short, then the problem names it (400 / 422)', async () => {
+  test('When a symbol is unknown or too short, then the problem names it (404 / 422)', async () => {
     const unknown = await get('/api/v1/risk/correlations?symbols=BTC,NOPE');
-    expect(unknown.status).toBe(400);
+    expect(unknown.status).toBe(404); // a well-formed symbol of no stored coin, as on /risk/{symbol}
     expect(unknown.body.detail).toMatch(/NOPE/);
+    expect(unknown.body.unknown_symbols).toStrictEqual(['NOPE']);
     const short = await get('/api/v1/risk/correlations?symbols=BTC,APE&to=2022-04-01&window=60');
     expect(short.status).toBe(422);
     expect(short.body.symbols).toStrictEqual(['APE']);

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../errors/app-error.ts';
 import { upsertHistory } from '../market/market.writer.ts';
 import type { TProviderChain } from '../providers/provider-chain.ts';
+import { ProviderError } from '../providers/provider-error.ts';
 import type { TProviderName } from '../providers/provider.types.ts';
 
 export type TBackfillInput = {
@@ -60,6 +61,9 @@ export async function backfillHistory(
         ),
       );
     } catch (error) {
+      // A rate limit stops the whole backfill: every further call would be refused too. The job is
+      // retried once the cooldown ends, and rewrites the coins already done to the same rows.
+      if (error instanceof ProviderError && error.kind === 'rate_limited') throw error;
       failed.push(coin.symbol);
       deps.logger.warn({ err: error, symbol: coin.symbol }, 'backfill failed for one coin');
     }

@@ -5,7 +5,7 @@ import {
   upsertHistory,
   type THistoryInsert,
 } from '../market/market.writer.ts';
-import type { TProviderChain } from '../providers/provider-chain.ts';
+import type { TProviderChain, TSkippedProvider } from '../providers/provider-chain.ts';
 import type { TProviderName } from '../providers/provider.types.ts';
 
 export type TSyncInput = { limit: number; provider?: TProviderName; as_of: string };
@@ -14,6 +14,8 @@ export type TSyncResult = {
   history_points: number;
   provider: TProviderName;
   fallback_from: TProviderName | null;
+  /** Providers tried before the one that answered, and why each was skipped. */
+  skipped_providers: TSkippedProvider[];
   credits_used: number | null;
   as_of: string;
   duration_ms: number;
@@ -55,6 +57,7 @@ export async function syncMarkets(
     history_points: historyPoints,
     provider: markets.provider,
     fallback_from: markets.fallback_from ?? null,
+    skipped_providers: markets.skipped,
     credits_used: markets.credits ?? null,
     as_of: asOf.toISOString(),
     duration_ms: Math.round(performance.now() - started),

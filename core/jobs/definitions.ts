@@ -75,7 +75,8 @@ type TDefinition<N extends TJobName> = {
 // Completed jobs stay a day and failed ones a week, so operators can inspect them (and their errors).
 const KEEP: JobsOptions = {
   attempts: 3,
-  backoff: { type: 'exponential', delay: 5_000 },
+  // Exponential from 5 s, and never before a rate-limiting provider's cooldown ends (worker/retry-delay.ts).
+  backoff: { type: 'cooldown-aware', delay: 5_000 },
   removeOnComplete: { age: 24 * 3600, count: 1000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
 };

@@ -3,7 +3,7 @@ import type { TConfig } from '../config/env.ts';
 import { coinFromCmc } from './coinmarketcap.mapper.ts';
 import { ZCmcListings, ZCmcStatus } from './coinmarketcap.schemas.ts';
 import { createProviderHttpClient, type TProviderHttpOptions } from './http-client.ts';
-import { ProviderError } from './provider-error.ts';
+import { ProviderError, RATE_LIMIT_WINDOW_MS } from './provider-error.ts';
 import type { TMarketDataProvider } from './provider.types.ts';
 
 // CoinMarketCap codes that mean "slow down" rather than "this request is wrong".
@@ -44,11 +44,12 @@ export function createCoinMarketCapProvider(
             overrides.metrics?.credits.inc({ provider: 'coinmarketcap' }, status.credit_count);
           // Errors arrive in status.error_code, even with HTTP 200.
           if (status.error_code !== 0) {
+            const limited = RATE_LIMIT_CODES.has(status.error_code);
             throw new ProviderError(
               'coinmarketcap',
-              RATE_LIMIT_CODES.has(status.error_code) ? 'rate_limited' : 'upstream',
+              limited ? 'rate_limited' : 'upstream',
               `error ${status.error_code}: ${status.error_message ?? 'no message'}`,
-              { retryable: RATE_LIMIT_CODES.has(status.error_code) },
+              limited ? { retryAfterMs: RATE_LIMIT_WINDOW_MS } : {},
             );
           }
         },

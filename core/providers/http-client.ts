@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { CallBudget } from './call-budget.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
-import { ProviderError } from './provider-error.ts';
+import { ProviderError, RATE_LIMIT_WINDOW_MS } from './provider-error.ts';
 import type { TProviderMetrics } from './provider-metrics.ts';
 
 export type TProviderHttpOptions = {
@@ -13,8 +13,6 @@ export type TProviderHttpOptions = {
   callsPerMinute?: number;
   metrics?: TProviderMetrics;
   breaker?: CircuitBreaker;
-  /** Upper bound for a Retry-After we are willing to wait inside one job. */
-  maxRetryAfterMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -42,7 +40,8 @@ export function describeIssues(error: z.ZodError, max = 3): string {
 
 /**
  * GET-JSON client for one provider: timeout per attempt, retries with jittered exponential backoff,
- * Retry-After on 429, a call budget, a circuit breaker, and zod validation of every body.
+ * rate limits (429) reported with their Retry-After, a call budget, a circuit breaker, and zod
+ * validation of every body.
  */
 export function createProviderHttpClient(options: TProviderHttpOptions) {
   const now = options.now ?? Date.now;
@@ -50,7 +49,6 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
   const random = options.random ?? Math.random;
   const breaker = options.breaker ?? new CircuitBreaker({ now });
   const budget = options.callsPerMinute ? new CallBudget(options.callsPerMinute, now, sleep) : null;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
   const { provider, metrics } = options;
 
   const record = (outcome: string) => metrics?.requests.inc({ provider, outcome });
@@ -103,16 +101,15 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
 
     let lastError: ProviderError | undefined;
     for (let tries = 0; tries <= options.maxRetries; tries += 1) {
-      let delay: number | undefined;
       try {
         const { status, headers, text } = await attempt(url.toString());
         if (status === 429) {
-          const retryAfter = parseRetryAfter(headers.get('retry-after'), now());
-          // Plain-text 429s ("error code: 1015") carry no Retry-After: wait out a whole budget window.
-          delay = Math.min(retryAfter ?? 60_000, maxRetryAfterMs);
+          // Not waited out here: the provider chain puts the provider in a cooldown shared by every
+          // worker and moves on. Plain-text 429s ("error code: 1015") carry no Retry-After: a budget window.
+          const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now()) ?? RATE_LIMIT_WINDOW_MS;
           throw new ProviderError(provider, 'rate_limited', `HTTP 429 ${text.slice(0, 80).trim()}`, {
             status,
-            retryable: true,
+            retryAfterMs,
           });
         }
         let body: unknown;
@@ -155,7 +152,7 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
             : new ProviderError(provider, 'upstream', String(error), { cause: error });
         record(lastError.kind);
         if (!lastError.retryable || tries === options.maxRetries) break;
-        await sleep(delay ?? backoff(tries));
+        await sleep(backoff(tries));
       }
     }
     breaker.failure();

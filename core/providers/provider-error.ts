@@ -7,7 +7,11 @@ export type TProviderErrorKind =
   | 'upstream'
   | 'circuit_open'
   | 'unsupported'
-  | 'exhausted';
+  | 'exhausted'
+  | 'unavailable';
+
+/** Without Retry-After a rate limit is waited out for one budget window (per-minute plans). */
+export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 /** Why a call to CoinGecko or CoinMarketCap failed; the message always names the provider. */
 export class ProviderError extends Error {
@@ -15,12 +19,14 @@ export class ProviderError extends Error {
   readonly kind: TProviderErrorKind;
   readonly status: number | undefined;
   readonly retryable: boolean;
+  /** For a rate limit: how long to stay away from this provider (Retry-After, or a budget window). */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     provider: string,
     kind: TProviderErrorKind,
     message: string,
-    options: { status?: number; retryable?: boolean; cause?: unknown } = {},
+    options: { status?: number; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
   ) {
     super(`${provider}: ${message}`, { cause: options.cause });
     this.name = 'ProviderError';
@@ -28,5 +34,6 @@ export class ProviderError extends Error {
     this.kind = kind;
     this.status = options.status;
     this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -16,6 +16,12 @@ export function createProviderMetrics(registry: Registry) {
       labelNames: ['provider'],
       registers: [registry],
     }),
+    cooldowns: new Counter({
+      name: 'provider_cooldowns_total',
+      help: 'Rate limits (HTTP 429 and the like) that put a provider in a cooldown shared by all workers',
+      labelNames: ['provider'],
+      registers: [registry],
+    }),
     circuit: new Gauge({
       name: 'provider_circuit_open',
       help: '1 while the provider circuit breaker is open',

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { createCacheRedis } from '../cache/redis.ts';
 import { withContext } from '../../test/expect-context.ts';
 import { createLogger } from '../logging/logger.ts';
 import { createMetricsRegistry } from '../metrics/registry.ts';
@@ -10,6 +12,7 @@ import { createCoinMarketCapProvider } from './coinmarketcap.provider.ts';
 import { ProviderError } from './provider-error.ts';
 import { createProviderMetrics } from './provider-metrics.ts';
 import { createProviderChain } from './provider-chain.ts';
+import { createRedisCooldowns } from './provider-cooldown.ts';
 
 let server: TProviderServer;
 beforeAll(async () => {
@@ -85,24 +88,34 @@ describe('CoinGecko adapter', () => {
     );
   });
 
-  test('When CoinGecko answers 429 with Retry-After, then the client waits that long and retries', async () => {
+  test('When CoinGecko answers 429 with Retry-After, then the call fails at once as rate limited, carrying the wait', async () => {
     const time = fakeTime();
     server.script(MARKETS, {
       status: 429,
       body: { status: { error_code: 429 } },
       headers: { 'retry-after': '7' },
     });
-    const { coins } = await coingecko({}, time).fetchMarkets(10, asOf);
-    expect(coins.length).toBe(10);
-    expect(time.sleeps).toStrictEqual([7000]);
-    expect(server.requests(MARKETS).length).toBe(2);
+    const failure = await coingecko({}, time)
+      .fetchMarkets(10, asOf)
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(failure).toBeInstanceOf(ProviderError);
+    expect(failure).toMatchObject({ kind: 'rate_limited', status: 429, retryAfterMs: 7000 });
+    expect(time.sleeps).toStrictEqual([]); // not waited out inside the job: the chain cools the provider down
+    expect(server.requests(MARKETS).length).toBe(1);
   });
 
-  test('When the 429 is plain text without Retry-After ("error code: 1015"), then the client waits out a budget window', async () => {
+  test('When the 429 is plain text without Retry-After ("error code: 1015"), then the wait is one budget window', async () => {
     const time = fakeTime();
     server.script(MARKETS, { status: 429, text: 'error code: 1015' });
-    await coingecko({}, time).fetchMarkets(10, asOf);
-    expect(time.sleeps).toStrictEqual([60_000]);
+    await expect(coingecko({}, time).fetchMarkets(10, asOf)).rejects.toMatchObject({
+      kind: 'rate_limited',
+      retryAfterMs: 60_000,
+      message: 'coingecko: HTTP 429 error code: 1015',
+    });
+    expect(time.sleeps).toStrictEqual([]);
   });
 
   test('When more calls are needed than the per-minute budget, then the client waits instead of being throttled', async () => {
@@ -228,15 +241,18 @@ describe('CoinMarketCap adapter', () => {
     );
   });
 
-  test('When CoinMarketCap signals a rate limit in its status (1008), then the call is retried', async () => {
+  test('When CoinMarketCap signals a rate limit in its status (1008), then the call fails as rate limited for a minute', async () => {
     const time = fakeTime();
     server.script(CMC, {
       status: 200,
       body: { status: { error_code: 1008, error_message: 'minute rate limit', credit_count: 0 }, data: [] },
     });
-    const { coins } = await cmc(time).fetchMarkets(10, asOf);
-    expect(coins.length).toBe(10);
-    expect(time.sleeps.length).toBe(1);
+    await expect(cmc(time).fetchMarkets(10, asOf)).rejects.toMatchObject({
+      kind: 'rate_limited',
+      retryAfterMs: 60_000,
+    });
+    expect(time.sleeps.length).toBe(0);
+    expect(server.requests(CMC).length).toBe(1);
   });
 });
 
@@ -276,5 +292,86 @@ describe('Fallback and circuit breaker', () => {
     const { coins } = await provider.fetchMarkets(5, asOf);
     expect(coins.length).toBe(5);
     expect(breaker.state).toBe('closed');
+  });
+});
+
+describe('Rate limits and shared cooldowns', () => {
+  const redis = createCacheRedis(testConfig().REDIS_URL);
+  beforeAll(async () => {
+    if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  });
+  afterAll(() => redis.disconnect());
+  const chainFor = (prefix: string, extra: Record<string, string> = {}) =>
+    createProviderChain({
+      config: testConfig({
+        MARKET_DATA_PROVIDER: 'coingecko',
+        COINGECKO_BASE_URL: server.coingeckoUrl,
+        COINMARKETCAP_BASE_URL: server.coinmarketcapUrl,
+        ...extra,
+      }),
+      logger: createLogger({ level: 'silent', name: 't' }),
+      cooldowns: createRedisCooldowns(redis, prefix),
+    });
+
+  test('When CoinGecko answers a plain 429, then CoinMarketCap answers at once and the result says why CoinGecko was skipped', async () => {
+    const prefix = `test:cooldown-${randomUUID()}:`;
+    server.script(MARKETS, { status: 429, text: 'error code: 1015' });
+    const started = Date.now();
+    const result = await chainFor(prefix).fetchMarkets(10, asOf);
+    expect(Date.now() - started).toBeLessThan(5000); // no waiting out of the rate limit
+    expect(result.provider).toBe('coinmarketcap');
+    expect(result.coins.length).toBe(10);
+    expect(result.skipped).toHaveLength(1);
+    expect(result.skipped[0]!.provider).toBe('coingecko');
+    expect(result.skipped[0]!.reason).toMatch(/^coingecko: HTTP 429 error code: 1015; cooling down until /);
+    const until = Date.parse(result.skipped[0]!.until!);
+    expect(until - started).toBeGreaterThanOrEqual(59_000);
+    expect(until - started).toBeLessThanOrEqual(61_000 + (Date.now() - started));
+    expect(await redis.pttl(`${prefix}provider:cooldown:coingecko`)).toBeGreaterThan(55_000);
+  });
+
+  test('When another worker syncs during the cooldown, then it skips CoinGecko without calling it', async () => {
+    const prefix = `test:cooldown-${randomUUID()}:`;
+    server.script(MARKETS, { status: 429, text: 'error code: 1015' });
+    await chainFor(prefix).fetchMarkets(5, asOf);
+    const calls = server.requests(MARKETS).length;
+    const other = await chainFor(prefix).fetchMarkets(5, asOf); // another process, same Redis
+    expect(server.requests(MARKETS).length).toBe(calls);
+    expect(other.provider).toBe('coinmarketcap');
+    expect(other.skipped[0]!.reason).toMatch(/^cooling down after a rate limit \(coingecko: HTTP 429/);
+  });
+
+  test('When no provider can answer, then the sync fails at once with each reason and the time to retry', async () => {
+    const prefix = `test:cooldown-${randomUUID()}:`;
+    server.script(MARKETS, { status: 429, text: 'error code: 1015', headers: { 'retry-after': '20' } });
+    server.script(CMC, {
+      status: 200,
+      body: { status: { error_code: 1008, error_message: 'minute rate limit', credit_count: 0 }, data: [] },
+    });
+    const started = Date.now();
+    const failure = await chainFor(prefix)
+      .fetchMarkets(5, asOf)
+      .then(
+        () => null,
+        (error: unknown) => error as ProviderError,
+      );
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(failure).toBeInstanceOf(ProviderError);
+    expect(failure!.kind).toBe('rate_limited');
+    expect(failure!.message).toMatch(
+      /no provider could answer: coingecko \(coingecko: HTTP 429.*coinmarketcap \(coinmarketcap: error 1008/,
+    );
+    // The retry waits for the first cooldown to end: CoinGecko's 20 s Retry-After.
+    expect(failure!.retryAfterMs).toBeGreaterThan(18_000);
+    expect(failure!.retryAfterMs).toBeLessThanOrEqual(20_000);
+  });
+
+  test('When two workers are rate-limited at once, then the later end of the cooldowns is kept', async () => {
+    const prefix = `test:cooldown-${randomUUID()}:`;
+    const cooldowns = createRedisCooldowns(redis, prefix);
+    const long = await cooldowns.start('coingecko', 60_000, 'first');
+    const short = await cooldowns.start('coingecko', 5_000, 'second');
+    expect(short).toStrictEqual(long);
+    expect((await cooldowns.current('coingecko'))!.reason).toBe('first');
   });
 });

@@ -251,9 +251,9 @@ export function createRiskService(deps: { risk: TRiskRepository; now?: () => Dat
       const ids = await resolve(symbols);
       const unknown = symbols.filter((symbol) => !ids.has(symbol));
       if (unknown.length) {
-        throw new AppError(ErrorCode.ValidationFailed, {
-          detail: `Unknown symbols: ${unknown.join(', ')}.`,
-          errors: [{ name: 'symbols', in: 'query', detail: `unknown: ${unknown.join(', ')}` }],
+        throw new AppError(ErrorCode.NotFound, {
+          detail: `No cryptocurrency with symbol ${unknown.map((symbol) => `"${symbol}"`).join(', ')}.`,
+          extensions: { unknown_symbols: unknown },
         });
       }
       const dates = windowDates(window, to ?? now());

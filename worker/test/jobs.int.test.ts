@@ -249,3 +249,83 @@ describe('internal scheduler', () => {
     }
   });
 });
+
+describe('rate-limited providers', () => {
+  // Two workers on their own queue and key prefix (so that the cooldowns stay in this block).
+  let workers: TTestWorkers[] = [];
+  let limitedConfig: ReturnType<typeof testConfig>;
+  const MARKETS = '/api/v3/coins/markets';
+  const CMC = '/v1/cryptocurrency/listings/latest';
+
+  beforeAll(async () => {
+    limitedConfig = testConfig({
+      MARKET_DATA_PROVIDER: 'coingecko',
+      COINGECKO_BASE_URL: server.coingeckoUrl,
+      COINMARKETCAP_BASE_URL: server.coinmarketcapUrl,
+      PROVIDER_MAX_RETRIES: '3',
+    });
+    workers = [
+      await startTestWorkers(limitedConfig, database.db),
+      await startTestWorkers(limitedConfig, database.db),
+    ];
+  });
+  afterAll(async () => {
+    for (const worker of workers) await worker.close();
+  });
+
+  test('When CoinGecko answers every call with a plain 429, then syncs on both workers complete from CoinMarketCap at once, calling CoinGecko once', async () => {
+    server.script(MARKETS, ...Array.from({ length: 10 }, () => ({ status: 429, text: 'error code: 1015' })));
+    const started = Date.now();
+    const first = await workers[0]!.queues.enqueue('sync-markets', { limit: 5 });
+    const done = await waitForJob(workers[0]!.queues, first.job_id, 10_000);
+    expect(done.state).toBe('completed');
+    expect(Date.now() - started).toBeLessThan(10_000); // it used to stay active for minutes
+    expect(done.job.returnvalue.provider).toBe('coinmarketcap');
+    expect(done.job.returnvalue.skipped_providers).toHaveLength(1);
+    expect(done.job.returnvalue.skipped_providers[0]).toMatchObject({ provider: 'coingecko' });
+    expect(done.job.returnvalue.skipped_providers[0].reason).toMatch(
+      /HTTP 429 error code: 1015; cooling down until/,
+    );
+    // More syncs, taken by either worker: the shared cooldown keeps both away from CoinGecko.
+    for (const limit of [6, 7, 8]) {
+      const next = await workers[1]!.queues.enqueue('sync-markets', { limit });
+      const result = await waitForJob(workers[1]!.queues, next.job_id, 10_000);
+      expect(result.state).toBe('completed');
+      expect(result.job.returnvalue.provider).toBe('coinmarketcap');
+      expect(result.job.returnvalue.skipped_providers[0].reason).toMatch(/^cooling down after a rate limit/);
+    }
+    expect(server.requests(MARKETS).length).toBe(1);
+  });
+
+  test('When no provider can answer, then the attempt fails at once with the reasons and is retried after the cooldown', async () => {
+    server.script(CMC, {
+      status: 200,
+      body: { status: { error_code: 1008, error_message: 'minute rate limit', credit_count: 0 }, data: [] },
+    });
+    const started = Date.now();
+    const { job_id } = await workers[0]!.queues.enqueue('sync-markets', { limit: 9 });
+    const failed = await waitForFailedAttempt(workers[0]!.queues, job_id, 10_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(failed.failedReason).toMatch(
+      /^providers: no provider could answer: coingecko \(cooling down .*\); coinmarketcap \(coinmarketcap: error 1008: minute rate limit; cooling down until/,
+    );
+    expect(await failed.getState()).toBe('delayed');
+    // BullMQ's retry waits for the first cooldown to end (CoinGecko's, from the previous test, or CMC's minute).
+    const retryAt = failed.processedOn! + failed.delay;
+    const cooldownEnds = Math.min(
+      ...(await Promise.all(
+        ['coingecko', 'coinmarketcap'].map(async (provider) => {
+          const value = await workers[0]!.queues
+            .get('sync-markets')
+            .client.then((client) =>
+              client.get(`${limitedConfig.REDIS_KEY_PREFIX}provider:cooldown:${provider}`),
+            );
+          return Number(value!.split(' ')[0]);
+        }),
+      )),
+    );
+    expect(retryAt).toBeGreaterThanOrEqual(cooldownEnds - 1000);
+    expect(failed.delay).toBeGreaterThan(5_000); // longer than the plain exponential backoff
+    await failed.remove();
+  });
+});

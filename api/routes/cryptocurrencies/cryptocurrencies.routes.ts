@@ -61,7 +61,7 @@ registry.registerPath({
   summary: 'Price history',
   description:
     'Stored points newest first (or oldest first with order=asc). hourly/daily return the last point of each ' +
-    'UTC hour/day, aggregated in SQL. Page with `pagination.next_cursor`.',
+    'UTC hour/day, aggregated in SQL. Page with `pagination.next_cursor`. `from` after `to` is a 400.',
   request: { params: ZSymbolParams, query: ZHistoryQuery },
   responses: { 200: cachedJson(ZHistory, 'History points'), ...notModified, ...problemResponses },
 });

@@ -8,34 +8,14 @@ import {
   type TListQuery,
 } from '../../../core/market/market.types.ts';
 import { z } from '../../openapi/zod.ts';
-import { intParam, SYMBOL, ZOrder, ZSymbol, ZTimestampParam, zText } from '../common.schemas.ts';
+import { intParam, ZOrder, ZSymbol, zSymbolList, ZTimestampParam, zText } from '../common.schemas.ts';
 
 export const ZListQuery = z
   .strictObject({
     limit: intParam(1, 250, 100).openapi({ description: 'Page size (1-250)' }),
     offset: intParam(0, 1_000_000, 0).openapi({ description: 'Rows to skip' }),
-    symbol_filter: z
-      .string()
-      .max(2100)
-      .transform((value, ctx) => {
-        const symbols = value
-          .split(',')
-          .map((part) => part.trim())
-          .filter(Boolean);
-        if (!symbols.length || symbols.length > 100 || symbols.some((symbol) => !SYMBOL.test(symbol))) {
-          ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of 1-100 symbols' });
-          return z.NEVER;
-        }
-        return [...new Set(symbols.map((symbol) => symbol.toUpperCase()))];
-      })
-      .optional()
-      .openapi({
-        type: 'string',
-        example: 'btc,ETH',
-        description: 'One symbol or a comma list (case-insensitive)',
-      }),
+    symbol_filter: zSymbolList(1, 100, 'btc,ETH').optional(),
     search: zText(100)
-      .trim()
       .min(1, 'must not be empty')
       .optional()
       .openapi({ description: 'Substring of name or symbol' }),
@@ -63,8 +43,12 @@ export const ZSymbolParams = z.strictObject({ symbol: ZSymbol });
 export const ZHistoryQuery = z
   .strictObject({
     limit: intParam(1, 5000, 500).openapi({ description: 'Points per page (1-5000)' }),
-    from: ZTimestampParam.optional(),
-    to: ZTimestampParam.optional(),
+    from: ZTimestampParam.optional().openapi({
+      description: 'Oldest point to return; must not be after `to`',
+    }),
+    to: ZTimestampParam.optional().openapi({
+      description: 'Newest point to return; must not be before `from`',
+    }),
     interval: z.enum(HISTORY_INTERVALS).default('raw').openapi({
       description: 'raw: every stored point; hourly/daily: the last point of each UTC hour/day (a close)',
     }),

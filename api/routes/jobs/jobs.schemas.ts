@@ -1,21 +1,10 @@
 import { JOB_STATES } from '../../../core/jobs/definitions.ts';
 import { PROVIDER_NAMES } from '../../../core/providers/provider.types.ts';
 import { z } from '../../openapi/zod.ts';
+import { intParam } from '../common.schemas.ts';
 
 export const ZSyncQuery = z.strictObject({
-  limit: z.coerce
-    .number({ error: 'must be an integer' })
-    .int('must be an integer')
-    .min(1, 'must be at least 1')
-    .max(250, 'must be at most 250')
-    .default(50)
-    .openapi({
-      type: 'integer',
-      minimum: 1,
-      maximum: 250,
-      default: 50,
-      description: 'How many top coins to sync',
-    }),
+  limit: intParam(1, 250, 50).openapi({ description: 'How many top coins to sync' }),
   provider: z
     .enum(PROVIDER_NAMES)
     .optional()

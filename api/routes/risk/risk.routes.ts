@@ -29,12 +29,13 @@ registry.registerPath({
   tags: ['Risk'],
   summary: 'Correlation matrix of daily returns',
   description:
-    'Pearson correlations on the dates every symbol has in the window. Unknown symbols: 400; too little history: 422.',
+    'Pearson correlations on the dates every symbol has in the window. Unknown symbols: 404 (listed in `unknown_symbols`); too little history: 422.',
   request: { query: ZCorrelationsQuery },
   responses: {
     200: cachedJson(ZCorrelations, 'The matrix'),
     ...notModified,
     ...queryProblems,
+    404: problemResponses[404],
     ...unprocessable,
   },
 });

@@ -1,7 +1,7 @@
 import { RISK_LEVELS } from '../../../core/risk/risk-math.ts';
 import { RANKING_FIELDS } from '../../../core/risk/risk.service.ts';
 import { z } from '../../openapi/zod.ts';
-import { intParam, SYMBOL, ZOrder, ZSymbol, ZTimestampParam } from '../common.schemas.ts';
+import { intParam, numberParam, ZOrder, ZSymbol, zSymbolList, ZTimestampParam } from '../common.schemas.ts';
 
 const ZWindow = (fallback: number) =>
   intParam(30, 1825, fallback).openapi({ description: 'Calendar days ending at `to` (30-1825)' });
@@ -11,34 +11,15 @@ export const ZRiskQuery = z.strictObject({
   window: ZWindow(365),
   to: ZTimestampParam.optional().openapi({ description: 'Last day of the window (UTC date); default today' }),
   benchmark: ZSymbol.default('BTC').openapi({ description: 'Benchmark for beta, alpha and correlation' }),
-  risk_free_rate: z.coerce
-    .number({ error: 'must be a number' })
-    .min(-0.5, 'must be at least -0.5')
-    .max(1, 'must be at most 1')
-    .default(0)
-    .openapi({ type: 'number', description: 'Annual risk-free rate as a fraction (0.04 = 4%)', default: 0 }),
+  risk_free_rate: numberParam(-0.5, 1, 0).openapi({
+    description: 'Annual risk-free rate as a fraction (0.04 = 4%), -0.5 to 1',
+  }),
 });
 
 export const ZCorrelationsQuery = z.strictObject({
-  symbols: z
-    .string()
-    .max(600)
-    .transform((value, ctx) => {
-      const symbols = [
-        ...new Set(
-          value
-            .split(',')
-            .map((part) => part.trim().toUpperCase())
-            .filter(Boolean),
-        ),
-      ];
-      if (symbols.length < 2 || symbols.length > 25 || symbols.some((symbol) => !SYMBOL.test(symbol))) {
-        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of 2-25 distinct symbols' });
-        return z.NEVER;
-      }
-      return symbols;
-    })
-    .openapi({ type: 'string', example: 'BTC,ETH,SOL' }),
+  symbols: zSymbolList(2, 25, 'BTC,ETH,SOL').openapi({
+    description: '2-25 symbols, comma-separated, any case; a symbol given twice counts once',
+  }),
   window: ZWindow(90),
   to: ZTimestampParam.optional(),
 });

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs schemathesis (the schema-driven API fuzzer of the OpenAPI fuzz test) into .tools/ when
+# missing: a Python venv with every package pinned in test/fuzz/requirements.txt (from PyPI).
+# Idempotent; prints the venv's bin folder.
+source "$(dirname "$0")/lib/common.sh"
+REQUIREMENTS="$ROOT/test/fuzz/requirements.txt"
+VENV="$TOOLS_DIR/fuzz-$(sha1sum "$REQUIREMENTS" | cut -c1-12)"
+if [ ! -x "$VENV/bin/st" ]; then
+  command -v python3 >/dev/null || { log "Python 3 (3.9+, with venv) is needed for the OpenAPI fuzz test: apt-get install python3 python3-venv"; exit 1; }
+  log "installing schemathesis into ${VENV#"$ROOT"/} (pip, pinned)"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV" >&2 || { log "python3 -m venv failed: apt-get install python3-venv"; exit 1; }
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$REQUIREMENTS" >&2
+fi
+echo "$VENV/bin"
