@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
 import { createQueues } from '../core/jobs/queues.ts';
 import { loadConfigOrExit } from '../core/config/env.ts';
+import { exitOnListenError } from '../core/config/listen-error.ts';
 import { createDataSource } from '../core/db/data-source.ts';
 import { createAccessLogger, createLogger, redactUrl } from '../core/logging/logger.ts';
 import { createMetricsRegistry } from '../core/metrics/registry.ts';
@@ -45,6 +46,9 @@ const server: Server = createHttpServer(app).listen(config.PORT, config.HOST, ()
     'api listening',
   );
 });
+server.once('error', (error: NodeJS.ErrnoException) =>
+  exitOnListenError(error, 'PORT', config.HOST, config.PORT),
+);
 void connectWithRetry(db, logger, () => shuttingDown);
 
 async function shutdown(signal: string): Promise<void> {

@@ -3,6 +3,7 @@
 # services.sh), bundled data loaded, then the smoke scenario and a shortened load scenario.
 source "$(dirname "$0")/lib/common.sh"
 ensure_node
+ensure_commands curl:curl
 mkdir -p "$RUN_DIR"
 cd "$ROOT"
 export NODE_ENV=production SECRET_KEY="ci-load-test-secret-key-0123456789abcdef" LOG_LEVEL=warn \
@@ -18,7 +19,12 @@ api=$!
 node worker/main.ts > "$RUN_DIR/loadtest-worker.log" 2>&1 &
 worker=$!
 trap 'kill -TERM $api $worker 2>/dev/null; wait $api $worker 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
-kill -0 "$api" 2>/dev/null || { log "the API did not start:"; cat "$RUN_DIR/loadtest-api.log" >&2; exit 1; }
+# Both must be ready: the load scenarios trigger syncs that only the worker completes.
+wait_ready() { # name url pid log
+  for _ in $(seq 1 100); do curl -sf "$2" >/dev/null && return 0; kill -0 "$3" 2>/dev/null || break; sleep 0.2; done
+  log "the $1 did not become ready ($2):"; cat "$4" >&2; exit 1
+}
+wait_ready API "http://127.0.0.1:$PORT/readyz" "$api" "$RUN_DIR/loadtest-api.log"
+wait_ready worker "http://127.0.0.1:$WORKER_PORT/readyz" "$worker" "$RUN_DIR/loadtest-worker.log"
 node scripts/loadtest.ts smoke --base-url "http://127.0.0.1:$PORT"
 node scripts/loadtest.ts load --scale "${LOADTEST_SCALE:-0.25}" --base-url "http://127.0.0.1:$PORT"

@@ -6,10 +6,11 @@ source "$(dirname "$0")/lib/common.sh"
 REQUIREMENTS="$ROOT/test/fuzz/requirements.txt"
 VENV="$TOOLS_DIR/fuzz-$(sha1sum "$REQUIREMENTS" | cut -c1-12)"
 if [ ! -x "$VENV/bin/st" ]; then
-  command -v python3 >/dev/null || { log "Python 3 (3.9+, with venv) is needed for the OpenAPI fuzz test: apt-get install python3 python3-venv"; exit 1; }
+  ensure_commands python3:python3
+  python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
   log "installing schemathesis into ${VENV#"$ROOT"/} (pip, pinned)"
   rm -rf "$VENV"
-  python3 -m venv "$VENV" >&2 || { log "python3 -m venv failed: apt-get install python3-venv"; exit 1; }
+  python3 -m venv "$VENV" >&2 || { log "python3 -m venv failed: Python 3.9+ with venv is needed (apt-get install python3-venv)"; exit 1; }
   "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$REQUIREMENTS" >&2
 fi
 echo "$VENV/bin"

@@ -35,5 +35,11 @@ export function startHealthServer(deps: {
       return send(500, { status: 500, title: 'Internal Server Error', detail: (error as Error).message });
     }
   });
-  return new Promise((resolve) => server.listen(deps.port, deps.host, () => resolve(server)));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(deps.port, deps.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
 }

@@ -1,6 +1,7 @@
 import { invalidateMarketCache } from '../core/cache/market-cache.ts';
 import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
 import { loadConfigOrExit } from '../core/config/env.ts';
+import { exitOnListenError } from '../core/config/listen-error.ts';
 import { connectWithRetry } from '../core/db/connect.ts';
 import { createDataSource } from '../core/db/data-source.ts';
 import { createQueues } from '../core/jobs/queues.ts';
@@ -44,7 +45,9 @@ const healthServer = await startHealthServer({
   redis: cacheRedis,
   metrics: registry,
   isShuttingDown: () => shuttingDown,
-});
+}).catch((error: NodeJS.ErrnoException) =>
+  exitOnListenError(error, 'WORKER_PORT', config.HOST, config.WORKER_PORT),
+);
 await connectWithRetry(db, logger, () => shuttingDown);
 const [latest] = await db
   .query(`SELECT extract(epoch FROM max("timestamp")) AS seconds FROM price_history`)

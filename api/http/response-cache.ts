@@ -1,8 +1,15 @@
-import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { marketCacheVersionKey } from '../../core/cache/market-cache.ts';
+import {
+  ENCODINGS,
+  preferredEncoding,
+  representationsOf,
+  type TEncoding,
+  type TRepresentation,
+  type TRepresentations,
+} from './encodings.ts';
 import type { THttpMetrics } from './metrics.ts';
 
 const NEWLINE = 0x0a;
@@ -10,10 +17,20 @@ const NEWLINE = 0x0a;
 // Compare-and-delete, so a slow producer never releases a lock another replica took over.
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-/** A cached response: the body stays a Buffer from Redis to the socket (no UTF-8 decode and re-encode). */
-type TEntry = { etag: string; body: Buffer };
+/**
+ * A cached response as sent to clients preferring one coding: the body (compressed once, when the
+ * entry was filled) stays a Buffer from Redis to the socket, with no decode, re-encode or compression.
+ */
+type TEntry = TRepresentation;
 
-const etagOf = (body: Buffer) => `"${createHash('sha1').update(body).digest('base64url')}"`;
+/** The cache key of what is sent to clients preferring `encoding` (identity keeps the plain key). */
+const codingKey = (key: string, encoding: TEncoding) =>
+  encoding === 'identity' ? key : `${key}|${encoding}`;
+
+/** What is sent for each preferred coding: its compressed form, or identity where compression did not pay. */
+const forEachCoding = (representations: TRepresentations): Map<TEncoding, TEntry> =>
+  new Map(ENCODINGS.map((encoding) => [encoding, representations[encoding] ?? representations.identity]));
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type TResponseCacheOptions = {
@@ -87,7 +104,7 @@ export function createResponseCache(options: TResponseCacheOptions) {
   const lockWaitMs = options.lockWaitMs ?? 2000;
   const versionKey = marketCacheVersionKey(keyPrefix);
   const entryPrefix = `${keyPrefix}cache:market:`;
-  const inFlight = new Map<string, Promise<TEntry>>();
+  const inFlight = new Map<string, Promise<Map<TEncoding, TEntry>>>();
   const memory = new MemoryEntries(options.memoryBytes ?? 32 * 2 ** 20);
 
   const available = () => redis.status === 'ready';
@@ -105,27 +122,42 @@ export function createResponseCache(options: TResponseCacheOptions) {
     if (versionError || entryError) throw versionError ?? entryError;
     const version = storedVersion ?? '0';
     if (!raw) return { version, entry: null };
+    // version \n etag \n coding \n body
     const first = raw.indexOf(NEWLINE);
     const second = raw.indexOf(NEWLINE, first + 1);
-    if (first < 0 || second < 0 || raw.toString('latin1', 0, first) !== version)
+    const third = raw.indexOf(NEWLINE, second + 1);
+    if (first < 0 || second < 0 || third < 0 || raw.toString('latin1', 0, first) !== version)
       return { version, entry: null };
+    const encoding = raw.toString('latin1', second + 1, third) as TEncoding;
+    if (!ENCODINGS.includes(encoding)) return { version, entry: null };
     return {
       version,
-      entry: { etag: raw.toString('latin1', first + 1, second), body: raw.subarray(second + 1) },
+      entry: { etag: raw.toString('latin1', first + 1, second), encoding, body: raw.subarray(third + 1) },
     };
   }
 
-  async function store(version: string, key: string, entry: TEntry): Promise<void> {
-    const header = Buffer.from(`${version}\n${entry.etag}\n`, 'latin1');
-    await redis.set(`${entryPrefix}${key}`, Buffer.concat([header, entry.body]), 'EX', ttlSeconds);
+  /** One key per preferred coding, each holding what is sent for it (identity when compression did not pay). */
+  async function store(version: string, entries: Map<string, TEntry>): Promise<void> {
+    const pipeline = redis.pipeline();
+    for (const [entryKey, entry] of entries) {
+      const header = Buffer.from(`${version}\n${entry.etag}\n${entry.encoding}\n`, 'latin1');
+      pipeline.set(`${entryPrefix}${entryKey}`, Buffer.concat([header, entry.body]), 'EX', ttlSeconds);
+    }
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error);
+    if (failed) throw failed[0];
   }
 
   /** Computes the entry once per replica, and (through a short Redis lock) once across replicas. */
-  async function load(route: string, key: string, version: string | null, produce: () => Promise<unknown>) {
-    const compute = async (): Promise<TEntry> => {
+  async function load(
+    route: string,
+    key: string,
+    version: string | null,
+    produce: () => Promise<unknown>,
+  ): Promise<Map<TEncoding, TEntry>> {
+    const compute = async () => {
       metrics.cacheLoads.inc({ route });
-      const body = Buffer.from(JSON.stringify(await produce()));
-      return { etag: etagOf(body), body };
+      return forEachCoding(await representationsOf(Buffer.from(JSON.stringify(await produce()))));
     };
     if (version === null) return compute();
 
@@ -136,16 +168,21 @@ export function createResponseCache(options: TResponseCacheOptions) {
       const deadline = Date.now() + lockWaitMs;
       while (Date.now() < deadline) {
         await sleep(25);
-        const found = await lookup(key).catch(() => null);
-        if (found?.entry && found.version === version) return found.entry;
+        const found = await Promise.all(
+          ENCODINGS.map((encoding) => lookup(codingKey(key, encoding)).catch(() => null)),
+        );
+        if (found.every((result) => result?.entry && result.version === version)) {
+          return new Map(ENCODINGS.map((encoding, index) => [encoding, found[index]!.entry!]));
+        }
       }
     }
     try {
-      const entry = await compute();
-      await store(version, key, entry).catch((error: unknown) =>
-        logger.warn({ err: error }, 'cache store failed'),
-      );
-      return entry;
+      const entries = await compute();
+      await store(
+        version,
+        new Map([...entries].map(([encoding, entry]) => [codingKey(key, encoding), entry])),
+      ).catch((error: unknown) => logger.warn({ err: error }, 'cache store failed'));
+      return entries;
     } finally {
       if (locked === 'OK') await redis.eval(RELEASE_SCRIPT, 1, lockKey, token).catch(() => undefined);
     }
@@ -153,6 +190,8 @@ export function createResponseCache(options: TResponseCacheOptions) {
 
   function send(req: Request, res: Response, entry: TEntry, result: 'HIT' | 'MISS'): void {
     res.setHeader('X-Cache', result);
+    // The body depends on Accept-Encoding: shared caches must key on it too.
+    res.setHeader('Vary', 'Accept-Encoding');
     res.setHeader('ETag', entry.etag);
     res.setHeader('Cache-Control', `public, max-age=${maxAgeSeconds}`);
     const ifNoneMatch = req.get('if-none-match');
@@ -166,19 +205,25 @@ export function createResponseCache(options: TResponseCacheOptions) {
       return;
     }
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    if (entry.encoding !== 'identity') res.setHeader('Content-Encoding', entry.encoding);
     res.end(entry.body);
   }
 
   return {
-    /** A GET handler that answers from the cache or from `produce(input)`, storing the JSON it returns. */
+    /**
+     * A GET handler that answers from the cache or from `produce(input)`, storing the JSON it returns
+     * in every coding, and sending the one the client prefers (Accept-Encoding: br, gzip or identity).
+     */
     json<TInput>(route: string, produce: (input: TInput) => Promise<unknown>): RequestHandler {
       return async (req, res) => {
         const input = res.locals.input as TInput;
         const key = `${route}:${JSON.stringify(input)}`;
+        const encoding = preferredEncoding(req.get('accept-encoding'));
+        const wanted = codingKey(key, encoding);
         let version: string | null = null;
         // The rate limiter already read the current version in its round trip to Redis.
         const knownVersion = res.locals.cacheVersion as string | undefined;
-        const local = knownVersion === undefined ? undefined : memory.get(key, knownVersion);
+        const local = knownVersion === undefined ? undefined : memory.get(wanted, knownVersion);
         if (local) {
           metrics.cacheLookups.inc({ route, result: 'hit' });
           send(req, res, local, 'HIT');
@@ -186,10 +231,10 @@ export function createResponseCache(options: TResponseCacheOptions) {
         }
         if (available()) {
           try {
-            const found = await lookup(key);
+            const found = await lookup(wanted);
             version = found.version;
             if (found.entry) {
-              memory.set(key, found.version, found.entry);
+              memory.set(wanted, found.version, found.entry);
               metrics.cacheLookups.inc({ route, result: 'hit' });
               send(req, res, found.entry, 'HIT');
               return;
@@ -208,9 +253,11 @@ export function createResponseCache(options: TResponseCacheOptions) {
           pending = load(route, key, version, () => produce(input)).finally(() => inFlight.delete(flightKey));
           inFlight.set(flightKey, pending);
         }
-        const entry = await pending;
-        if (version !== null) memory.set(key, version, entry);
-        send(req, res, entry, 'MISS');
+        const entries = await pending;
+        if (version !== null) {
+          for (const [coding, entry] of entries) memory.set(codingKey(key, coding), version, entry);
+        }
+        send(req, res, entries.get(encoding)!, 'MISS');
       };
     },
   };

@@ -56,6 +56,15 @@ export const cachedHeaders = rateLimitHeaders.extend({
   ETag: z.string().openapi({ description: 'Strong validator; send it back in If-None-Match for a 304' }),
   'X-Cache': z.enum(['HIT', 'MISS']).openapi({ description: 'Whether the shared Redis cache answered' }),
   'Cache-Control': z.string(),
+  Vary: z.literal('Accept-Encoding').openapi({ description: 'The body depends on Accept-Encoding' }),
+  'Content-Encoding': z
+    .enum(['br', 'gzip'])
+    .optional()
+    .openapi({
+      description:
+        'br or gzip when the client accepts it (Accept-Encoding, q-values honoured) and the body is at least 1 KiB; ' +
+        'each coding has its own ETag',
+    }),
 });
 
 /** A cached JSON response (ETag, X-Cache, rate-limit headers) and the 304 that goes with it. */

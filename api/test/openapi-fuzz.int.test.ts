@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { seedBundledData } from '../../core/market-data/seed.ts';
@@ -46,7 +48,8 @@ test('When every GET operation is fuzzed from the OpenAPI document, then every c
       ...(process.env.FUZZ_SEED ? ['--seed', process.env.FUZZ_SEED] : []),
     ],
     {
-      cwd: FUZZ,
+      // Its example database and crash cache go to a scratch folder, not into the repository.
+      cwd: mkdtempSync(path.join(os.tmpdir(), 'fuzz-')),
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',

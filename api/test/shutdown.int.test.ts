@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { withContext } from '../../test/expect-context.ts';
 import { seedBundledData } from '../../core/market-data/seed.ts';
@@ -98,4 +99,23 @@ test('When a configuration value is invalid, then start-up stops with one messag
   expect(api.output()).toMatch(/Invalid configuration/);
   expect(api.output()).toMatch(/PORT/);
   expect(api.output()).toMatch(/DATABASE_URL/);
+});
+
+test('When PORT is already taken, then the API exits 78 with one line naming it', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as net.AddressInfo).port;
+  try {
+    const api = startProcess('api/main.ts', {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      REDIS_URL: config.REDIS_URL,
+      LOG_LEVEL: 'silent',
+    });
+    expect(await api.exited).toBe(78);
+    expect(api.output()).toContain(`PORT=${port}: 127.0.0.1:${port} is already in use by another process`);
+  } finally {
+    blocker.close();
+  }
 });

@@ -1,10 +1,12 @@
 // npm run bench: every figure of docs/benchmarks.md, each against a baseline measured in the same run.
 //   npm run bench                 all sections, writes docs/benchmarks.md
 //   npm run bench -- --quick      shorter runs (for a look, not for the document)
-//   npm run bench -- --section read [--out FILE]   only some sections (read, scale, write, risk), printed or to FILE
+//   npm run bench -- --section read [--out FILE]   only some sections (read, compression, scale, write, risk),
+//                                                 printed or to FILE
 //   npm run bench -- --compare 9f448d3   this checkout's API against an earlier commit's (same schema),
 //                                        cached listing in turns with the bare server; prints a table
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +28,7 @@ import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { freePort, startProcess, waitForStatus, type TChild } from '../../test/processes.ts';
 import { startProviderServer } from '../../test/provider-server.ts';
-import { measure, type TMeasure } from './http-bench.ts';
+import { measure, measureWrk, type TMeasure } from './http-bench.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +38,9 @@ const { values } = parseArgs({
     compare: { type: 'string' },
   },
 });
-const SECTIONS = new Set(values.section ?? (values.compare ? [] : ['read', 'scale', 'write', 'risk']));
+const SECTIONS = new Set(
+  values.section ?? (values.compare ? [] : ['read', 'compression', 'scale', 'write', 'risk']),
+);
 const SECONDS = values.quick ? 3 : 8;
 /** Alternating baseline/listing rounds of the headline pair, summarised by their medians. */
 const PAIR_ROUNDS = values.quick ? 3 : 5;
@@ -103,27 +107,61 @@ const COMPARE_ROUNDS = 7;
  * Measures `urls` in turns, `rounds` times, so drift on a shared machine hits all of them; each
  * figure is the median of its rounds (single rounds on this machine swing by ±15%).
  */
-async function inTurns(urls: string[], rounds: number, connections = 20): Promise<TMeasure[]> {
-  const runs: TMeasure[][] = urls.map(() => []);
+async function inTurns(
+  targets: (string | { url: string; headers: Record<string, string> })[],
+  rounds: number,
+  connections = 20,
+): Promise<TMeasure[]> {
+  const runs: TMeasure[][] = targets.map(() => []);
   for (let round = 0; round < rounds; round += 1) {
-    for (const [index, url] of urls.entries()) {
-      runs[index]!.push(await measure(url, { seconds: PAIR_SECONDS, connections }));
+    for (const [index, target] of targets.entries()) {
+      const { url, headers } = typeof target === 'string' ? { url: target, headers: {} } : target;
+      runs[index]!.push(await measure(url, { seconds: PAIR_SECONDS, connections, headers }));
     }
   }
   return runs.map(medianOf);
 }
 
-/** The baseline: a bare node:http server answering every request with the bytes `url` answers now. */
-async function startBareServer(url: string): Promise<{ body: Buffer; barePort: number }> {
-  const body = Buffer.from(await (await fetch(url)).arrayBuffer());
-  const bodyFile = path.join(os.tmpdir(), 'bench-listing.json');
+/** A bare node:http server answering every request with `body` (labelled with `encoding`, if any). */
+async function startBareServerWith(body: Buffer, encoding?: string): Promise<number> {
+  const bodyFile = path.join(os.tmpdir(), `bench-listing.${encoding ?? 'json'}`);
   await writeFile(bodyFile, body);
   const barePort = await freePort();
   children.push(
-    startProcess('scripts/bench/bare-server.ts', { PORT: String(barePort), BENCH_BODY_FILE: bodyFile }),
+    startProcess('scripts/bench/bare-server.ts', {
+      PORT: String(barePort),
+      BENCH_BODY_FILE: bodyFile,
+      ...(encoding ? { BENCH_ENCODING: encoding } : {}),
+    }),
   );
   await waitForStatus(`http://127.0.0.1:${barePort}/`);
-  return { body, barePort };
+  return barePort;
+}
+
+/** The baseline: a bare node:http server answering every request with the bytes `url` answers now. */
+async function startBareServer(url: string): Promise<{ body: Buffer; barePort: number }> {
+  const body = Buffer.from(
+    await (await fetch(url, { headers: { 'Accept-Encoding': 'identity' } })).arrayBuffer(),
+  );
+  return { body, barePort: await startBareServerWith(body) };
+}
+
+/** The bytes on the wire for one Accept-Encoding, undecoded (fetch would decode them). */
+function rawGet(url: string, acceptEncoding?: string): Promise<{ encoding: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: acceptEncoding ? { 'Accept-Encoding': acceptEncoding } : {} }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            encoding: String(response.headers['content-encoding'] ?? 'identity'),
+            body: Buffer.concat(chunks),
+          }),
+        );
+      })
+      .on('error', reject);
+  });
 }
 
 /**
@@ -238,6 +276,89 @@ async function readPath(database: TTestDatabase): Promise<void> {
   );
 }
 
+async function compressionSection(database: TTestDatabase): Promise<void> {
+  log('compression …');
+  const api = await startApi(database);
+  const wire = await Promise.all(
+    [undefined, 'gzip', 'br'].map((accept) => rawGet(`${api}${LISTING}`, accept)),
+  );
+  const [identity, gzip, br] = wire as [(typeof wire)[0], (typeof wire)[0], (typeof wire)[0]];
+  if (br.encoding !== 'br' || gzip.encoding !== 'gzip')
+    throw new Error('the API did not compress the listing');
+  const bareIdentity = await startBareServerWith(identity.body);
+  const bareBr = await startBareServerWith(br.body, 'br');
+  const accept = { 'Accept-Encoding': 'br, gzip' };
+  // In turns, medians of the rounds; wrk rather than autocannon, which would be the bottleneck on binary bodies.
+  const targets: [string, Record<string, string>][] = [
+    [`http://127.0.0.1:${bareIdentity}/`, {}],
+    [`${api}${LISTING}`, {}],
+    [`http://127.0.0.1:${bareBr}/`, accept],
+    [`${api}${LISTING}`, accept],
+  ];
+  const runs: TMeasure[][] = targets.map(() => []);
+  const cannonRuns: TMeasure[][] = targets.map(() => []);
+  for (let round = 0; round < PAIR_ROUNDS; round += 1) {
+    for (const [index, [url, headers]] of targets.entries()) {
+      runs[index]!.push(measureWrk(url, { seconds: PAIR_SECONDS, connections: 20, headers }));
+      cannonRuns[index]!.push(await measure(url, { seconds: PAIR_SECONDS, connections: 20, headers }));
+    }
+  }
+  const [baseIdentity, apiIdentity, baseBr, apiBr] = runs.map(medianOf) as [
+    TMeasure,
+    TMeasure,
+    TMeasure,
+    TMeasure,
+  ];
+  const [cannonBaseIdentity, cannonIdentity, cannonBaseBr, cannonBr] = cannonRuns.map(medianOf) as [
+    TMeasure,
+    TMeasure,
+    TMeasure,
+    TMeasure,
+  ];
+  const kb = (bytes: number) => `${fmt(bytes / 1024, 1)} KiB`;
+  const pct = (bytes: number) => `${fmt((bytes / identity.body.length) * 100, 0)}%`;
+  lines.push(
+    '## Compression',
+    '',
+    `The cached listing \`?limit=100\` (${wire.length} forms of the same JSON, each compressed once when the entry is cached:`,
+    'brotli quality 5, gzip level 6; a hit sends the stored bytes):',
+    '',
+    '| Accept-Encoding | Content-Encoding | bytes on the wire | of identity |',
+    '|---|---|---|---|',
+    `| (none) | identity | ${identity.body.length.toLocaleString('en')} (${kb(identity.body.length)}) | 100% |`,
+    `| \`gzip\` | gzip | ${gzip.body.length.toLocaleString('en')} (${kb(gzip.body.length)}) | ${pct(gzip.body.length)} |`,
+    `| \`br, gzip\` | br | ${br.body.length.toLocaleString('en')} (${kb(br.body.length)}) | ${pct(br.body.length)} |`,
+    '',
+    `Throughput at 20 connections with wrk (one thread), medians of ${PAIR_ROUNDS} rounds of ${PAIR_SECONDS} s taken in turns; each`,
+    'baseline is a bare node:http server sending the same bytes (for brotli with the same `Content-Encoding` and `Vary`).',
+    'wrk drives this table: autocannon decodes every body chunk into a string, so on compressed bytes it is itself the',
+    'bottleneck (about 6,500 req/s for any server); its figures follow for comparison with the read path above.',
+    '',
+    '| what | req/s | p50 ms | p99 ms | % of baseline req/s | p99 vs baseline | errors |',
+    '|---|---|---|---|---|---|---|',
+    row('bare node:http, identity bytes (baseline)', baseIdentity, baseIdentity),
+    row('cached listing, identity', apiIdentity, baseIdentity),
+    row('bare node:http, the same brotli bytes (baseline)', baseBr, baseBr),
+    row('cached listing, `Accept-Encoding: br, gzip`', apiBr, baseBr),
+    '',
+    "The same four servers with autocannon (the read path's client), in the same rounds:",
+    '',
+    '| what | req/s | p50 ms | p99 ms | % of baseline req/s | p99 vs baseline | errors |',
+    '|---|---|---|---|---|---|---|',
+    row('bare node:http, identity bytes (baseline)', cannonBaseIdentity, cannonBaseIdentity),
+    row('cached listing, identity', cannonIdentity, cannonBaseIdentity),
+    row('bare node:http, the same brotli bytes (baseline)', cannonBaseBr, cannonBaseBr),
+    row('cached listing, `Accept-Encoding: br, gzip`', cannonBr, cannonBaseBr),
+    '',
+    `Compressed cached listing against the bare server sending the same brotli bytes: **${fmt(apiBr.rps / baseBr.rps, 2)}×** with wrk,`,
+    `${fmt(cannonBr.rps / cannonBaseBr.rps, 2)}× with autocannon (goal ≥ 0.6×). Identity: **${fmt(apiIdentity.rps / baseIdentity.rps, 2)}×** with wrk,`,
+    `${fmt(cannonIdentity.rps / cannonBaseIdentity.rps, 2)}× with autocannon (0.53× in the last full run before compression, autocannon).`,
+    'The autocannon ratios flatter the API: there the bare server is held back by the client (it decodes binary bodies);',
+    'wrk shows what each server costs. On this 2-core machine wrk takes one core, and the API shares the other with Redis.',
+    '',
+  );
+}
+
 const MEASURED_POINTS = 2000;
 
 /**
@@ -319,8 +440,8 @@ async function riskEngine(database: TTestDatabase): Promise<void> {
   log('risk …');
   // Every seeded coin gets 400 daily closes ending 2025-06-08 on top of its bundled history (generated
   // values for the coins without bundled data there), so each has a full 365-day window.
-  await database.db.query('TRUNCATE price_history');
-  await seedBundledData(database.db);
+  await database.db.query('TRUNCATE price_history, market_timeline');
+  await seedBundledData(database.db, { timeline: { shift_days: 0 }, now: new Date('2025-06-08T12:00:00Z') });
   await database.db.query(
     `INSERT INTO price_history (cryptocurrency_id, "timestamp", price)
      SELECT c.id, timestamp '2025-06-08' - make_interval(days => g), COALESCE(c.current_price, 1) * (1 + 0.05 * sin(g / 7.0))
@@ -487,6 +608,7 @@ try {
   await seedBundledData(database.db);
   if (values.compare) await compareWith(database, values.compare);
   if (SECTIONS.has('read')) await readPath(database);
+  if (SECTIONS.has('compression')) await compressionSection(database);
   if (SECTIONS.has('scale')) await scale(database);
   if (SECTIONS.has('write')) await writePath(database);
   if (SECTIONS.has('risk')) await riskEngine(database);

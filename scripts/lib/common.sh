@@ -43,7 +43,63 @@ apt_install() {
     apt_updated=1
   fi
   log "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  # No recommends: Debian's prometheus recommends a node exporter that would take the worker's port 9100.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Stops with one message naming a missing tool and how to get it.
+need() {
+  command -v "$1" >/dev/null || { log "$1 is needed and missing: $2"; exit 1; }
+}
+
+# Installs the Debian packages of the commands that are missing (command:package pairs).
+ensure_commands() {
+  local pair missing=()
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    command -v apt-get >/dev/null || { log "missing ${missing[*]}: install them (this script installs them with apt-get on Debian/Ubuntu)"; exit 1; }
+    apt_install "${missing[@]}"
+  fi
+}
+
+GO_VERSION="${GO_VERSION_PIN:-1.26.8}"
+
+# Go builds the delivery tools (Helm, kubeconform, compose-config). A Go of at least 1.26 on PATH (or
+# in /usr/local/go) is used; otherwise the official toolchain is fetched from the Go module proxy (the
+# golang.org/toolchain module is the whole distribution) into .tools/. Either way builds are made
+# without VCS stamping (-buildvcs=false), which some machines only get from their own go env file.
+ensure_go() {
+  local candidate version minor
+  for candidate in "$(command -v go || true)" /usr/local/go/bin/go "$TOOLS_DIR/go-$GO_VERSION/bin/go"; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    version="$("$candidate" env GOVERSION 2>/dev/null)"; version="${version#go}"
+    minor="${version#1.}"; minor="${minor%%.*}"
+    if [ "${version%%.*}" = 1 ] && [ "${minor:-0}" -ge 26 ] 2>/dev/null; then
+      export PATH="$(dirname "$candidate"):$PATH"
+      go_defaults
+      return 0
+    fi
+  done
+  ensure_commands curl:curl unzip:unzip
+  local arch proxy zip
+  case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) log "no Go toolchain for $(uname -m)"; exit 1 ;; esac
+  proxy="${GOPROXY:-https://proxy.golang.org}"; proxy="${proxy%%[,|]*}"
+  zip="$TOOLS_DIR/go-$GO_VERSION.zip"
+  log "provisioning Go $GO_VERSION from the Go module proxy into .tools/go-$GO_VERSION"
+  mkdir -p "$TOOLS_DIR"
+  curl -fsSL --retry 3 -o "$zip" "$proxy/golang.org/toolchain/@v/v0.0.1-go$GO_VERSION.linux-$arch.zip" ||
+    { log "could not download Go $GO_VERSION from $proxy (install Go >= 1.26: https://go.dev/dl)"; exit 1; }
+  rm -rf "$TOOLS_DIR/go-unpack" && unzip -q "$zip" -d "$TOOLS_DIR/go-unpack"
+  rm -rf "$TOOLS_DIR/go-$GO_VERSION"
+  mv "$TOOLS_DIR/go-unpack/golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$arch" "$TOOLS_DIR/go-$GO_VERSION"
+  rm -rf "$TOOLS_DIR/go-unpack" "$zip"
+  export PATH="$TOOLS_DIR/go-$GO_VERSION/bin:$PATH"
+  go_defaults
+}
+
+go_defaults() {
+  case " ${GOFLAGS:-} " in *" -buildvcs=false "*) ;; *) export GOFLAGS="-buildvcs=false${GOFLAGS:+ $GOFLAGS}" ;; esac
+  export GOTOOLCHAIN=local
 }
 
 # Reads .env into the environment without overriding what is already set (the environment wins, as

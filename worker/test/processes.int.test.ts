@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from '@jest/globals';
 import { withContext } from '../../test/expect-context.ts';
 import { createQueueRedis } from '../../core/cache/redis.ts';
@@ -178,4 +179,20 @@ test('When POST /sync is called on the real API, then the worker completes the j
   const limited = await request(base, '/api/v1/cryptocurrencies/sync?provider=nasdaq', { method: 'POST' });
   expect(limited.status).toBe(429); // the sync route allows 3 per minute here
   expect((await request(base, '/api/v1/jobs/no-such-job')).status).toBe(404);
+});
+
+test('When WORKER_PORT is already taken, then the worker exits 78 with one line naming it', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as net.AddressInfo).port;
+  try {
+    const worker = startProcess('worker/main.ts', env({ WORKER_PORT: String(port) }));
+    expect(await worker.exited).toBe(78);
+    expect(worker.output()).toContain(
+      `WORKER_PORT=${port}: 127.0.0.1:${port} is already in use by another process; set WORKER_PORT to a free port.`,
+    );
+    expect(worker.output()).not.toMatch(/\n\s+at /); // no stack trace
+  } finally {
+    blocker.close();
+  }
 });
