@@ -19,7 +19,9 @@ const redis = createCacheRedis(config.REDIS_URL);
 redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
 const queueConnection = createQueueRedis(config.REDIS_URL);
 queueConnection.on('error', (error) => logger.debug({ err: error }, 'redis (queues) connection error'));
-const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
+const queues = createQueues(queueConnection, config.QUEUE_PREFIX, (error) =>
+  logger.debug({ err: error }, 'job queue error'),
+);
 
 let shuttingDown = false;
 const app = buildApp({

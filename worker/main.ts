@@ -25,7 +25,9 @@ const db = createDataSource(config, 'trading-backend-worker');
 const cacheRedis = createCacheRedis(config.REDIS_URL);
 cacheRedis.on('error', (error) => logger.debug({ err: error }, 'redis (cache) connection error'));
 const producer = createQueueRedis(config.REDIS_URL);
-const queues = createQueues(producer, config.QUEUE_PREFIX);
+const queues = createQueues(producer, config.QUEUE_PREFIX, (error) =>
+  logger.debug({ err: error }, 'job queue error'),
+);
 const metrics = createWorkerMetrics(registry, Object.values(queues.queues), cacheRedis);
 const providers = createProviderChain({
   config,

@@ -15,9 +15,19 @@ export type TQueues = ReturnType<typeof createQueues>;
 export type TEnqueued = { job_id: string; name: TJobName; deduplicated: boolean };
 
 /** Producer side of the job system: one BullMQ Queue per job name, and the only way jobs are added. */
-export function createQueues(connection: Redis, prefix: string) {
+export function createQueues(
+  connection: Redis,
+  prefix: string,
+  onError: (error: Error) => void = () => undefined,
+) {
   const queues = Object.fromEntries(
-    JOB_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]),
+    JOB_NAMES.map((name) => {
+      const queue = new Queue(name, { connection, prefix });
+      // A Queue re-emits its connection's errors (and a failed start when closed early) as 'error'
+      // events; one without a listener would be thrown and take the process down.
+      queue.on('error', onError);
+      return [name, queue];
+    }),
   ) as Record<TJobName, Queue>;
 
   return {
