@@ -4,8 +4,8 @@
 #   docker run trading-backend                      # API on :8000
 #   docker run trading-backend worker/main.js       # worker, health/metrics on :9100
 #   docker run trading-backend worker/trigger.js sync --limit 50
-#   docker run trading-backend core/db/migrate.js run
-#   docker run trading-backend core/market-data/seed-cli.js --prepare   # bundled offline data
+#   docker run trading-backend core/platform/db/migrate.js run
+#   docker run trading-backend core/market/bundled/seed-cli.js --prepare   # bundled offline data
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build

@@ -24,13 +24,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through core/config/env.ts.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through core/platform/config/env.ts.',
+        },
       ],
     },
   },
   {
     // The config module is the one place that reads the environment; scripts and tests set it up.
-    files: ['core/config/**', 'scripts/**', 'test/**', 'charts/test/**', '**/*.test.ts'],
+    files: ['core/platform/config/**', 'scripts/**', 'test/**', 'charts/test/**', '**/*.test.ts'],
     rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
-import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
+import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
 import { createQueues } from '../core/jobs/queues.ts';
-import { loadConfigOrExit } from '../core/config/env.ts';
-import { exitOnListenError } from '../core/config/listen-error.ts';
-import { createDataSource } from '../core/db/data-source.ts';
-import { createAccessLogger, createLogger, redactUrl } from '../core/logging/logger.ts';
-import { createMetricsRegistry } from '../core/metrics/registry.ts';
-import { connectWithRetry } from '../core/db/connect.ts';
-import { APP_VERSION } from '../core/version.ts';
+import { loadConfigOrExit } from '../core/platform/config/env.ts';
+import { exitOnListenError } from '../core/platform/config/listen-error.ts';
+import { createDataSource } from '../core/platform/db/data-source.ts';
+import { createAccessLogger, createLogger, redactUrl } from '../core/platform/logging/logger.ts';
+import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
+import { connectWithRetry } from '../core/platform/db/connect.ts';
+import { APP_VERSION } from '../core/platform/version.ts';
 import { buildApp } from './app.ts';
 import { createHttpServer } from './http/server.ts';
 

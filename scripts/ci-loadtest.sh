@@ -12,8 +12,8 @@ export NODE_ENV=production SECRET_KEY="ci-load-test-secret-key-0123456789abcdef"
 if curl -s "http://127.0.0.1:$PORT/livez" >/dev/null 2>&1; then
   log "port $PORT is already serving something; stop it (or set PORT) so the load test measures this build"; exit 1
 fi
-node core/db/migrate.ts run
-node core/market-data/seed-cli.ts --prepare
+node core/platform/db/migrate.ts run
+node core/market/bundled/seed-cli.ts --prepare
 node api/main.ts > "$RUN_DIR/loadtest-api.log" 2>&1 &
 api=$!
 node worker/main.ts > "$RUN_DIR/loadtest-worker.log" 2>&1 &

@@ -12,7 +12,7 @@ export NODE_ENV="${NODE_ENV:-development}"
 export SCHEDULER="${SCHEDULER:-internal}"
 # The bundled history reaches back to 2015 (shifted); keep it locally instead of letting the daily cleanup delete it.
 export HISTORY_RETENTION_DAYS="${HISTORY_RETENTION_DAYS:-5000}"
-node core/market-data/seed-cli.ts --prepare
+node core/market/bundled/seed-cli.ts --prepare
 log "API on http://localhost:${PORT:-8000} (docs: /docs); Ctrl-C stops everything"
 processes=("node --watch-path=api --watch-path=core api/main.ts")
 [ -f worker/main.ts ] && processes+=("node --watch-path=worker --watch-path=core worker/main.ts")

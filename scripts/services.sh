@@ -67,7 +67,7 @@ case "${1:-start}" in
     start_redis
     ensure_node
     ensure_deps
-    (cd "$ROOT" && node core/db/migrate.ts run)
+    (cd "$ROOT" && node core/platform/db/migrate.ts run)
     ;;
   stop) stop_all ;;
   *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;

@@ -20,7 +20,7 @@ if [ -z "${SECRET_KEY:-}" ]; then
   SECRET_KEY="$(cat "$RUN_DIR/secret-key")"
   export SECRET_KEY
 fi
-node dist/core/market-data/seed-cli.js --prepare
+node dist/core/market/bundled/seed-cli.js --prepare
 processes=("node --enable-source-maps dist/api/main.js")
 [ -f dist/worker/main.js ] && processes+=("node --enable-source-maps dist/worker/main.js")
 supervise "${processes[@]}"

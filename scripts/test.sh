@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm test: starts PostgreSQL and Redis (and builds the chart tools) when needed, then runs Jest on Node 24.
 #   npm test                          every test, with coverage (thresholds enforced) and reports/junit.xml
-#   npm test -- api/test/cache        only the test files whose path matches (no coverage thresholds)
+#   npm test -- api/http/response-cache        only the test files whose path matches (no coverage thresholds)
 #   npm test -- -t 'cache HIT'        only the tests whose name matches
 #   npm run test:watch                re-runs the tests related to changed files
 #   npm run test:coverage             every test, plus the per-file coverage table

@@ -5,11 +5,11 @@ import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../api/app.ts';
 import { createHttpServer } from '../api/http/server.ts';
-import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
+import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
 import { createQueues, type TQueues } from '../core/jobs/queues.ts';
-import type { TConfig } from '../core/config/env.ts';
-import { createLogger } from '../core/logging/logger.ts';
-import { createMetricsRegistry } from '../core/metrics/registry.ts';
+import type { TConfig } from '../core/platform/config/env.ts';
+import { createLogger } from '../core/platform/logging/logger.ts';
+import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 
 export type TTestApi = {
   url: string;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadConfig, type TConfig } from '../core/config/env.ts';
+import { loadConfig, type TConfig } from '../core/platform/config/env.ts';
 
 /** Test configuration: the trading_test database and quiet logs; each caller gets its own key prefix. */
 export function testConfig(overrides: Record<string, string> = {}): TConfig {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { TConfig } from '../core/config/env.ts';
-import { createDataSource } from '../core/db/data-source.ts';
-import { runMigrations } from '../core/db/migrate.ts';
+import type { TConfig } from '../core/platform/config/env.ts';
+import { createDataSource } from '../core/platform/db/data-source.ts';
+import { runMigrations } from '../core/platform/db/migrate.ts';
 
 export type TTestDatabase = {
   db: DataSource;

@@ -1,15 +1,15 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { invalidateMarketCache } from '../core/cache/market-cache.ts';
-import { createCacheRedis, createQueueRedis } from '../core/cache/redis.ts';
-import type { TConfig } from '../core/config/env.ts';
+import { invalidateMarketCache } from '../core/market/market-cache.ts';
+import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
+import type { TConfig } from '../core/platform/config/env.ts';
 import { createQueues, type TQueues } from '../core/jobs/queues.ts';
-import { createLogger } from '../core/logging/logger.ts';
-import { createMetricsRegistry } from '../core/metrics/registry.ts';
-import { readTimeline } from '../core/market-data/timeline.repository.ts';
-import { createProviderChain } from '../core/providers/provider-chain.ts';
-import { createRedisCooldowns } from '../core/providers/provider-cooldown.ts';
+import { createLogger } from '../core/platform/logging/logger.ts';
+import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
+import { readTimeline } from '../core/market/bundled/timeline.repository.ts';
+import { createProviderChain } from '../core/market/providers/provider-chain.ts';
+import { createRedisCooldowns } from '../core/market/providers/provider-cooldown.ts';
 import { createWorkers } from '../worker/create-workers.ts';
 import { createWorkerMetrics } from '../worker/worker-metrics.ts';
 

@@ -1,6 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { logContext } from '../core/logging/logger.ts';
+import { logContext } from '../core/platform/logging/logger.ts';
 import { JOB_DEFINITIONS, JOB_NAMES, windowStart, type TJobName } from '../core/jobs/definitions.ts';
 import { HANDLERS } from './handlers.ts';
 import { retryDelay } from './retry-delay.ts';

@@ -1,9 +1,9 @@
 import { JOB_NAMES, type TJobName } from '../core/jobs/definitions.ts';
-import { backfillHistoryProcessor } from './processors/backfill-history.processor.ts';
-import { cleanupHistoryProcessor } from './processors/cleanup-history.processor.ts';
-import { computeRiskProcessor } from './processors/compute-risk.processor.ts';
+import { backfillHistoryProcessor } from './processors/market/backfill-history.processor.ts';
+import { cleanupHistoryProcessor } from './processors/market/cleanup-history.processor.ts';
+import { computeRiskProcessor } from './processors/risk/compute-risk.processor.ts';
 import type { TProcessor } from './processors/processor.types.ts';
-import { syncMarketsProcessor } from './processors/sync-markets.processor.ts';
+import { syncMarketsProcessor } from './processors/market/sync-markets.processor.ts';
 
 export const HANDLERS: { [N in TJobName]: TProcessor<N> } = {
   'sync-markets': syncMarketsProcessor,

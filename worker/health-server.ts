@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { checkDatabase, checkRedis } from '../core/health/health.ts';
+import { checkDatabase, checkRedis } from '../core/platform/health/health.ts';
 
 /** The worker's own small HTTP server: /livez, /readyz (PostgreSQL + Redis, not draining) and /metrics. */
 export function startHealthServer(deps: {

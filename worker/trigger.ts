@@ -3,8 +3,8 @@
 //   trigger backfill (--symbol BTC | --top 50) [--days 365] [--provider ...]
 //   trigger cleanup [--retention-days 365] [--batch-size 10000]
 import { parseArgs } from 'node:util';
-import { createQueueRedis } from '../core/cache/redis.ts';
-import { loadConfigOrExit } from '../core/config/env.ts';
+import { createQueueRedis } from '../core/platform/redis/redis.ts';
+import { loadConfigOrExit } from '../core/platform/config/env.ts';
 import type { TJobName } from '../core/jobs/definitions.ts';
 import { createQueues } from '../core/jobs/queues.ts';
 

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { AppError, ErrorCode } from '../../core/errors/app-error.ts';
+import { AppError, ErrorCode } from '../../core/platform/errors/app-error.ts';
 
 type TRoute = { pattern: RegExp; methods: string[] };
 

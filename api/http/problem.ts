@@ -7,7 +7,7 @@ import {
   CODE_TO_TITLE,
   ErrorCode,
   type TErrorCode,
-} from '../../core/errors/app-error.ts';
+} from '../../core/platform/errors/app-error.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const problemType = (code: string) => `urn:trading-backend:problem:${code}`;

@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
-import { marketCacheVersionKey } from '../../core/cache/market-cache.ts';
-import { AppError, ErrorCode } from '../../core/errors/app-error.ts';
+import { marketCacheVersionKey } from '../../core/market/market-cache.ts';
+import { AppError, ErrorCode } from '../../core/platform/errors/app-error.ts';
 import type { THttpMetrics } from './metrics.ts';
 import { RedisWindowCounter } from './redis-window-counter.ts';
 

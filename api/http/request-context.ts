@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { logContext } from '../../core/logging/logger.ts';
+import { logContext } from '../../core/platform/logging/logger.ts';
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
 

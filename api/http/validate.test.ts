@@ -1,7 +1,7 @@
 import { expect, test } from '@jest/globals';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../core/errors/app-error.ts';
+import { AppError } from '../../core/platform/errors/app-error.ts';
 import { validate } from './validate.ts';
 
 function run(handler: ReturnType<typeof validate>, url: string, query: Record<string, string>) {

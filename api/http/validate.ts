@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { AppError, ErrorCode, type TFieldError } from '../../core/errors/app-error.ts';
+import { AppError, ErrorCode, type TFieldError } from '../../core/platform/errors/app-error.ts';
 
 type TRequestSchemas = { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType };
 type TParsed<S extends TRequestSchemas> = {

@@ -2,7 +2,7 @@ import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { registry } from './registry.ts';
 // Route modules register their paths when loaded; importing them here makes the document complete
 // wherever it is generated (the app, the export script, the conformance tests).
-import '../routes/cryptocurrencies/cryptocurrencies.routes.ts';
+import '../routes/market/market.routes.ts';
 import '../routes/jobs/jobs.routes.ts';
 import '../routes/risk/risk.routes.ts';
 import '../routes/system/system.routes.ts';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { TCryptocurrencyRow } from '../db/entities/cryptocurrency.entity.ts';
+import type { TCryptocurrencyRow } from './entities/cryptocurrency.entity.ts';
 import type {
   TCategory,
   TCoin,

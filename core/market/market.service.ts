@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../errors/app-error.ts';
+import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import type { TCryptocurrencyRepository } from './cryptocurrency.repository.ts';
 import { TOP_LISTS, type THistoryQuery, type TListQuery, type TTopList } from './market.types.ts';
 

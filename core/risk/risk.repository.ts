@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { TRiskMetricsRow } from '../db/entities/risk-metrics.entity.ts';
+import type { TRiskMetricsRow } from './risk-metrics.entity.ts';
 import type { TClose } from './risk-math.ts';
 
 export type TDailyClose = TClose & { market_cap: number | null; total_volume: number | null };

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../errors/app-error.ts';
+import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import {
   align,
   ANNUALIZATION,

@@ -27,7 +27,7 @@ def _instant(value):
 @schemathesis.hook
 def filter_query(ctx, query):
     # `from` after `to` is a cross-field rule JSON Schema cannot state: documented as a 400 and
-    # tested on its own (api/test/cryptocurrencies.int.test.ts); left out of generated requests.
+    # tested on its own (api/routes/market/market.int.test.ts); left out of generated requests.
     if not query:
         return True
     start, end = _instant(query.get("from")), _instant(query.get("to"))

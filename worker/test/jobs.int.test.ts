@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { seedBundledData } from '../../core/market-data/seed.ts';
+import { seedBundledData } from '../../core/market/bundled/seed.ts';
 import { counterValue } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
@@ -174,7 +174,7 @@ describe('backfill-history and cleanup-history', () => {
 });
 
 async function recordedBtc() {
-  const { loadSnapshot, MARKETS_SNAPSHOT } = await import('../../core/market-data/bundled.ts');
+  const { loadSnapshot, MARKETS_SNAPSHOT } = await import('../../core/market/bundled/bundled.ts');
   return ((await loadSnapshot(MARKETS_SNAPSHOT)) as Record<string, unknown>[])[0]!;
 }
 
@@ -228,7 +228,7 @@ describe('compute-risk', () => {
 describe('internal scheduler', () => {
   test('When SCHEDULER=internal starts, then BullMQ job schedulers match the CronJob cadence, idempotently', async () => {
     const { startInternalScheduler } = await import('../scheduler.ts');
-    const { createLogger } = await import('../../core/logging/logger.ts');
+    const { createLogger } = await import('../../core/platform/logging/logger.ts');
     const logger = createLogger({ level: 'silent', name: 'test' });
     await startInternalScheduler(harness.queues, logger);
     await startInternalScheduler(harness.queues, logger);

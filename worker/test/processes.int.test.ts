@@ -1,9 +1,9 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from '@jest/globals';
 import { withContext } from '../../test/expect-context.ts';
-import { createQueueRedis } from '../../core/cache/redis.ts';
+import { createQueueRedis } from '../../core/platform/redis/redis.ts';
 import { createQueues, type TQueues } from '../../core/jobs/queues.ts';
-import { seedBundledData } from '../../core/market-data/seed.ts';
+import { seedBundledData } from '../../core/market/bundled/seed.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { request } from '../../test/openapi-conformance.ts';

@@ -1,5 +1,5 @@
 import { JOB_STATES } from '../../../core/jobs/definitions.ts';
-import { PROVIDER_NAMES } from '../../../core/providers/provider.types.ts';
+import { PROVIDER_NAMES } from '../../../core/market/providers/provider.types.ts';
 import { z } from '../../openapi/zod.ts';
 import { intParam } from '../common.schemas.ts';
 

@@ -1,4 +1,4 @@
-import { PROVIDER_NAMES } from '../../../core/providers/provider.types.ts';
+import { PROVIDER_NAMES } from '../../../core/market/providers/provider.types.ts';
 import { z } from '../../openapi/zod.ts';
 
 const ZCheck = z

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { seedBundledData } from '../../core/market/bundled/seed.ts';
+import { startTestApi, type TTestApi } from '../../test/api-server.ts';
+import { testConfig } from '../../test/config.ts';
+import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
+import { withContext } from '../../test/expect-context.ts';
+import { ROOT } from '../../test/processes.ts';
+
+// Schema-driven fuzzing of every GET operation with schemathesis (scripts/fuzz-tools.sh provisions it):
+// values generated from the OpenAPI document, valid and invalid, against the real API on the seeded
+// offline market. It fails on any 5xx, undocumented status or content type, response that does not
+// match its schema, valid request refused, invalid request accepted, or 405 without a right Allow.
+const FUZZ = path.join(ROOT, 'test', 'fuzz');
+let database: TTestDatabase;
+let api: TTestApi;
+
+beforeAll(async () => {
+  const config = testConfig({ RATE_LIMIT_PER_MINUTE: '100000000' });
+  database = await createTestDatabase(config);
+  await seedBundledData(database.db);
+  api = await startTestApi(config, database.db);
+});
+afterAll(async () => {
+  await api?.close();
+  await database?.drop();
+});
+
+test('When every GET operation is fuzzed from the OpenAPI document, then every check passes', async () => {
+  const bin = process.env.FUZZ_TOOLS_BIN ?? path.join(ROOT, '.tools', 'bin');
+  const run = spawn(
+    path.join(bin, 'st'),
+    [
+      '--config-file',
+      path.join(FUZZ, 'schemathesis.toml'),
+      'run',
+      `${api.url}/openapi.json`,
+      '--include-method',
+      'GET',
+      '--checks',
+      'all',
+      '--workers',
+      '2',
+      '--no-color',
+      ...(process.env.FUZZ_SEED ? ['--seed', process.env.FUZZ_SEED] : []),
+    ],
+    {
+      // Its example database and crash cache go to a scratch folder, not into the repository.
+      cwd: mkdtempSync(path.join(os.tmpdir(), 'fuzz-')),
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        SCHEMATHESIS_HOOKS: 'hooks',
+        PYTHONPATH: FUZZ,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  run.stdout.on('data', (chunk) => (output += chunk));
+  run.stderr.on('data', (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => run.on('exit', resolve));
+  withContext(output.slice(-12_000), () => expect(code).toBe(0));
+  expect(output).toMatch(/Tested: 1[4-9]|Tested: [2-9]\d/); // every GET operation was reached
+}, 300_000);

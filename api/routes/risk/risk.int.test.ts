@@ -1,0 +1,229 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { withContext } from '../../../test/expect-context.ts';
+import { invalidateMarketCache } from '../../../core/market/market-cache.ts';
+import { seedBundledData } from '../../../core/market/bundled/seed.ts';
+import { upsertHistory } from '../../../core/market/market.writer.ts';
+import { createRiskRepository } from '../../../core/risk/risk.repository.ts';
+import { createRiskService } from '../../../core/risk/risk.service.ts';
+import { startTestApi, type TTestApi } from '../../../test/api-server.ts';
+import { testConfig } from '../../../test/config.ts';
+import { RECORDED_MARKET } from '../../../test/market.ts';
+import { createTestDatabase, type TTestDatabase } from '../../../test/db.ts';
+import { request } from '../../../test/openapi-conformance.ts';
+
+// The worked example of docs/risk-methodology.md: 365 calendar days of bundled CoinGecko closes ending
+// 2022-09-26. Expected numbers from scripts/risk-reference.py (numpy / empyrical definitions).
+const WORKED: Record<'BTC' | 'ETH', Record<string, number | string | null>> = {
+  BTC: {
+    volatility_daily: 0.034886369638345904,
+    volatility_annualized: 0.6665031560977829,
+    return_total: -0.5659719946468076,
+    return_annualized: -0.5669660738298682,
+    max_drawdown: -0.7258140559899138,
+    var_95: 0.059920769830955706,
+    cvar_95: 0.08334374488830282,
+    parametric_var_95: 0.059062145132030536,
+    var_99: 0.0974099605779363,
+    cvar_99: 0.11805057576101291,
+    parametric_var_99: 0.08283700534239649,
+    sharpe_ratio: -0.9195730317864262,
+    sortino_ratio: -1.240670313969353,
+    calmar_ratio: -0.7811450731091201,
+    beta: 1,
+    correlation_to_benchmark: 1,
+    alpha_annualized: 0,
+    liquidity_ratio: 0.040947418351451555,
+    max_drawdown_peak_date: '2021-11-09',
+    max_drawdown_trough_date: '2022-09-22',
+    max_drawdown_recovery_date: null,
+  },
+  ETH: {
+    volatility_daily: 0.04476109401748681,
+    volatility_annualized: 0.8551595004672737,
+    return_total: -0.5775574737773885,
+    return_annualized: -0.5785563446078525,
+    max_drawdown: -0.7933018460301267,
+    var_95: 0.07405544223379508,
+    cvar_95: 0.10225257340468855,
+    parametric_var_95: 0.07498325329766269,
+    var_99: 0.1172142291033468,
+    cvar_99: 0.14437885143665657,
+    parametric_var_99: 0.1054876813640063,
+    sharpe_ratio: -0.5795398301939368,
+    sortino_ratio: -0.7934062054124594,
+    calmar_ratio: -0.7293016491806842,
+    beta: 1.1075069231230816,
+    correlation_to_benchmark: 0.8631803298195683,
+    alpha_annualized: 0.2009875711964788,
+    liquidity_ratio: 0.053956703052934325,
+    max_drawdown_peak_date: '2021-11-09',
+    max_drawdown_trough_date: '2022-06-19',
+    max_drawdown_recovery_date: null,
+  },
+};
+
+const config = testConfig({ RATE_LIMIT_PER_MINUTE: '100000' });
+let database: TTestDatabase;
+let api: TTestApi;
+const get = (path: string) => request(api.url, path);
+
+beforeAll(async () => {
+  database = await createTestDatabase(config);
+  await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'SOL', 'APE', 'DOGE'], ...RECORDED_MARKET });
+  api = await startTestApi(config, database.db);
+});
+afterAll(async () => {
+  await api.close();
+  await database.drop();
+});
+
+describe('GET /api/v1/risk/{symbol}', () => {
+  for (const symbol of ['BTC', 'ETH'] as const) {
+    test(`When ${symbol} is measured over the worked-example year, then every metric equals the reference`, async () => {
+      const { status, body } = await get(`/api/v1/risk/${symbol.toLowerCase()}?to=2022-09-26`);
+      expect(status).toBe(200);
+      expect(body.symbol).toBe(symbol);
+      expect(body.benchmark).toBe('BTC');
+      expect(body.window_days).toBe(365);
+      expect(body.from).toBe('2021-09-27');
+      expect(body.to).toBe('2022-09-26');
+      expect(body.observations).toBe(364);
+      expect(body.annualization_factor).toBe(365);
+      expect(body.data_last_timestamp).toBe('2022-09-26T00:00:00.000Z');
+      for (const [key, expected] of Object.entries(WORKED[symbol])) {
+        const actual = body.metrics[key];
+        if (typeof expected === 'number') {
+          withContext(`${key}: ${actual} != ${expected}`, () =>
+            expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected))),
+          );
+        } else {
+          withContext(key, () => expect(actual).toBe(expected));
+        }
+      }
+      expect(body.risk_score >= 0 && body.risk_score <= 100).toBeTruthy();
+      expect(['low', 'medium', 'high', 'very_high'].includes(body.risk_level)).toBeTruthy();
+    });
+  }
+
+  test('When the default window is precomputed, then reads are lookups until newer prices arrive', async () => {
+    const service = createRiskService({ risk: createRiskRepository(database.db) });
+    const result = await service.precompute({ symbols: ['ETH', 'BTC'] }, new Date('2022-09-26T12:00:00Z'));
+    expect(result.computed).toBe(2);
+    const [stored] = await database.db.query(
+      `SELECT computed_at FROM risk_metrics r JOIN cryptocurrencies c ON c.id = r.cryptocurrency_id WHERE c.symbol = 'ETH'`,
+    );
+    const first = await get('/api/v1/risk/ETH?to=2022-09-26&window=365&benchmark=BTC');
+    expect(first.body.computed_at).toBe(stored.computed_at.toISOString()); // served from risk_metrics
+
+    // A newer point for the same day changes the close: the stored row is stale and must not be served.
+    const [{ id }] = await database.db.query(`SELECT id FROM cryptocurrencies WHERE symbol = 'ETH'`);
+    await upsertHistory(database.db, [
+      {
+        cryptocurrency_id: id,
+        timestamp: new Date('2022-09-26T18:00:00Z'),
+        price: 1000,
+        market_cap: null,
+        total_volume: null,
+      },
+    ]);
+    await invalidateMarketCache(api.redis, config.REDIS_KEY_PREFIX); // what a sync does after writing
+    const second = await get('/api/v1/risk/ETH?to=2022-09-26');
+    expect(second.body.computed_at).not.toBe(first.body.computed_at);
+    expect(second.body.data_last_timestamp).toBe('2022-09-26T18:00:00.000Z');
+    expect(second.body.metrics.return_total).not.toBe(first.body.metrics.return_total);
+    await database.db.query(
+      `DELETE FROM price_history WHERE cryptocurrency_id = $1 AND "timestamp" = '2022-09-26T18:00:00Z'`,
+      [id],
+    );
+    await invalidateMarketCache(api.redis, config.REDIS_KEY_PREFIX);
+  });
+
+  test('When a non-default window, benchmark or risk-free rate is asked, then it is computed on demand', async () => {
+    const { status, body } = await get(
+      '/api/v1/risk/ETH?to=2022-09-26&window=1825&benchmark=doge&risk_free_rate=0.04',
+    );
+    expect(status).toBe(200);
+    expect(body.window_days).toBe(1825);
+    expect(body.benchmark).toBe('DOGE');
+    expect(body.from).toBe('2017-09-28');
+    expect(body.observations).toBe(1824);
+  });
+
+  test('When the window holds fewer than 30 returns, then the answer is a 422 problem naming the count', async () => {
+    const { status, headers, body } = await get('/api/v1/risk/APE?to=2022-04-01&window=30');
+    expect(status).toBe(422);
+    expect(headers.get('content-type')!).toMatch(/application\/problem\+json/);
+    expect(body.type).toBe('urn:trading-backend:problem:insufficient_history');
+    expect(body.detail).toMatch(/insufficient history: APE has 15 daily returns/);
+    expect(body.observations).toBe(15);
+  });
+
+  const bad: [string, string][] = [
+    ['window=10', 'window'],
+    ['window=2000', 'window'],
+    ['risk_free_rate=abc', 'risk_free_rate'],
+    ['risk_free_rate=5', 'risk_free_rate'],
+    ['to=2022-02-30', 'to'],
+    ['benchmark=%24%24', 'benchmark'],
+    ['unknown=1', 'unknown'],
+  ];
+  for (const [query, parameter] of bad) {
+    test(`When the risk query is "${query}", then a 400 problem names ${parameter}`, async () => {
+      const { status, body } = await get(`/api/v1/risk/BTC?${query}`);
+      expect(status).toBe(400);
+      withContext(JSON.stringify(body.errors), () =>
+        expect(body.errors.some((error: { name: string }) => error.name === parameter)).toBeTruthy(),
+      );
+    });
+  }
+
+  test('When the symbol or the benchmark is unknown, then the answer is a 404 problem saying which', async () => {
+    expect((await get('/api/v1/risk/NOPE')).body.detail).toMatch(/No cryptocurrency with symbol "NOPE"/);
+    const benchmark = await get('/api/v1/risk/BTC?benchmark=NOPE&to=2022-09-26');
+    expect(benchmark.status).toBe(404);
+    expect(benchmark.body.detail).toMatch(/Unknown benchmark "NOPE"/);
+  });
+});
+
+describe('GET /api/v1/risk/correlations and /rankings', () => {
+  test('When two symbols are correlated, then the matrix is symmetric with a unit diagonal and matches the report', async () => {
+    const { status, body } = await get(
+      '/api/v1/risk/correlations?symbols=btc,ETH,sol&window=90&to=2022-09-26',
+    );
+    expect(status).toBe(200);
+    expect(body.symbols).toStrictEqual(['BTC', 'ETH', 'SOL']);
+    expect(body.observations).toBe(89);
+    for (let i = 0; i < 3; i += 1) {
+      expect(body.matrix[i][i]).toBe(1);
+      for (let j = 0; j < 3; j += 1) expect(body.matrix[i][j]).toBe(body.matrix[j][i]);
+    }
+    const eth = await get('/api/v1/risk/ETH?window=90&to=2022-09-26');
+    expect(Math.abs(body.matrix[1][0] - eth.body.metrics.correlation_to_benchmark)).toBeLessThan(1e-12);
+  });
+
+  test('When a symbol is unknown or too short, then the problem names it (404 / 422)', async () => {
+    const unknown = await get('/api/v1/risk/correlations?symbols=BTC,NOPE');
+    expect(unknown.status).toBe(404); // a well-formed symbol of no stored coin, as on /risk/{symbol}
+    expect(unknown.body.detail).toMatch(/NOPE/);
+    expect(unknown.body.unknown_symbols).toStrictEqual(['NOPE']);
+    const short = await get('/api/v1/risk/correlations?symbols=BTC,APE&to=2022-04-01&window=60');
+    expect(short.status).toBe(422);
+    expect(short.body.symbols).toStrictEqual(['APE']);
+    expect((await get('/api/v1/risk/correlations?symbols=BTC')).status).toBe(400);
+    expect((await get('/api/v1/risk/correlations')).status).toBe(400);
+  });
+
+  test('When coins are ranked by volatility, then those with enough history come sorted', async () => {
+    const { status, body } = await get('/api/v1/risk/rankings?sort_by=volatility_annualized&to=2022-09-26');
+    expect(status).toBe(200);
+    const symbols = body.data.map((row: { symbol: string }) => row.symbol);
+    expect(symbols.includes('BTC') && symbols.includes('ETH') && symbols.includes('SOL')).toBeTruthy();
+    expect(symbols.indexOf('ETH') < symbols.indexOf('BTC')).toBeTruthy(); // ETH was more volatile than BTC that year
+    const values = body.data.map((row: { value: number }) => row.value);
+    expect(values).toStrictEqual([...values].sort((a, b) => b - a));
+    const ascending = await get('/api/v1/risk/rankings?sort_by=max_drawdown&order=asc&limit=2&to=2022-09-26');
+    expect(ascending.body.data.length).toBe(2);
+    expect(ascending.body.data[0].value <= ascending.body.data[1].value).toBeTruthy();
+    expect((await get('/api/v1/risk/rankings?sort_by=beta')).status).toBe(400);
+  });
+});

@@ -1,0 +1,15 @@
+import { createRiskRepository } from '../../../core/risk/risk.repository.ts';
+import { createRiskService } from '../../../core/risk/risk.service.ts';
+import type { TProcessor } from '../processor.types.ts';
+
+/** Precomputes default-window risk reports, so that the API's default reads are a lookup. */
+export const computeRiskProcessor: TProcessor<'compute-risk'> = async (payload, job, deps) => {
+  const started = performance.now();
+  const risk = createRiskService({ risk: createRiskRepository(deps.db) });
+  const result = await risk.precompute(
+    { symbols: payload.symbols, top: payload.top },
+    new Date(payload.as_of),
+  );
+  await job.updateProgress(100);
+  return { ...result, duration_ms: Math.round(performance.now() - started) };
+};
