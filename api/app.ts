@@ -9,13 +9,14 @@ import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { poolStats } from '../core/platform/db/data-source.ts';
-import { createJobService } from '../core/jobs/job.service.ts';
-import type { TQueues } from '../core/jobs/queues.ts';
-import { createCryptocurrencyRepository } from '../core/market/cryptocurrency.repository.ts';
-import { createMarketSource } from '../core/market/bundled/market-source.ts';
-import { createMarketService } from '../core/market/market.service.ts';
-import { createRiskRepository } from '../core/risk/risk.repository.ts';
-import { createRiskService } from '../core/risk/risk.service.ts';
+import { createJobService } from '../core/jobs/index.ts';
+import type { TQueues } from '../core/jobs/index.ts';
+import {
+  createCryptocurrencyRepository,
+  createMarketSource,
+  createMarketService,
+} from '../core/market/index.ts';
+import { createRiskRepository, createRiskService } from '../core/risk/index.ts';
 import { requireAdmin } from './http/admin-auth.ts';
 import { methodNotAllowed } from './http/method-not-allowed.ts';
 import { createHttpMetrics } from './http/metrics.ts';

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
-import { createQueues } from '../core/jobs/queues.ts';
+import { createQueues } from '../core/jobs/index.ts';
 import { loadConfigOrExit } from '../core/platform/config/env.ts';
 import { exitOnListenError } from '../core/platform/config/listen-error.ts';
 import { createDataSource } from '../core/platform/db/data-source.ts';

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { buildApp } from '../api/app.ts';
 import { createHttpServer } from '../api/http/server.ts';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
-import { createQueues, type TQueues } from '../core/jobs/queues.ts';
+import { createQueues, type TQueues } from '../core/jobs/index.ts';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';

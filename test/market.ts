@@ -1,4 +1,4 @@
-import type { TSeedOptions } from '../core/market/bundled/seed.ts';
+import type { TSeedOptions } from '../core/market/index.ts';
 
 /**
  * The recorded market as it stood at noon UTC on 2022-09-26, the last day of the 2015-2022 set, on the

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { DATA_DIR, MARKET_CHART_SNAPSHOT, MARKETS_SNAPSHOT } from '../core/market/bundled/bundled.ts';
+import { DATA_DIR, MARKET_CHART_SNAPSHOT, MARKETS_SNAPSHOT } from '../core/market/index.ts';
 
 /** A scripted answer; anything not scripted gets the real recorded response. */
 export type TScripted = {

@@ -1,15 +1,17 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { invalidateMarketCache } from '../core/market/market-cache.ts';
+import {
+  invalidateMarketCache,
+  readTimeline,
+  createProviderChain,
+  createRedisCooldowns,
+} from '../core/market/index.ts';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
 import type { TConfig } from '../core/platform/config/env.ts';
-import { createQueues, type TQueues } from '../core/jobs/queues.ts';
+import { createQueues, type TQueues } from '../core/jobs/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
-import { readTimeline } from '../core/market/bundled/timeline.repository.ts';
-import { createProviderChain } from '../core/market/providers/provider-chain.ts';
-import { createRedisCooldowns } from '../core/market/providers/provider-cooldown.ts';
 import { createWorkers } from '../worker/create-workers.ts';
 import { createWorkerMetrics } from '../worker/worker-metrics.ts';
 

@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { logContext } from '../core/platform/logging/logger.ts';
-import { JOB_DEFINITIONS, JOB_NAMES, windowStart, type TJobName } from '../core/jobs/definitions.ts';
+import { JOB_DEFINITIONS, JOB_NAMES, windowStart, type TJobName } from '../core/jobs/index.ts';
 import { HANDLERS } from './handlers.ts';
 import { retryDelay } from './retry-delay.ts';
 import type { TProcessorDeps } from './processors/processor.types.ts';

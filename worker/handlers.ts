@@ -1,4 +1,4 @@
-import { JOB_NAMES, type TJobName } from '../core/jobs/definitions.ts';
+import { JOB_NAMES, type TJobName } from '../core/jobs/index.ts';
 import { backfillHistoryProcessor } from './processors/market/backfill-history.processor.ts';
 import { cleanupHistoryProcessor } from './processors/market/cleanup-history.processor.ts';
 import { computeRiskProcessor } from './processors/risk/compute-risk.processor.ts';

@@ -1,16 +1,18 @@
-import { invalidateMarketCache } from '../core/market/market-cache.ts';
+import {
+  invalidateMarketCache,
+  createProviderMetrics,
+  readTimeline,
+  createProviderChain,
+  createRedisCooldowns,
+} from '../core/market/index.ts';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
 import { loadConfigOrExit } from '../core/platform/config/env.ts';
 import { exitOnListenError } from '../core/platform/config/listen-error.ts';
 import { connectWithRetry } from '../core/platform/db/connect.ts';
 import { createDataSource } from '../core/platform/db/data-source.ts';
-import { createQueues } from '../core/jobs/queues.ts';
+import { createQueues } from '../core/jobs/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
-import { createProviderMetrics } from '../core/market/providers/provider-metrics.ts';
-import { readTimeline } from '../core/market/bundled/timeline.repository.ts';
-import { createProviderChain } from '../core/market/providers/provider-chain.ts';
-import { createRedisCooldowns } from '../core/market/providers/provider-cooldown.ts';
 import { createWorkers } from './create-workers.ts';
 import { assertEveryJobHasAHandler } from './handlers.ts';
 import { startHealthServer } from './health-server.ts';

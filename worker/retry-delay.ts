@@ -1,5 +1,5 @@
 import type { MinimalJob } from 'bullmq';
-import { ProviderError } from '../core/market/providers/provider-error.ts';
+import { ProviderError } from '../core/market/index.ts';
 
 /**
  * BullMQ's custom backoff (type 'cooldown-aware' in core/jobs/definitions.ts): exponential from the job's base delay, but never before the provider that

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { JOB_DEFINITIONS, type TJobName } from '../core/jobs/definitions.ts';
-import type { TQueues } from '../core/jobs/queues.ts';
+import { JOB_DEFINITIONS, type TJobName } from '../core/jobs/index.ts';
+import type { TQueues } from '../core/jobs/index.ts';
 
 /** The cadence the Helm chart's CronJobs use, for SCHEDULER=internal (local runs without Kubernetes). */
 export const SCHEDULES: { id: string; name: TJobName; pattern: string; data: Record<string, unknown> }[] = [

@@ -5,8 +5,8 @@
 import { parseArgs } from 'node:util';
 import { createQueueRedis } from '../core/platform/redis/redis.ts';
 import { loadConfigOrExit } from '../core/platform/config/env.ts';
-import type { TJobName } from '../core/jobs/definitions.ts';
-import { createQueues } from '../core/jobs/queues.ts';
+import type { TJobName } from '../core/jobs/index.ts';
+import { createQueues } from '../core/jobs/index.ts';
 
 const COMMANDS: Record<string, TJobName> = {
   sync: 'sync-markets',

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_STATES } from '../core/jobs/definitions.ts';
+import { JOB_STATES } from '../core/jobs/index.ts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type TWorkerMetrics = ReturnType<typeof createWorkerMetrics>;

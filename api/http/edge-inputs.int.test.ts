@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { seedBundledData } from '../../core/market/bundled/seed.ts';
+import { seedBundledData } from '../../core/market/index.ts';
 import { startTestApi, type TTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';

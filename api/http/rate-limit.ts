@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
-import { marketCacheVersionKey } from '../../core/market/market-cache.ts';
+import { marketCacheVersionKey } from '../../core/market/index.ts';
 import { AppError, ErrorCode } from '../../core/platform/errors/app-error.ts';
 import type { THttpMetrics } from './metrics.ts';
 import { RedisWindowCounter } from './redis-window-counter.ts';

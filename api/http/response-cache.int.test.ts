@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals';
-import { invalidateMarketCache } from '../../core/market/market-cache.ts';
-import { seedBundledData } from '../../core/market/bundled/seed.ts';
+import { invalidateMarketCache, seedBundledData } from '../../core/market/index.ts';
 import { counterValue, startTestApi, type TTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';

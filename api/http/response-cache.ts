@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { marketCacheVersionKey } from '../../core/market/market-cache.ts';
+import { marketCacheVersionKey } from '../../core/market/index.ts';
 import {
   ENCODINGS,
   preferredEncoding,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createDataSource } from '../../core/platform/db/data-source.ts';
-import { seedBundledData } from '../../core/market/bundled/seed.ts';
+import { seedBundledData } from '../../core/market/index.ts';
 import { startTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { PROVIDER_NAMES } from '../market/providers/provider.types.ts';
+import { PROVIDER_NAMES } from '../market/index.ts';
 
 /** Every job the platform runs. Each name is also its queue, so each has its own concurrency. */
 export const JobName = {

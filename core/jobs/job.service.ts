@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
-import type { TProviderName } from '../market/providers/provider.types.ts';
+import type { TProviderName } from '../market/index.ts';
 import { describeJob } from './job-status.ts';
 import type { TQueues } from './queues.ts';
 

@@ -1,5 +1,4 @@
 import type { DataSource } from 'typeorm';
-import type { TCryptocurrencyRow } from './entities/cryptocurrency.entity.ts';
 import type {
   TCategory,
   TCoin,
@@ -10,6 +9,43 @@ import type {
   TOrder,
   TSortField,
 } from './market.types.ts';
+
+/** Row shape of `cryptocurrencies`; numeric columns arrive from pg as strings. */
+type TCryptocurrencyRow = {
+  id: number;
+  symbol: string;
+  name: string;
+  slug: string;
+  coingecko_id: string | null;
+  cmc_id: number | null;
+  market_cap_rank: number | null;
+  current_price: string | null;
+  market_cap: string | null;
+  fully_diluted_valuation: string | null;
+  total_volume: string | null;
+  high_24h: string | null;
+  low_24h: string | null;
+  price_change_24h: string | null;
+  price_change_percentage_1h: string | null;
+  price_change_percentage_24h: string | null;
+  price_change_percentage_7d: string | null;
+  price_change_percentage_30d: string | null;
+  circulating_supply: string | null;
+  total_supply: string | null;
+  max_supply: string | null;
+  ath: string | null;
+  ath_date: Date | null;
+  ath_change_percentage: string | null;
+  atl: string | null;
+  atl_date: Date | null;
+  image_url: string | null;
+  website_url: string | null;
+  description: string | null;
+  categories: string[];
+  last_updated: Date | null;
+  created_at: Date;
+  updated_at: Date;
+};
 
 const num = (value: string | null): number | null => (value === null ? null : Number(value));
 const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());

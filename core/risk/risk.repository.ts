@@ -1,6 +1,19 @@
 import type { DataSource } from 'typeorm';
-import type { TRiskMetricsRow } from './risk-metrics.entity.ts';
 import type { TClose } from './risk-math.ts';
+
+type TRiskMetricsRow = {
+  cryptocurrency_id: number;
+  window_days: number;
+  benchmark_symbol: string;
+  window_end: string;
+  observations: number;
+  metrics: Record<string, unknown>;
+  risk_score: number;
+  risk_level: string;
+  data_last_timestamp: Date;
+  benchmark_last_timestamp: Date | null;
+  computed_at: Date;
+};
 
 export type TDailyClose = TClose & { market_cap: number | null; total_volume: number | null };
 

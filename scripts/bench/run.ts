@@ -15,15 +15,17 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
-import { invalidateMarketCache } from '../../core/market/market-cache.ts';
+import {
+  invalidateMarketCache,
+  syncMarkets,
+  seedBundledData,
+  upsertHistory,
+  type THistoryInsert,
+  createProviderChain,
+} from '../../core/market/index.ts';
 import { createCacheRedis } from '../../core/platform/redis/redis.ts';
-import { syncMarkets } from '../../core/market/ingestion/sync-markets.ts';
 import { createLogger } from '../../core/platform/logging/logger.ts';
-import { seedBundledData } from '../../core/market/bundled/seed.ts';
-import { upsertHistory, type THistoryInsert } from '../../core/market/market.writer.ts';
-import { createProviderChain } from '../../core/market/providers/provider-chain.ts';
-import { createRiskRepository } from '../../core/risk/risk.repository.ts';
-import { createRiskService } from '../../core/risk/risk.service.ts';
+import { createRiskRepository, createRiskService } from '../../core/risk/index.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { freePort, startProcess, waitForStatus, type TChild } from '../../test/processes.ts';

@@ -3,9 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { TConfig } from '../../core/platform/config/env.ts';
-import type { TJobName, TJobPayloads } from '../../core/jobs/definitions.ts';
-import type { TQueues } from '../../core/jobs/queues.ts';
-import type { TProviderChain } from '../../core/market/providers/provider-chain.ts';
+import type { TJobName, TJobPayloads, TQueues } from '../../core/jobs/index.ts';
+import type { TProviderChain } from '../../core/market/index.ts';
 import type { TWorkerMetrics } from '../worker-metrics.ts';
 
 export type TProcessorDeps = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { seedBundledData } from '../../core/market/bundled/seed.ts';
+import { seedBundledData } from '../../core/market/index.ts';
 import { counterValue } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
@@ -174,7 +174,7 @@ describe('backfill-history and cleanup-history', () => {
 });
 
 async function recordedBtc() {
-  const { loadSnapshot, MARKETS_SNAPSHOT } = await import('../../core/market/bundled/bundled.ts');
+  const { loadSnapshot, MARKETS_SNAPSHOT } = await import('../../core/market/index.ts');
   return ((await loadSnapshot(MARKETS_SNAPSHOT)) as Record<string, unknown>[])[0]!;
 }
 

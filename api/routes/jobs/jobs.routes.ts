@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import type { TJobService } from '../../../core/jobs/job.service.ts';
-import type { TProviderName } from '../../../core/market/providers/provider.types.ts';
+import type { TJobService } from '../../../core/jobs/index.ts';
+import type { TProviderName } from '../../../core/market/index.ts';
 import { validate } from '../../http/validate.ts';
 import { problemResponses, queryProblems, rateLimitHeaders, registry } from '../../openapi/registry.ts';
 import { ZJobAccepted, ZJobParams, ZJobStatus, ZSyncQuery } from './jobs.schemas.ts';

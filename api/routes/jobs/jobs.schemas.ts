@@ -1,5 +1,5 @@
-import { JOB_STATES } from '../../../core/jobs/definitions.ts';
-import { PROVIDER_NAMES } from '../../../core/market/providers/provider.types.ts';
+import { JOB_STATES } from '../../../core/jobs/index.ts';
+import { PROVIDER_NAMES } from '../../../core/market/index.ts';
 import { z } from '../../openapi/zod.ts';
 import { intParam } from '../common.schemas.ts';
 

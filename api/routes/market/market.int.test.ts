@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { withContext } from '../../../test/expect-context.ts';
-import { seedBundledData } from '../../../core/market/bundled/seed.ts';
-import { SORT_FIELDS } from '../../../core/market/market.types.ts';
-import { upsertHistory } from '../../../core/market/market.writer.ts';
+import { seedBundledData, SORT_FIELDS, upsertHistory } from '../../../core/market/index.ts';
 import { startTestApi, type TTestApi } from '../../../test/api-server.ts';
 import { testConfig } from '../../../test/config.ts';
 import { RECORDED_MARKET } from '../../../test/market.ts';

@@ -1,6 +1,5 @@
 import { Router } from 'express';
-import type { TMarketService } from '../../../core/market/market.service.ts';
-import type { THistoryQuery, TListQuery } from '../../../core/market/market.types.ts';
+import type { TMarketService, THistoryQuery, TListQuery } from '../../../core/market/index.ts';
 import type { TResponseCache } from '../../http/response-cache.ts';
 import { validate } from '../../http/validate.ts';
 import {

@@ -6,7 +6,7 @@ import {
   type THistoryPoint,
   type THistoryQuery,
   type TListQuery,
-} from '../../../core/market/market.types.ts';
+} from '../../../core/market/index.ts';
 import { z } from '../../openapi/zod.ts';
 import { intParam, ZOrder, ZSymbol, zSymbolList, ZTimestampParam, zText } from '../common.schemas.ts';
 

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { withContext } from '../../../test/expect-context.ts';
-import { invalidateMarketCache } from '../../../core/market/market-cache.ts';
-import { seedBundledData } from '../../../core/market/bundled/seed.ts';
-import { upsertHistory } from '../../../core/market/market.writer.ts';
-import { createRiskRepository } from '../../../core/risk/risk.repository.ts';
-import { createRiskService } from '../../../core/risk/risk.service.ts';
+import { invalidateMarketCache, seedBundledData, upsertHistory } from '../../../core/market/index.ts';
+import { createRiskRepository, createRiskService } from '../../../core/risk/index.ts';
 import { startTestApi, type TTestApi } from '../../../test/api-server.ts';
 import { testConfig } from '../../../test/config.ts';
 import { RECORDED_MARKET } from '../../../test/market.ts';

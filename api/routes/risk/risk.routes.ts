@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { TRankingField, TRiskQuery, TRiskService } from '../../../core/risk/risk.service.ts';
+import type { TRankingField, TRiskQuery, TRiskService } from '../../../core/risk/index.ts';
 import type { TResponseCache } from '../../http/response-cache.ts';
 import { validate } from '../../http/validate.ts';
 import {

@@ -1,5 +1,4 @@
-import { RISK_LEVELS } from '../../../core/risk/risk-math.ts';
-import { RANKING_FIELDS } from '../../../core/risk/risk.service.ts';
+import { RISK_LEVELS, RANKING_FIELDS } from '../../../core/risk/index.ts';
 import { z } from '../../openapi/zod.ts';
 import { intParam, numberParam, ZOrder, ZSymbol, zSymbolList, ZTimestampParam } from '../common.schemas.ts';
 

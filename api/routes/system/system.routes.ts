@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
 import type { DataSource } from 'typeorm';
 import { checkDatabase, checkRedis } from '../../../core/platform/health/health.ts';
-import type { TMarketSource } from '../../../core/market/bundled/market-source.ts';
+import type { TMarketSource } from '../../../core/market/index.ts';
 import { validate } from '../../http/validate.ts';
 import { problemResponses, registry } from '../../openapi/registry.ts';
 import { ZHealth, ZProbe, ZRoot } from './system.schemas.ts';

@@ -1,4 +1,4 @@
-import { PROVIDER_NAMES } from '../../../core/market/providers/provider.types.ts';
+import { PROVIDER_NAMES } from '../../../core/market/index.ts';
 import { z } from '../../openapi/zod.ts';
 
 const ZCheck = z

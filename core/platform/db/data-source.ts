@@ -1,14 +1,9 @@
 import { DataSource } from 'typeorm';
 import type { TConfig } from '../config/env.ts';
-import { CategoryEntity } from '../../market/entities/category.entity.ts';
-import { CryptocurrencyEntity } from '../../market/entities/cryptocurrency.entity.ts';
-import { PriceHistoryEntity } from '../../market/entities/price-history.entity.ts';
 import { CreateMarketData1732406400000 } from './migrations/1732406400000-create-market-data.ts';
 import { CreateRiskMetrics1732492800000 } from './migrations/1732492800000-create-risk-metrics.ts';
 import { CreateMarketTimeline1733011200000 } from './migrations/1733011200000-create-market-timeline.ts';
-import { RiskMetricsEntity } from '../../risk/risk-metrics.entity.ts';
 
-export const entities = [CryptocurrencyEntity, PriceHistoryEntity, CategoryEntity, RiskMetricsEntity];
 export const migrations = [
   CreateMarketData1732406400000,
   CreateRiskMetrics1732492800000,
@@ -29,7 +24,8 @@ export function createDataSource(config: TDbConfig, applicationName = config.SER
   return new DataSource({
     type: 'postgres',
     url: config.DATABASE_URL,
-    entities,
+    // Repositories query in SQL and map rows themselves; the schema lives in the migrations alone.
+    entities: [],
     migrations,
     synchronize: false,
     migrationsRun: false,

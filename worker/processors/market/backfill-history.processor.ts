@@ -1,4 +1,4 @@
-import { backfillHistory } from '../../../core/market/ingestion/backfill-history.ts';
+import { backfillHistory } from '../../../core/market/index.ts';
 import type { TProcessor } from '../processor.types.ts';
 
 export const backfillHistoryProcessor: TProcessor<'backfill-history'> = (payload, job, deps) =>

@@ -1,4 +1,4 @@
-import { cleanupHistory } from '../../../core/market/ingestion/cleanup-history.ts';
+import { cleanupHistory } from '../../../core/market/index.ts';
 import type { TProcessor } from '../processor.types.ts';
 
 export const cleanupHistoryProcessor: TProcessor<'cleanup-history'> = (payload, _job, deps) =>

@@ -1,4 +1,4 @@
-import { syncMarkets } from '../../../core/market/ingestion/sync-markets.ts';
+import { syncMarkets } from '../../../core/market/index.ts';
 import type { TProcessor } from '../processor.types.ts';
 
 export const syncMarketsProcessor: TProcessor<'sync-markets'> = async (payload, job, deps) => {

@@ -1,5 +1,4 @@
-import { createRiskRepository } from '../../../core/risk/risk.repository.ts';
-import { createRiskService } from '../../../core/risk/risk.service.ts';
+import { createRiskRepository, createRiskService } from '../../../core/risk/index.ts';
 import type { TProcessor } from '../processor.types.ts';
 
 /** Precomputes default-window risk reports, so that the API's default reads are a lookup. */

@@ -1,0 +1,4 @@
+// The risk feature's public module (the metric functions, the service and its repository).
+export * from './risk-math.ts';
+export * from './risk.service.ts';
+export * from './risk.repository.ts';
