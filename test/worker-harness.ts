@@ -9,7 +9,7 @@ import {
 } from '../core/market/index.ts';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
 import type { TConfig } from '../core/platform/config/env.ts';
-import { createQueues, type TQueues } from '../core/jobs/index.ts';
+import { closeQuietly, createQueues, type TQueues } from '../core/jobs/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { createWorkers } from '../worker/create-workers.ts';
@@ -57,7 +57,7 @@ export async function startTestWorkers(config: TConfig, db: DataSource): Promise
     workers,
     metrics: registry,
     close: async () => {
-      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all(workers.map(closeQuietly));
       for (const queue of Object.values(queues.queues))
         await queue.obliterate({ force: true }).catch(() => undefined);
       await queues.close();

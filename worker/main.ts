@@ -10,7 +10,7 @@ import { loadConfigOrExit } from '../core/platform/config/env.ts';
 import { exitOnListenError } from '../core/platform/config/listen-error.ts';
 import { connectWithRetry } from '../core/platform/db/connect.ts';
 import { createDataSource } from '../core/platform/db/data-source.ts';
-import { createQueues } from '../core/jobs/index.ts';
+import { closeQuietly, createQueues } from '../core/jobs/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { createWorkers } from './create-workers.ts';
@@ -93,7 +93,7 @@ async function shutdown(signal: string): Promise<void> {
     logger.error('active jobs did not finish in time; exiting and leaving them to other workers');
     process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS).unref();
-  await Promise.all(workers.map((worker) => worker.close()));
+  await Promise.all(workers.map(closeQuietly));
   await queues.close();
   await new Promise((resolve) => healthServer.close(resolve));
   await Promise.allSettled([

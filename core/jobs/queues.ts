@@ -1,4 +1,5 @@
-import { Queue } from 'bullmq';
+import type { EventEmitter } from 'node:events';
+import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   JOB_DEFINITIONS,
@@ -11,6 +12,23 @@ import {
 } from './definitions.ts';
 
 export type TQueues = ReturnType<typeof createQueues>;
+
+type TWithConnections = { connection?: EventEmitter; blockingConnection?: EventEmitter };
+
+/**
+ * Closes a BullMQ Queue or Worker. BullMQ's connection drops every listener when it closes, but a
+ * start-up still in flight (closed right after creation, or while Redis is unreachable) rejects
+ * later as an 'error' event on that connection; with no listener left, Node throws it and the
+ * process dies. One no-op listener stays on for that late rejection.
+ */
+export async function closeQuietly(closable: Queue | Worker): Promise<void> {
+  try {
+    await closable.close();
+  } finally {
+    const { connection, blockingConnection } = closable as unknown as TWithConnections;
+    for (const emitter of [connection, blockingConnection]) emitter?.on('error', () => undefined);
+  }
+}
 
 export type TEnqueued = { job_id: string; name: TJobName; deduplicated: boolean };
 
@@ -58,7 +76,7 @@ export function createQueues(
     },
 
     async close(): Promise<void> {
-      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      await Promise.all(Object.values(queues).map(closeQuietly));
     },
   };
 }
