@@ -2,22 +2,17 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import cors from 'cors';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { poolStats } from '../core/platform/db/data-source.ts';
-import { createJobService } from '../core/jobs/index.ts';
+import { anonymous, requirePermission } from '../core/platform/access/index.ts';
 import type { TQueues } from '../core/jobs/index.ts';
-import {
-  createCryptocurrencyRepository,
-  createMarketSource,
-  createMarketService,
-} from '../core/market/index.ts';
-import { createRiskRepository, createRiskService } from '../core/risk/index.ts';
-import { requireAdmin } from './http/admin-auth.ts';
+import type { TServices } from '../core/services.ts';
+import { authenticate, type TResolveActor } from './http/authenticate.ts';
 import { methodNotAllowed } from './http/method-not-allowed.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
@@ -26,10 +21,9 @@ import { requestContext } from './http/request-context.ts';
 import { createResponseCache } from './http/response-cache.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { generateOpenApiDocument } from './openapi/document.ts';
-import { cryptocurrenciesRouter } from './routes/market/market.routes.ts';
-import { jobsRouter, registerSyncRoute } from './routes/jobs/jobs.routes.ts';
-import { riskRouter } from './routes/risk/risk.routes.ts';
-import { systemRouter } from './routes/system/system.routes.ts';
+import { ROUTES } from './routes/index.ts';
+import { actorOf, mountRoutes } from './routes/mount-routes.ts';
+import { docsRouter } from './routes/system/system.routes.ts';
 
 export type TAppDeps = {
   config: TConfig;
@@ -41,7 +35,10 @@ export type TAppDeps = {
   metrics: Registry;
   version: string;
   isShuttingDown: () => boolean;
+  /** True until start-up work is done (readiness fails meanwhile); tests start ready. */
+  isStarting?: () => boolean;
   queues: TQueues;
+  services: TServices;
 };
 
 /** Parses TRUST_PROXY the way Express understands it: boolean, hop count, or address/CIDR list. */
@@ -84,15 +81,13 @@ export function buildApp(deps: TAppDeps): Express {
     metrics: httpMetrics,
     logger,
   });
-  const market = createMarketService({ coins: createCryptocurrencyRepository(db) });
-  const jobs = createJobService({ queues: deps.queues });
-  const risk = createRiskService({ risk: createRiskRepository(db) });
+  const resolveActor: TResolveActor = (request) => deps.services.auth.resolveActor(request);
   const openApi = generateOpenApiDocument(deps.version);
   const openApiJson = JSON.stringify(openApi);
 
   app.use(requestContext(deps.accessLogger ?? logger, deps.isShuttingDown));
   app.use(httpMetrics.middleware);
-  app.use('/admin/queues', requireAdmin(config.ADMIN_TOKEN), queueDashboard(deps.queues));
+  app.use('/admin/queues', authenticate(resolveActor), dashboardAccess, queueDashboard(deps.queues));
   app.use(securityHeaders());
   app.use(
     cors({
@@ -114,27 +109,49 @@ export function buildApp(deps: TAppDeps): Express {
   // The API first: it carries nearly all traffic, so its requests skip the system routes' matching.
   const api = express.Router();
   api.use(express.json({ limit: config.BODY_LIMIT }));
-  api.use(limiter.limit({ name: 'default', limit: config.RATE_LIMIT_PER_MINUTE }));
-  registerSyncRoute(api, {
-    jobs,
-    limit: limiter.limit({ name: 'sync', limit: config.SYNC_RATE_LIMIT_PER_MINUTE }),
-  });
-  api.use('/cryptocurrencies', cryptocurrenciesRouter({ market, cache }));
-  api.use('/jobs', jobsRouter({ jobs }));
-  api.use('/risk', riskRouter({ risk, cache }));
   app.use('/api/v1', api);
-
-  app.use(
-    systemRouter({
-      db,
-      redis,
-      metrics,
-      version: deps.version,
-      openApiJson,
-      isShuttingDown: deps.isShuttingDown,
-      marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
-    }),
+  const defaultLimit = limiter.limit({
+    name: 'default',
+    limit: (actor) =>
+      actor.kind === 'anonymous'
+        ? config.RATE_LIMIT_PER_MINUTE
+        : (config.RATE_LIMIT_ROLE_QUOTAS[actor.role] ?? config.RATE_LIMIT_PER_MINUTE),
+  });
+  const anonymousActor: RequestHandler = (req, res, next) => {
+    res.locals.actor = anonymous(req.ip ?? 'unknown', []);
+    next();
+  };
+  mountRoutes(
+    { api, app },
+    ROUTES,
+    {
+      config,
+      services: deps.services,
+      system: {
+        db,
+        redis,
+        metrics,
+        version: deps.version,
+        openApiJson,
+        isShuttingDown: deps.isShuttingDown,
+        isStarting: deps.isStarting ?? (() => false),
+      },
+    },
+    {
+      cache,
+      authenticate: authenticate(resolveActor),
+      anonymous: anonymousActor,
+      defaultLimit,
+      limits: {
+        sync: limiter.limit({ name: 'sync', limit: config.SYNC_RATE_LIMIT_PER_MINUTE }),
+        // Each login costs an argon2 hash (about 30 ms of CPU): a tight budget per client for the auth routes.
+        auth: limiter.limit({ name: 'auth', limit: config.AUTH_RATE_LIMIT_PER_MINUTE }),
+      },
+    },
   );
+  // Requests no API route took (unknown paths, other methods) still count against the client's budget.
+  api.use(anonymousActor, defaultLimit);
+  app.use(docsRouter());
   app.use(
     methodNotAllowed((openApi.paths ?? {}) as Record<string, Record<string, unknown>>, { '/docs': ['get'] }),
   );
@@ -142,6 +159,18 @@ export function buildApp(deps: TAppDeps): Express {
   app.use(problemHandler(logger));
   return app;
 }
+
+/**
+ * The dashboard is a browser page: without credentials it asks for them the way browsers understand
+ * (HTTP Basic; the password is an API key with jobs:admin), besides Bearer and X-API-Key.
+ */
+const dashboardAccess: RequestHandler = (_req, res, next) => {
+  const actor = actorOf(res);
+  if (actor.kind === 'anonymous')
+    res.setHeader('WWW-Authenticate', 'Basic realm="trading-backend queues", charset="UTF-8"');
+  requirePermission(actor, 'jobs:admin');
+  next();
+};
 
 /** Bull Board for operators; it ships its own UI assets and inline bootstrapping, so no CSP from helmet here. */
 function queueDashboard(queues: TQueues) {

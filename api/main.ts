@@ -8,6 +8,7 @@ import { createAccessLogger, createLogger, redactUrl } from '../core/platform/lo
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { connectWithRetry } from '../core/platform/db/connect.ts';
 import { APP_VERSION } from '../core/platform/version.ts';
+import { createServices } from '../core/services.ts';
 import { buildApp } from './app.ts';
 import { createHttpServer } from './http/server.ts';
 
@@ -24,6 +25,9 @@ const queues = createQueues(queueConnection, config.QUEUE_PREFIX, (error) =>
 );
 
 let shuttingDown = false;
+// Ready only after start-up work (the database, the bootstrap admin), not merely once PostgreSQL answers.
+let starting = true;
+const services = createServices({ config, db, redis, queues, logger });
 const app = buildApp({
   config,
   logger,
@@ -33,7 +37,9 @@ const app = buildApp({
   metrics: createMetricsRegistry(),
   version: APP_VERSION,
   isShuttingDown: () => shuttingDown,
+  isStarting: () => starting,
   queues,
+  services,
 });
 
 // Listen first: /livez answers at once and /readyz stays 503 until PostgreSQL is reachable.
@@ -51,7 +57,18 @@ const server: Server = createHttpServer(app).listen(config.PORT, config.HOST, ()
 server.once('error', (error: NodeJS.ErrnoException) =>
   exitOnListenError(error, 'PORT', config.HOST, config.PORT),
 );
-void connectWithRetry(db, logger, () => shuttingDown);
+void connectWithRetry(db, logger, () => shuttingDown).then(async () => {
+  if (!db.isInitialized) return;
+  // The first admin, when none exists yet (BOOTSTRAP_ADMIN_EMAIL/PASSWORD, from a Secret in Kubernetes).
+  const created = await services.users
+    .bootstrapAdmin(config.BOOTSTRAP_ADMIN_EMAIL, config.BOOTSTRAP_ADMIN_PASSWORD)
+    .catch((error: unknown) => {
+      logger.error({ err: error }, 'the bootstrap admin could not be created');
+      return null;
+    });
+  if (created) logger.info({ user_id: created.id, email: created.email }, 'bootstrap admin created');
+  starting = false;
+});
 
 async function shutdown(signal: string): Promise<void> {
   if (shuttingDown) return;

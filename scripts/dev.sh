@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib/supervise.sh"
 ensure_node
 cd "$ROOT"
 load_dotenv
+ensure_dev_admin
 export NODE_ENV="${NODE_ENV:-development}"
 export SCHEDULER="${SCHEDULER:-internal}"
 # The bundled history reaches back to 2015 (shifted); keep it locally instead of letting the daily cleanup delete it.

@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib/supervise.sh"
 ensure_node
 cd "$ROOT"
 load_dotenv
+ensure_dev_admin
 if [ ! -f dist/api/main.js ] || [ -n "$(find api core worker -name '*.ts' -newer dist/api/main.js -print -quit)" ]; then
   log "building (npm run build)"
   npm run build --silent

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../api/app.ts';
+import { createServices, type TServices } from '../core/services.ts';
 import { createHttpServer } from '../api/http/server.ts';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
 import { createQueues, type TQueues } from '../core/jobs/index.ts';
@@ -13,6 +14,7 @@ import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 
 export type TTestApi = {
   url: string;
+  services: TServices;
   queues: TQueues;
   redis: Redis;
   metrics: Registry;
@@ -41,15 +43,18 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
   queueConnection.on('error', () => undefined);
   const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
   let shuttingDown = false;
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'test-api' });
+  const services = createServices({ config, db, redis, queues, logger });
   const app = buildApp({
     config,
-    logger: createLogger({ level: config.LOG_LEVEL, name: 'test-api' }),
+    logger,
     db,
     redis,
     metrics,
     version: 'test',
     isShuttingDown: () => shuttingDown,
     queues,
+    services,
   });
   const server: Server = await new Promise((resolve) => {
     const listening = createHttpServer(app).listen(0, '127.0.0.1', () => resolve(listening));
@@ -57,6 +62,7 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    services,
     queues,
     redis,
     metrics,

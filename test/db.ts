@@ -33,9 +33,14 @@ export async function createTestDatabase(config: TConfig): Promise<TTestDatabase
     schema,
     url,
     truncate: async () => {
-      await db.query(
-        'TRUNCATE risk_metrics, price_history, cryptocurrencies, categories, market_timeline RESTART IDENTITY CASCADE',
-      );
+      await db.transaction(async (tx) => {
+        // The audit log is append-only; only a transaction that says it is retention may clear it.
+        await tx.query(`SET LOCAL trading.audit_retention = 'on'`);
+        await tx.query(
+          `TRUNCATE risk_metrics, price_history, cryptocurrencies, categories, market_timeline,
+                    audit_events, api_keys, refresh_tokens, sessions, users RESTART IDENTITY CASCADE`,
+        );
+      });
     },
     drop: async () => {
       if (db.isInitialized) {

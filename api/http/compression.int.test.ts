@@ -95,7 +95,7 @@ describe('compressed answers on the read path', () => {
       expect(hit.headers['x-cache']).toBe('HIT');
     }
     expect(await counterValue([api.metrics], 'http_cache_loads_total')).toBe(loads);
-    const keys = await api.redis.keys(`${config.REDIS_KEY_PREFIX}cache:market:coins.list:*`);
+    const keys = await api.redis.keys(`${config.REDIS_KEY_PREFIX}cache:market:/api/v1/cryptocurrencies/:*`);
     const stored = keys.find((key) => key.endsWith('|br') && key.includes('"limit":90'))!;
     const raw = (await api.redis.getBuffer(stored))!;
     const brBody = (await get(path, { 'Accept-Encoding': 'br' })).body;

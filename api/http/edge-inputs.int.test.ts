@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { seedBundledData } from '../../core/market/index.ts';
 import { startTestApi, type TTestApi } from '../../test/api-server.ts';
+import { signIn, type TSignedIn } from '../../test/auth.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { request } from '../../test/openapi-conformance.ts';
@@ -9,12 +10,14 @@ import { request } from '../../test/openapi-conformance.ts';
 // Inputs and methods that used to end in a 500, a misleading 503, a bare Node status line or a silent 200.
 let database: TTestDatabase;
 let api: TTestApi;
+let admin: TSignedIn;
 
 beforeAll(async () => {
   const config = testConfig({ RATE_LIMIT_PER_MINUTE: '100000' });
   database = await createTestDatabase(config);
   await seedBundledData(database.db, { symbols: ['BTC'], history: 'month' });
   api = await startTestApi(config, database.db);
+  admin = await signIn(api, 'admin');
 });
 afterAll(async () => {
   await api.close();
@@ -53,14 +56,16 @@ describe('text PostgreSQL cannot store', () => {
 describe('job ids', () => {
   for (const id of ['meta', 'events', 'stalled-check', 'sync-markets', 'repeat:sync-top-50', 'id', 'wait']) {
     test(`When /jobs/${id} is asked for (a queue key, not a job), then it is a 404 problem`, async () => {
-      const { status, body } = await request(api.url, `/api/v1/jobs/${id}`);
+      const { status, body } = await request(api.url, `/api/v1/jobs/${id}`, { headers: admin.headers });
       expect(status).toBe(404);
       expect(body.type).toBe('urn:trading-backend:problem:not_found');
     });
   }
 
   test('When a well-formed id names no job, then it is a 404 problem too', async () => {
-    const { status } = await request(api.url, '/api/v1/jobs/sync-markets-default-50-1732406400000');
+    const { status } = await request(api.url, '/api/v1/jobs/sync-markets-default-50-1732406400000', {
+      headers: admin.headers,
+    });
     expect(status).toBe(404);
   });
 });
@@ -144,7 +149,7 @@ describe('unknown query parameters', () => {
     '/?x=1',
   ]) {
     test(`When ${path} is asked for, then the unknown parameter is a 400 problem naming it`, async () => {
-      const { status, body } = await request(api.url, path);
+      const { status, body } = await request(api.url, path, { headers: admin.headers });
       expect(status).toBe(400);
       expect(body.errors[0]).toMatchObject({ in: 'query', detail: 'unknown parameter' });
     });

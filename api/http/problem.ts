@@ -44,6 +44,19 @@ function dataException(error: unknown): string | undefined {
   return driver?.code?.startsWith('22') ? (driver.message ?? driver.code) : undefined;
 }
 
+/**
+ * A unique or foreign-key violation (SQLSTATE 23505 / 23503) that a service did not turn into its own
+ * conflict first: two writers raced, or a referenced row went away. A 409, with no SQL in the detail.
+ */
+function constraintViolation(error: unknown): string | undefined {
+  const driver = (error instanceof QueryFailedError ? error.driverError : undefined) as
+    { code?: string } | undefined;
+  if (driver?.code === '23505')
+    return 'The change conflicts with existing data (a value that must be unique is taken).';
+  if (driver?.code === '23503') return 'The change refers to something that does not exist (any more).';
+  return undefined;
+}
+
 function isDependencyFailure(error: unknown): boolean {
   const candidate = (error instanceof QueryFailedError ? error.driverError : error) as
     { code?: string; message?: string } | undefined;
@@ -103,6 +116,16 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       const extra: Record<string, unknown> = { ...error.extensions };
       if (error.errors) extra.errors = error.errors;
       if (error.code === ErrorCode.DependencyUnavailable) res.setHeader('Retry-After', '5');
+      const retryAfter = error.extensions?.retry_after;
+      if (
+        error.code === ErrorCode.RateLimited &&
+        typeof retryAfter === 'number' &&
+        !res.getHeader('Retry-After')
+      )
+        res.setHeader('Retry-After', String(retryAfter));
+      if (error.code === ErrorCode.Unauthorized && !res.getHeader('WWW-Authenticate')) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="trading-backend"');
+      }
       sendProblem(req, res, error.code, CODE_TO_STATUS[error.code], error.detail, extra);
       return;
     }
@@ -124,6 +147,11 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
           ? 'The request body is not valid JSON.'
           : 'The request is malformed.';
       sendProblem(req, res, ErrorCode.ValidationFailed, status === 413 ? 413 : 400, detail);
+      return;
+    }
+    const conflict = constraintViolation(error);
+    if (conflict) {
+      sendProblem(req, res, ErrorCode.Conflict, 409, conflict);
       return;
     }
     const invalidValue = dataException(error);

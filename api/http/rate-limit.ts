@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { marketCacheVersionKey } from '../../core/market/index.ts';
+import { principalOf, type TActor } from '../../core/platform/access/index.ts';
 import { AppError, ErrorCode } from '../../core/platform/errors/app-error.ts';
 import type { THttpMetrics } from './metrics.ts';
 import { RedisWindowCounter } from './redis-window-counter.ts';
@@ -9,7 +10,8 @@ const WINDOW_MS = 60_000;
 
 type TWindow = { count: number; resetAt: number };
 
-export type TRateLimitPolicy = { name: string; limit: number };
+/** A named budget per minute: a number for everyone, or one that depends on who is asking (per-role quotas). */
+export type TRateLimitPolicy = { name: string; limit: number | ((actor: TActor) => number) };
 
 /** Process-local counting for when Redis is away: each replica then limits on its own. */
 class MemoryWindows {
@@ -56,22 +58,28 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
     return memory.hit(key, now);
   }
 
-  function setHeaders(res: Response, policy: TRateLimitPolicy, count: number, resetMs: number): void {
-    res.setHeader('RateLimit-Limit', String(policy.limit));
-    res.setHeader('RateLimit-Remaining', String(Math.max(0, policy.limit - count)));
+  function setHeaders(res: Response, limit: number, count: number, resetMs: number): void {
+    res.setHeader('RateLimit-Limit', String(limit));
+    res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - count)));
     res.setHeader('RateLimit-Reset', String(Math.ceil(resetMs / 1000)));
-    res.setHeader('RateLimit-Policy', `${policy.limit};w=${WINDOW_MS / 1000}`);
+    res.setHeader('RateLimit-Policy', `${limit};w=${WINDOW_MS / 1000}`);
   }
 
   return {
-    /** Counts the request against `policy` for the client's IP; 429 problem with Retry-After when over. */
+    /**
+     * Counts the request against `policy` for its principal: the user or the API key when the request is
+     * authenticated, the client IP otherwise. 429 problem with Retry-After when over.
+     */
     limit(policy: TRateLimitPolicy): RequestHandler {
       return async (req, res, next) => {
+        const actor = res.locals.actor as TActor | undefined;
+        const principal = actor ? principalOf(actor) : `ip:${req.ip ?? 'unknown'}`;
+        const limit = typeof policy.limit === 'number' ? policy.limit : policy.limit(actor!);
         const windowId = Math.floor(Date.now() / WINDOW_MS);
-        const key = `${keyPrefix}rl:${policy.name}:${req.ip ?? 'unknown'}:${windowId}`;
+        const key = `${keyPrefix}rl:${policy.name}:${principal}:${windowId}`;
         const [count, resetMs] = await hit(key, res);
-        setHeaders(res, policy, count, resetMs);
-        if (count <= policy.limit) {
+        setHeaders(res, limit, count, resetMs);
+        if (count <= limit) {
           next();
           return;
         }
@@ -79,7 +87,7 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
         res.setHeader('Retry-After', String(Math.ceil(resetMs / 1000)));
         next(
           new AppError(ErrorCode.RateLimited, {
-            detail: `Rate limit of ${policy.limit} requests per minute exceeded; retry in ${Math.ceil(resetMs / 1000)} s.`,
+            detail: `Rate limit of ${limit} requests per minute exceeded; retry in ${Math.ceil(resetMs / 1000)} s.`,
           }),
         );
       };

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { principalOf, type TActor } from '../../core/platform/access/index.ts';
 import { marketCacheVersionKey } from '../../core/market/index.ts';
 import {
   ENCODINGS,
@@ -13,6 +14,16 @@ import {
 import type { THttpMetrics } from './metrics.ts';
 
 const NEWLINE = 0x0a;
+
+export type TCacheScope = 'public' | 'private';
+
+/** The version of one principal's private answers; bump it (invalidatePrivateCache) when their data changes. */
+export const privateVersionKey = (prefix: string, principal: string) =>
+  `${prefix}cache:private:${principal}:version`;
+
+export async function invalidatePrivateCache(redis: Redis, prefix: string, principal: string): Promise<void> {
+  await redis.incr(privateVersionKey(prefix, principal));
+}
 
 // Compare-and-delete, so a slow producer never releases a lock another replica took over.
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -113,14 +124,20 @@ export function createResponseCache(options: TResponseCacheOptions) {
    * One round trip (a pipeline, no Lua): the current market-data version and the entry. Each entry
    * starts with the version it was computed under; an entry from an older version is a miss.
    */
-  async function lookup(key: string): Promise<{ version: string; entry: TEntry | null }> {
-    const results = await redis.pipeline().get(versionKey).getBuffer(`${entryPrefix}${key}`).exec();
-    const [[versionError, storedVersion], [entryError, raw]] = results as [
-      [Error | null, string | null],
-      [Error | null, Buffer | null],
-    ];
-    if (versionError || entryError) throw versionError ?? entryError;
-    const version = storedVersion ?? '0';
+  /**
+   * One round trip (a pipeline, no Lua): the current version and the entry. A private entry's version
+   * is the market version and its principal's own (bumped by that principal's writes).
+   */
+  async function lookup(key: string, principal?: string): Promise<{ version: string; entry: TEntry | null }> {
+    const pipeline = redis.pipeline().get(versionKey);
+    if (principal) pipeline.get(privateVersionKey(keyPrefix, principal));
+    const results = (await pipeline.getBuffer(`${entryPrefix}${key}`).exec()) as [Error | null, unknown][];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+    const raw = results.at(-1)![1] as Buffer | null;
+    const version = principal
+      ? `${(results[0]![1] as string | null) ?? '0'}.${(results[1]![1] as string | null) ?? '0'}`
+      : ((results[0]![1] as string | null) ?? '0');
     if (!raw) return { version, entry: null };
     // version \n etag \n coding \n body
     const first = raw.indexOf(NEWLINE);
@@ -153,6 +170,7 @@ export function createResponseCache(options: TResponseCacheOptions) {
     route: string,
     key: string,
     version: string | null,
+    principal: string | undefined,
     produce: () => Promise<unknown>,
   ): Promise<Map<TEncoding, TEntry>> {
     const compute = async () => {
@@ -169,7 +187,7 @@ export function createResponseCache(options: TResponseCacheOptions) {
       while (Date.now() < deadline) {
         await sleep(25);
         const found = await Promise.all(
-          ENCODINGS.map((encoding) => lookup(codingKey(key, encoding)).catch(() => null)),
+          ENCODINGS.map((encoding) => lookup(codingKey(key, encoding), principal).catch(() => null)),
         );
         if (found.every((result) => result?.entry && result.version === version)) {
           return new Map(ENCODINGS.map((encoding, index) => [encoding, found[index]!.entry!]));
@@ -188,12 +206,24 @@ export function createResponseCache(options: TResponseCacheOptions) {
     }
   }
 
-  function send(req: Request, res: Response, entry: TEntry, result: 'HIT' | 'MISS'): void {
+  function send(
+    req: Request,
+    res: Response,
+    entry: TEntry,
+    result: 'HIT' | 'MISS',
+    scope: TCacheScope,
+  ): void {
     res.setHeader('X-Cache', result);
-    // The body depends on Accept-Encoding: shared caches must key on it too.
-    res.setHeader('Vary', 'Accept-Encoding');
+    // The body depends on Accept-Encoding (and a private one on the credentials): caches must key on them.
+    res.setHeader(
+      'Vary',
+      scope === 'private' ? 'Accept-Encoding, Authorization, X-API-Key' : 'Accept-Encoding',
+    );
     res.setHeader('ETag', entry.etag);
-    res.setHeader('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+    res.setHeader(
+      'Cache-Control',
+      scope === 'private' ? 'private, no-cache' : `public, max-age=${maxAgeSeconds}`,
+    );
     const ifNoneMatch = req.get('if-none-match');
     if (
       ifNoneMatch &&
@@ -214,29 +244,36 @@ export function createResponseCache(options: TResponseCacheOptions) {
      * A GET handler that answers from the cache or from `produce(input)`, storing the JSON it returns
      * in every coding, and sending the one the client prefers (Accept-Encoding: br, gzip or identity).
      */
-    json<TInput>(route: string, produce: (input: TInput) => Promise<unknown>): RequestHandler {
+    json<TInput>(
+      route: string,
+      produce: (input: TInput, req: Request, res: Response) => Promise<unknown>,
+      options: { scope?: TCacheScope } = {},
+    ): RequestHandler {
+      const scope = options.scope ?? 'public';
       return async (req, res) => {
         const input = res.locals.input as TInput;
-        const key = `${route}:${JSON.stringify(input)}`;
+        // Private answers are keyed by who asked, apart from the shared entries.
+        const principal = scope === 'private' ? principalOf(res.locals.actor as TActor) : undefined;
+        const key = `${principal ? `private:${principal}:` : ''}${route}:${JSON.stringify(input)}`;
         const encoding = preferredEncoding(req.get('accept-encoding'));
         const wanted = codingKey(key, encoding);
         let version: string | null = null;
-        // The rate limiter already read the current version in its round trip to Redis.
-        const knownVersion = res.locals.cacheVersion as string | undefined;
+        // The rate limiter already read the current market version in its round trip to Redis.
+        const knownVersion = principal ? undefined : (res.locals.cacheVersion as string | undefined);
         const local = knownVersion === undefined ? undefined : memory.get(wanted, knownVersion);
         if (local) {
           metrics.cacheLookups.inc({ route, result: 'hit' });
-          send(req, res, local, 'HIT');
+          send(req, res, local, 'HIT', scope);
           return;
         }
         if (available()) {
           try {
-            const found = await lookup(wanted);
+            const found = await lookup(wanted, principal);
             version = found.version;
             if (found.entry) {
               memory.set(wanted, found.version, found.entry);
               metrics.cacheLookups.inc({ route, result: 'hit' });
-              send(req, res, found.entry, 'HIT');
+              send(req, res, found.entry, 'HIT', scope);
               return;
             }
             metrics.cacheLookups.inc({ route, result: 'miss' });
@@ -250,14 +287,16 @@ export function createResponseCache(options: TResponseCacheOptions) {
         const flightKey = `${version ?? 'none'}:${key}`;
         let pending = inFlight.get(flightKey);
         if (!pending) {
-          pending = load(route, key, version, () => produce(input)).finally(() => inFlight.delete(flightKey));
+          pending = load(route, key, version, principal, () => produce(input, req, res)).finally(() =>
+            inFlight.delete(flightKey),
+          );
           inFlight.set(flightKey, pending);
         }
         const entries = await pending;
         if (version !== null) {
           for (const [coding, entry] of entries) memory.set(codingKey(key, coding), version, entry);
         }
-        send(req, res, entries.get(encoding)!, 'MISS');
+        send(req, res, entries.get(encoding)!, 'MISS', scope);
       };
     },
   };

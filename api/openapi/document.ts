@@ -1,16 +1,86 @@
-import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { registry } from './registry.ts';
-// Route modules register their paths when loaded; importing them here makes the document complete
-// wherever it is generated (the app, the export script, the conformance tests).
-import '../routes/market/market.routes.ts';
-import '../routes/jobs/jobs.routes.ts';
-import '../routes/risk/risk.routes.ts';
-import '../routes/system/system.routes.ts';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type ResponseConfig,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
+import { PUBLIC_PERMISSIONS } from '../../core/platform/access/index.ts';
+import { API_PREFIX, type TAnyRoute } from '../routes/define-route.ts';
+import { ROUTES } from '../routes/index.ts';
+import { cachedJson, notModified, problemResponses, rateLimitHeaders, ZProblem } from './registry.ts';
 
 export type TOpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
-/** The OpenAPI 3.1 document, generated from the zod schemas the routes validate with. */
-export function generateOpenApiDocument(version: string): TOpenApiDocument {
+const SECURED: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
+
+/** Every API route can answer these; a route adds its own (404, 409, 413, 422). */
+const API_PROBLEMS = [400, 401, 403, 429, 503] as const;
+
+function responsesOf(route: TAnyRoute): Record<number, ResponseConfig> {
+  const onApi = route.path.startsWith(`${API_PREFIX}/`);
+  const { status, description, schema, content, headers } = route.response;
+  const main: ResponseConfig = route.cache
+    ? cachedJson(schema, description)
+    : schema
+      ? {
+          description,
+          headers: headers ?? (onApi ? rateLimitHeaders : undefined),
+          content: { 'application/json': { schema } },
+        }
+      : { description, ...(content ? { content } : {}), ...(headers ? { headers } : {}) };
+  const problems = onApi ? [...API_PROBLEMS, ...(route.problems ?? [])] : [400, ...(route.problems ?? [])];
+  return {
+    [status]: main,
+    ...(route.cache ? (notModified as Record<number, ResponseConfig>) : {}),
+    ...Object.fromEntries(
+      problems.sort().map((code) => [code, problemResponses[code as keyof typeof problemResponses]]),
+    ),
+    ...route.otherResponses,
+  };
+}
+
+function describe(route: TAnyRoute): RouteConfig {
+  const { params, query, body } = route.request ?? {};
+  const anonymousAllowed = route.permission !== null && PUBLIC_PERMISSIONS.includes(route.permission);
+  const permissionNote = route.permission
+    ? `\n\nPermission: \`${route.permission}\`${anonymousAllowed ? ' (anonymous callers hold it while PUBLIC_MARKET_DATA is on)' : ''}.`
+    : '';
+  return {
+    method: route.method,
+    path: route.path,
+    tags: route.tags,
+    summary: route.summary,
+    description: `${route.description ?? route.summary}${permissionNote}`,
+    request: {
+      ...(params ? { params } : {}),
+      ...(query ? { query } : {}),
+      ...(body ? { body: { content: { 'application/json': { schema: body } } } } : {}),
+    },
+    responses: responsesOf(route),
+    // No security at all for probes and documents; optional credentials where anonymous callers may read.
+    security: route.permission === null ? [] : anonymousAllowed ? [{}, ...SECURED] : SECURED,
+  };
+}
+
+/** The OpenAPI 3.1 document of `routes` (by default every route the API serves), from their declarations. */
+export function generateOpenApiDocument(
+  version: string,
+  routes: readonly TAnyRoute[] = ROUTES,
+): TOpenApiDocument {
+  const registry = new OpenAPIRegistry();
+  registry.register('Problem', ZProblem);
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An access token from POST /api/v1/auth/login (a JWT, 15 minutes), or an API key (tbk_…)',
+  });
+  registry.registerComponent('securitySchemes', 'apiKeyAuth', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'An API key from POST /api/v1/api-keys',
+  });
+  for (const route of routes) registry.registerPath(describe(route));
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -18,7 +88,8 @@ export function generateOpenApiDocument(version: string): TOpenApiDocument {
       version,
       description:
         'Real-time cryptocurrency market data, risk assessment and portfolio management. ' +
-        'Errors are RFC 9457 application/problem+json. Data provided by CoinGecko.',
+        'Errors are RFC 9457 application/problem+json; a method a path does not take is a 405 with Allow. ' +
+        'Data provided by CoinGecko.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/' }],
@@ -26,6 +97,9 @@ export function generateOpenApiDocument(version: string): TOpenApiDocument {
       { name: 'Market data', description: 'Listings, detail, history and top lists' },
       { name: 'Risk', description: 'Volatility, VaR/CVaR, drawdown, ratios, beta and correlations' },
       { name: 'Jobs', description: 'Trigger ingestion and follow its jobs' },
+      { name: 'Auth', description: 'Log in, refresh, log out; the public keys of access tokens' },
+      { name: 'Account', description: 'The caller’s account, password and API keys' },
+      { name: 'Admin', description: 'Users, their sessions and keys; the audit log' },
       { name: 'System', description: 'Health, readiness, metrics and documentation' },
     ],
   });

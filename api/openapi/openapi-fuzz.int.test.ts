@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { seedBundledData } from '../../core/market/index.ts';
 import { startTestApi, type TTestApi } from '../../test/api-server.ts';
+import { PERMISSION_NAMES } from '../../core/platform/access/index.ts';
+import { createApiKey, signIn } from '../../test/auth.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { withContext } from '../../test/expect-context.ts';
@@ -17,12 +19,15 @@ import { ROOT } from '../../test/processes.ts';
 const FUZZ = path.join(ROOT, 'test', 'fuzz');
 let database: TTestDatabase;
 let api: TTestApi;
+let apiKey: string;
 
 beforeAll(async () => {
   const config = testConfig({ RATE_LIMIT_PER_MINUTE: '100000000' });
   database = await createTestDatabase(config);
   await seedBundledData(database.db);
   api = await startTestApi(config, database.db);
+  const admin = await signIn(api, 'admin');
+  apiKey = (await createApiKey(api.url, admin, [...PERMISSION_NAMES])).key;
 });
 afterAll(async () => {
   await api?.close();
@@ -55,6 +60,7 @@ test('When every GET operation is fuzzed from the OpenAPI document, then every c
         HOME: process.env.HOME ?? '/tmp',
         SCHEMATHESIS_HOOKS: 'hooks',
         PYTHONPATH: FUZZ,
+        FUZZ_API_KEY: apiKey,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

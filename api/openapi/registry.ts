@@ -1,7 +1,4 @@
-import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from './zod.ts';
-
-export const registry = new OpenAPIRegistry();
 
 export const ZProblem = z
   .object({
@@ -27,22 +24,27 @@ export const ZProblem = z
 
 const problemContent = { 'application/problem+json': { schema: ZProblem } };
 
-/** Standard error responses, so every route documents the problems it can return. */
+/** Every problem status a route can document, with what it means here. */
 export const problemResponses = {
-  400: { description: 'Invalid parameters', content: problemContent },
-  404: { description: 'Not found', content: problemContent },
+  400: { description: 'Invalid parameters (each one named in `errors`)', content: problemContent },
+  401: {
+    description:
+      'No valid credentials: a missing, expired, revoked or malformed access token or API key (see WWW-Authenticate)',
+    content: problemContent,
+  },
+  403: { description: 'The caller lacks the permission this needs', content: problemContent },
+  404: { description: 'Not found (or not visible to this caller)', content: problemContent },
+  409: { description: 'Conflicts with existing data', content: problemContent },
+  413: { description: 'The request body is larger than the limit', content: problemContent },
+  422: {
+    description: 'Understood but cannot be answered (e.g. too little history)',
+    content: problemContent,
+  },
   429: {
     description: 'Rate limit exceeded (see Retry-After and the RateLimit-* headers)',
     content: problemContent,
   },
-  503: { description: 'A dependency (PostgreSQL) is unavailable', content: problemContent },
-} as const;
-
-/** The problems a read or trigger without path parameters can return. */
-export const queryProblems = {
-  400: problemResponses[400],
-  429: problemResponses[429],
-  503: problemResponses[503],
+  503: { description: 'A dependency (PostgreSQL or the job queue) is unavailable', content: problemContent },
 } as const;
 
 export const rateLimitHeaders = z.object({

@@ -12,7 +12,8 @@ describe('the parameter grammar the OpenAPI document publishes', () => {
       '2024-01-31T12:00',
       '2024-01-31t12:00:00z',
       '2024-01-31 12:00:00.123456789+05:30',
-      '0000-01-01',
+      '0001-01-01',
+      '0400-02-29',
     ])
       expect([valid, parses(ZTimestampParam, valid)]).toStrictEqual([valid, true]);
     for (const invalid of [
@@ -22,6 +23,8 @@ describe('the parameter grammar the OpenAPI document publishes', () => {
       '2024-13-01',
       '2024-01-31T24:00:00Z',
       '2024-06-30T23:59:60Z',
+      '0000-01-01', // PostgreSQL has no year 0
+      '0000-02-29',
       'yesterday',
       '2024-1-1',
     ])

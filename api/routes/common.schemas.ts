@@ -69,11 +69,11 @@ export const numberParam = (min: number, max: number, fallback: number) =>
     .default(fallback)
     .openapi({ type: 'number', minimum: min, maximum: max, default: fallback });
 
-// Calendar dates only: each month with its own last day, 29 February in leap years (divisible by 4,
-// centuries only when divisible by 400).
+// Calendar dates only: years 0001-9999 (PostgreSQL has no year 0), each month with its own last day,
+// 29 February in leap years (divisible by 4, centuries only when divisible by 400).
 const DAY_OF_YEAR =
-  '\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))';
-const LEAP_DAY = '(?:\\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29';
+  '(?!0000)\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))';
+const LEAP_DAY = '(?!0000)(?:\\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29';
 const TIME =
   '[Tt ](?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d{1,9})?)?(?:[Zz]|[+-](?:[01]\\d|2[0-3]):?[0-5]\\d)?';
 const TIMESTAMP = new RegExp(`^(?:${DAY_OF_YEAR}|${LEAP_DAY})(?:${TIME})?$`);
@@ -99,3 +99,29 @@ export const ZTimestampParam = z
   });
 
 export const ZOrder = z.enum(['asc', 'desc']);
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+export const KEYSET_IDS = { uuid: UUID, serial: '\\d{1,18}' } as const;
+
+/**
+ * A keyset page cursor: the position after which the next page starts, `<created ISO time>~<id>`, as
+ * the previous page's `next_cursor` gives it. Any well-formed position is a valid one (it is not a
+ * secret), so the pattern states the whole rule.
+ */
+export const zKeysetCursor = (id: keyof typeof KEYSET_IDS) => {
+  const pattern = new RegExp(
+    `^((?:${DAY_OF_YEAR}|${LEAP_DAY})T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{3}Z)~(${KEYSET_IDS[id]})$`,
+  );
+  return z
+    .string()
+    .regex(pattern, 'must be a next_cursor from a previous page')
+    .transform((value) => {
+      const [, at, key] = pattern.exec(value)!;
+      return { at: at!, id: key! };
+    })
+    .openapi({
+      type: 'string',
+      pattern: pattern.source,
+      description: 'The `next_cursor` of the previous page',
+    });
+};

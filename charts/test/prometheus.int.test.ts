@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { withContext } from '../../test/expect-context.ts';
 import { stringify } from 'yaml';
 import { seedBundledData } from '../../core/market/index.ts';
+import { logIn, TEST_PASSWORD } from '../../test/auth.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { freePort, startProcess, waitForStatus, type TChild } from '../../test/processes.ts';
@@ -203,7 +204,13 @@ describe('a real Prometheus scraping the running API and worker', () => {
       LOG_LEVEL: 'warn',
     };
     children.push(
-      startProcess('api/main.ts', { ...env, PORT: String(apiPort), SYNC_RATE_LIMIT_PER_MINUTE: '1' }),
+      startProcess('api/main.ts', {
+        ...env,
+        PORT: String(apiPort),
+        SYNC_RATE_LIMIT_PER_MINUTE: '1',
+        BOOTSTRAP_ADMIN_EMAIL: 'ops@example.com',
+        BOOTSTRAP_ADMIN_PASSWORD: TEST_PASSWORD,
+      }),
     );
     children.push(startProcess('worker/main.ts', { ...env, WORKER_PORT: String(workerPort) }));
     endpoints.api = `http://127.0.0.1:${apiPort}`;
@@ -236,19 +243,20 @@ describe('a real Prometheus scraping the running API and worker', () => {
     promUrl = `http://127.0.0.1:${promPort}`;
     await waitForStatus(`${promUrl}/-/ready`, 200, 30_000);
 
+    const { headers } = await logIn(endpoints.api, 'ops@example.com');
     // A little real traffic: reads, a miss, a 404, a 400, a 429 and one sync job through the worker.
     for (let i = 0; i < 20; i += 1)
       await fetch(`${endpoints.api}/api/v1/cryptocurrencies/?limit=${1 + (i % 3)}`);
     await fetch(`${endpoints.api}/api/v1/cryptocurrencies/NOPE`);
     await fetch(`${endpoints.api}/api/v1/cryptocurrencies/?limit=-1`);
     const accepted = (await (
-      await fetch(`${endpoints.api}/api/v1/cryptocurrencies/sync?limit=5`, { method: 'POST' })
+      await fetch(`${endpoints.api}/api/v1/cryptocurrencies/sync?limit=5`, { method: 'POST', headers })
     ).json()) as {
       status_url: string;
     };
-    await fetch(`${endpoints.api}/api/v1/cryptocurrencies/sync?limit=5`, { method: 'POST' }); // 429: one per minute here
+    await fetch(`${endpoints.api}/api/v1/cryptocurrencies/sync?limit=5`, { method: 'POST', headers }); // 429: one per minute here
     for (let i = 0; i < 100; i += 1) {
-      const status = (await (await fetch(`${endpoints.api}${accepted.status_url}`)).json()) as {
+      const status = (await (await fetch(`${endpoints.api}${accepted.status_url}`, { headers })).json()) as {
         state: string;
       };
       if (status.state === 'completed') break;

@@ -1,3 +1,6 @@
+import { can, requireUser, type TActor } from '../platform/access/index.ts';
+import type { Redis } from 'ioredis';
+import type { TAuditService } from '../audit/index.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import type { TProviderName } from '../market/index.ts';
 import { describeJob } from './job-status.ts';
@@ -5,9 +8,19 @@ import type { TQueues } from './queues.ts';
 
 const ENQUEUE_TIMEOUT_MS = 3000;
 
+// As long as BullMQ keeps a failed job (removeOnFail: 7 days), whoever triggered it may look at it.
+const REQUESTERS_TTL_SECONDS = 7 * 24 * 3600;
+
 /** Job use cases for the API: trigger a sync, read a job's status. Queue details stay in core/jobs. */
-export function createJobService(deps: { queues: TQueues }) {
-  const { queues } = deps;
+export function createJobService(deps: {
+  queues: TQueues;
+  redis: Redis;
+  keyPrefix: string;
+  audit: TAuditService;
+}) {
+  const { queues, redis } = deps;
+  // Identical triggers share one job (deterministic ids), so a job can have several requesters.
+  const requestersKey = (jobId: string) => `${deps.keyPrefix}job:requesters:${jobId}`;
 
   async function withTimeout<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
@@ -28,13 +41,38 @@ export function createJobService(deps: { queues: TQueues }) {
     }
   }
 
-  return {
-    triggerSync: (input: { limit: number; provider?: TProviderName }) =>
-      withTimeout(queues.enqueue('sync-markets', input)),
+  const notFound = (jobId: string) =>
+    new AppError(ErrorCode.NotFound, { detail: `No job with id "${jobId}".` });
 
-    async status(jobId: string) {
+  return {
+    /** Enqueues a sync for `actor`, who can then follow it (with anyone else who triggered the same one). */
+    async triggerSync(actor: TActor, input: { limit: number; provider?: TProviderName }) {
+      const user = requireUser(actor);
+      return withTimeout(
+        (async () => {
+          const job = await queues.enqueue('sync-markets', input);
+          const key = requestersKey(job.job_id);
+          await redis.multi().sadd(key, user.userId).expire(key, REQUESTERS_TTL_SECONDS).exec();
+          await deps.audit.recordAlone(actor, {
+            action: 'job.trigger',
+            outcome: 'success',
+            target: { type: 'job', id: job.job_id },
+            details: { name: job.name, ...input, deduplicated: job.deduplicated },
+          });
+          return job;
+        })(),
+      );
+    },
+
+    /** A job's state, for the users who triggered it and for admins; to anyone else it does not exist. */
+    async status(actor: TActor, jobId: string) {
       const found = await withTimeout(queues.find(jobId));
-      if (!found) throw new AppError(ErrorCode.NotFound, { detail: `No job with id "${jobId}".` });
+      if (!found) throw notFound(jobId);
+      const visible =
+        can(actor, 'jobs:admin') ||
+        (actor.kind !== 'anonymous' &&
+          (await withTimeout(redis.sismember(requestersKey(jobId), actor.userId))) === 1);
+      if (!visible) throw notFound(jobId); // 404, not 403: ids of others' jobs do not leak
       return describeJob(found.job, found.queue);
     },
   };

@@ -115,3 +115,18 @@ load_dotenv() {
     export "$key=$value"
   done < "$ROOT/.env"
 }
+
+# A local admin for npm run dev / npm start: admin@example.com with a password generated once into
+# .run/dev-admin-password (or BOOTSTRAP_ADMIN_EMAIL/PASSWORD from the environment or .env). The API
+# creates it at start when the database has no admin yet.
+ensure_dev_admin() {
+  export BOOTSTRAP_ADMIN_EMAIL="${BOOTSTRAP_ADMIN_EMAIL:-admin@example.com}"
+  if [ -z "${BOOTSTRAP_ADMIN_PASSWORD:-}" ]; then
+    mkdir -p "$RUN_DIR"
+    [ -s "$RUN_DIR/dev-admin-password" ] ||
+      (umask 077 && node -e "process.stdout.write(require('crypto').randomBytes(18).toString('base64url'))" > "$RUN_DIR/dev-admin-password")
+    BOOTSTRAP_ADMIN_PASSWORD="$(cat "$RUN_DIR/dev-admin-password")"
+    export BOOTSTRAP_ADMIN_PASSWORD
+    log "admin login: $BOOTSTRAP_ADMIN_EMAIL, password in .run/dev-admin-password"
+  fi
+}

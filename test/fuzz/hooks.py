@@ -32,3 +32,4 @@ def filter_query(ctx, query):
         return True
     start, end = _instant(query.get("from")), _instant(query.get("to"))
     return start is None or end is None or start <= end
+

@@ -4,6 +4,7 @@ import { withContext } from '../../test/expect-context.ts';
 import { createQueueRedis } from '../../core/platform/redis/redis.ts';
 import { createQueues, type TQueues } from '../../core/jobs/index.ts';
 import { seedBundledData } from '../../core/market/index.ts';
+import { logIn, TEST_PASSWORD } from '../../test/auth.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { request } from '../../test/openapi-conformance.ts';
@@ -128,10 +129,19 @@ test('When POST /sync is called on the real API, then the worker completes the j
   await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'USDT'], history: 'month' });
   await startWorker();
   const port = await freePort();
-  const api = startProcess('api/main.ts', env({ PORT: String(port), SYNC_RATE_LIMIT_PER_MINUTE: '3' }));
+  const api = startProcess(
+    'api/main.ts',
+    env({
+      PORT: String(port),
+      SYNC_RATE_LIMIT_PER_MINUTE: '3',
+      BOOTSTRAP_ADMIN_EMAIL: 'ops@example.com',
+      BOOTSTRAP_ADMIN_PASSWORD: TEST_PASSWORD,
+    }),
+  );
   children.push(api);
   const base = `http://127.0.0.1:${port}`;
   await waitForStatus(`${base}/readyz`);
+  const { headers } = await logIn(base, 'ops@example.com'); // the bootstrap admin may trigger and follow syncs
 
   const before = await request(base, '/api/v1/cryptocurrencies/?symbol_filter=BTC');
   const [newest] = await database.db.query(
@@ -149,15 +159,16 @@ test('When POST /sync is called on the real API, then the worker completes the j
   server.script(MARKETS, { body: [{ ...recorded[0], current_price: 12345.67 }, ...recorded.slice(1)] });
   const accepted = await request(base, '/api/v1/cryptocurrencies/sync?limit=3&provider=coingecko', {
     method: 'POST',
+    headers,
   });
   expect(accepted.status).toBe(202);
   expect(accepted.headers.get('location')).toBe(accepted.body.status_url);
   expect(accepted.headers.get('ratelimit-limit')).toBe('3');
 
-  let status = await request(base, accepted.body.status_url);
+  let status = await request(base, accepted.body.status_url, { headers });
   for (let i = 0; i < 200 && !['completed', 'failed'].includes(status.body.state); i += 1) {
     await new Promise((resolve) => setTimeout(resolve, 50));
-    status = await request(base, accepted.body.status_url);
+    status = await request(base, accepted.body.status_url, { headers });
   }
   withContext(status.body.failed_reason, () => expect(status.body.state).toBe('completed'));
   expect(status.body.result.coins_upserted).toBe(3);
@@ -170,15 +181,17 @@ test('When POST /sync is called on the real API, then the worker completes the j
 
   const again = await request(base, '/api/v1/cryptocurrencies/sync?limit=3&provider=coingecko', {
     method: 'POST',
+    headers,
   });
   expect(again.body.job_id).toBe(accepted.body.job_id); // same window, same job
   expect(again.body.deduplicated).toBe(true);
-  expect((await request(base, '/api/v1/cryptocurrencies/sync?limit=abc', { method: 'POST' })).status).toBe(
-    400,
-  );
-  const limited = await request(base, '/api/v1/cryptocurrencies/sync?provider=nasdaq', { method: 'POST' });
+  const post = (query: string) =>
+    request(base, `/api/v1/cryptocurrencies/sync?${query}`, { method: 'POST', headers });
+  expect((await post('limit=abc')).status).toBe(400);
+  const limited = await post('provider=nasdaq');
   expect(limited.status).toBe(429); // the sync route allows 3 per minute here
-  expect((await request(base, '/api/v1/jobs/no-such-job')).status).toBe(404);
+  expect((await request(base, '/api/v1/jobs/no-such-job', { headers })).status).toBe(404);
+  expect((await request(base, accepted.body.status_url)).status).toBe(401); // no credentials, no job status
 });
 
 test('When WORKER_PORT is already taken, then the worker exits 78 with one line naming it', async () => {

@@ -4,16 +4,16 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { withContext } from '../../../test/expect-context.ts';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestApi, type TTestApi } from '../../../test/api-server.ts';
+import { createApiKey, signIn } from '../../../test/auth.ts';
 import { testConfig } from '../../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../../test/db.ts';
 import { request } from '../../../test/openapi-conformance.ts';
 import { ROOT } from '../../../test/processes.ts';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789';
 let database: TTestDatabase;
 let api: TTestApi;
 beforeAll(async () => {
-  const config = testConfig({ BODY_LIMIT: '1kb', CORS_ORIGINS: 'https://app.example.com', ADMIN_TOKEN });
+  const config = testConfig({ BODY_LIMIT: '1kb', CORS_ORIGINS: 'https://app.example.com' });
   database = await createTestDatabase(config);
   api = await startTestApi(config, database.db);
 });
@@ -164,30 +164,28 @@ test('When docs/openapi.json is compared with the generated document, then it is
   }); // run npm run openapi
 });
 
-test('When the queue dashboard is opened without the admin token, then it is refused', async () => {
-  expect((await fetch(`${api.url}/admin/queues`)).status).toBe(401);
+test('When the queue dashboard is opened, then only callers with jobs:admin get in, by token, key or Basic', async () => {
+  const anonymousPage = await fetch(`${api.url}/admin/queues`);
+  expect(anonymousPage.status).toBe(401);
+  expect(anonymousPage.headers.get('www-authenticate')).toMatch(/^Basic realm=/); // browsers ask for a login
   expect(
     (await fetch(`${api.url}/admin/queues`, { headers: { Authorization: 'Bearer wrong-token-000000' } }))
       .status,
   ).toBe(401);
-  const basic = Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64');
-  const page = await fetch(`${api.url}/admin/queues`, { headers: { Authorization: `Basic ${basic}` } });
+  const trader = await signIn(api, 'trader');
+  expect((await fetch(`${api.url}/admin/queues`, { headers: trader.headers })).status).toBe(403);
+  const admin = await signIn(api, 'admin');
+  const page = await fetch(`${api.url}/admin/queues`, { headers: admin.headers });
   expect(page.status).toBe(200);
   expect(await page.text()).toMatch(/<html/i);
+  // In a browser: HTTP Basic, any user name, an admin's API key as the password.
+  const { key } = await createApiKey(api.url, admin, ['jobs:admin']);
+  const basic = Buffer.from(`ops:${key}`).toString('base64');
   const queuesApi = await fetch(`${api.url}/admin/queues/api/queues`, {
-    headers: { 'X-Admin-Token': ADMIN_TOKEN },
+    headers: { Authorization: `Basic ${basic}` },
   });
   expect(queuesApi.status).toBe(200);
-});
-
-test('When no admin token is configured, then the queue dashboard does not exist', async () => {
-  const closed = await startTestApi(testConfig(), database.db);
-  try {
-    expect(
-      (await fetch(`${closed.url}/admin/queues`, { headers: { Authorization: 'Bearer anything-at-all' } }))
-        .status,
-    ).toBe(404);
-  } finally {
-    await closed.close();
-  }
+  expect((await fetch(`${api.url}/admin/queues/api/queues`, { headers: { 'X-API-Key': key } })).status).toBe(
+    200,
+  );
 });

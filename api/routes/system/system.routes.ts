@@ -1,97 +1,24 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
-import type { DataSource } from 'typeorm';
 import { checkDatabase, checkRedis } from '../../../core/platform/health/health.ts';
-import type { TMarketSource } from '../../../core/market/index.ts';
-import { validate } from '../../http/validate.ts';
-import { problemResponses, registry } from '../../openapi/registry.ts';
+import { defineRoute } from '../define-route.ts';
 import { ZHealth, ZProbe, ZRoot } from './system.schemas.ts';
 
-const json = (schema: typeof ZHealth | typeof ZProbe | typeof ZRoot, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+const tags = ['System'];
+const started = Date.now();
 
-registry.registerPath({
-  method: 'get',
-  path: '/',
-  tags: ['System'],
-  summary: 'API name, version and links',
-  responses: { 200: json(ZRoot, 'Service description'), 400: problemResponses[400] },
-});
-registry.registerPath({
-  method: 'get',
-  path: '/health',
-  tags: ['System'],
-  summary: 'Dependency health',
-  description: '200 when PostgreSQL and Redis are both up, 503 otherwise.',
-  responses: {
-    200: json(ZHealth, 'All dependencies up'),
-    400: problemResponses[400],
-    503: json(ZHealth, 'A dependency is down'),
-  },
-});
-registry.registerPath({
-  method: 'get',
-  path: '/livez',
-  tags: ['System'],
-  summary: 'Liveness probe (the process only)',
-  responses: { 200: json(ZProbe, 'The process is alive'), 400: problemResponses[400] },
-});
-registry.registerPath({
-  method: 'get',
-  path: '/readyz',
-  tags: ['System'],
-  summary: 'Readiness probe',
-  description:
-    '503 while shutting down or when PostgreSQL is unreachable. Redis is reported but not required: ' +
-    'without it the API serves from PostgreSQL and limits from process memory.',
-  responses: { 200: json(ZProbe, 'Ready'), 400: problemResponses[400], 503: json(ZProbe, 'Not ready') },
-});
-registry.registerPath({
-  method: 'get',
-  path: '/metrics',
-  tags: ['System'],
-  summary: 'Prometheus metrics',
-  responses: {
-    200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
-    400: problemResponses[400],
-  },
-});
-registry.registerPath({
-  method: 'get',
-  path: '/openapi.json',
-  tags: ['System'],
-  summary: 'This OpenAPI 3.1 document',
-  responses: {
-    200: { description: 'OpenAPI document', content: { 'application/json': { schema: { type: 'object' } } } },
-    400: problemResponses[400],
-  },
-});
-
-export type TSystemDeps = {
-  db: DataSource;
-  redis: Redis;
-  metrics: Registry;
-  version: string;
-  openApiJson: string;
-  isShuttingDown: () => boolean;
-  marketSource: () => Promise<TMarketSource>;
-};
-
-export function systemRouter(deps: TSystemDeps): Router {
-  const { db, redis, metrics, version, openApiJson, isShuttingDown } = deps;
-  const router = Router();
-  const started = Date.now();
-  const noQuery = validate({});
-
-  router.get('/', noQuery, async (_req, res) => {
-    res.locals.route = '/';
-    res.json({
+/** Health, probes, metrics and the documents: no authentication at all (permission null). */
+export const systemRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/',
+    tags,
+    summary: 'API name, version, links and where the market data comes from',
+    permission: null,
+    response: { status: 200, description: 'Service description', schema: ZRoot },
+    handler: async ({ deps }) => ({
       name: 'trading-backend',
-      version,
+      version: deps.system.version,
       description: 'Cryptocurrency market data, risk assessment and portfolio management API',
       links: {
         docs: '/docs',
@@ -100,61 +27,123 @@ export function systemRouter(deps: TSystemDeps): Router {
         cryptocurrencies: '/api/v1/cryptocurrencies/',
       },
       attribution: 'Data provided by CoinGecko',
-      market_data: await deps.marketSource(),
-    });
-  });
+      market_data: await deps.services.marketSource(),
+    }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/health',
+    tags,
+    summary: 'Dependency health',
+    description: '200 when PostgreSQL and Redis are both up, 503 otherwise.',
+    permission: null,
+    response: { status: 200, description: 'All dependencies up', schema: ZHealth },
+    otherResponses: {
+      503: { description: 'A dependency is down', content: { 'application/json': { schema: ZHealth } } },
+    },
+    handler: async ({ deps, res }) => {
+      const { db, redis, version, isShuttingDown } = deps.system;
+      const [database, cache, market] = await Promise.all([
+        checkDatabase(db),
+        checkRedis(redis),
+        deps.services.marketSource(),
+      ]);
+      const allUp = database.status === 'up' && cache.status === 'up';
+      if (!allUp || isShuttingDown()) res.status(503);
+      return {
+        status: isShuttingDown()
+          ? ('shutting_down' as const)
+          : allUp
+            ? ('ok' as const)
+            : ('degraded' as const),
+        version,
+        uptime_seconds: Math.round((Date.now() - started) / 1000),
+        checks: { database, redis: cache },
+        market_data: market,
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/livez',
+    tags,
+    summary: 'Liveness probe (the process only)',
+    permission: null,
+    response: { status: 200, description: 'The process is alive', schema: ZProbe },
+    handler: async () => ({ status: 'ok' as const }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/readyz',
+    tags,
+    summary: 'Readiness probe',
+    description:
+      '503 while starting (until start-up work such as the bootstrap admin is done), while shutting down, or ' +
+      'when PostgreSQL is unreachable. Redis is reported but not required: ' +
+      'without it the API serves from PostgreSQL and limits from process memory.',
+    permission: null,
+    response: { status: 200, description: 'Ready', schema: ZProbe },
+    otherResponses: {
+      503: { description: 'Not ready', content: { 'application/json': { schema: ZProbe } } },
+    },
+    handler: async ({ deps, res }) => {
+      if (deps.system.isShuttingDown()) {
+        res.status(503);
+        return { status: 'shutting_down' as const };
+      }
+      if (deps.system.isStarting()) {
+        res.status(503);
+        return { status: 'starting' as const };
+      }
+      const [database, cache] = await Promise.all([
+        checkDatabase(deps.system.db),
+        checkRedis(deps.system.redis),
+      ]);
+      if (database.status !== 'up') res.status(503);
+      return {
+        status: database.status === 'up' ? ('ok' as const) : ('unavailable' as const),
+        checks: { database, redis: cache },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/metrics',
+    tags,
+    summary: 'Prometheus metrics',
+    permission: null,
+    response: {
+      status: 200,
+      description: 'Prometheus text format',
+      content: { 'text/plain': { schema: { type: 'string' } } },
+    },
+    handler: async ({ deps, res }) => {
+      res.type(deps.system.metrics.contentType).send(await deps.system.metrics.metrics());
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/openapi.json',
+    tags,
+    summary: 'This OpenAPI 3.1 document',
+    permission: null,
+    response: {
+      status: 200,
+      description: 'OpenAPI document',
+      content: { 'application/json': { schema: { type: 'object' } } },
+    },
+    handler: async ({ deps, res }) => {
+      res.type('application/json').send(deps.system.openApiJson);
+    },
+  }),
+];
 
-  router.get('/health', noQuery, async (_req, res) => {
-    res.locals.route = '/health';
-    const [database, cache, market] = await Promise.all([
-      checkDatabase(db),
-      checkRedis(redis),
-      deps.marketSource(),
-    ]);
-    const allUp = database.status === 'up' && cache.status === 'up';
-    res.setHeader('Cache-Control', 'no-store');
-    res.status(allUp && !isShuttingDown() ? 200 : 503).json({
-      status: isShuttingDown() ? 'shutting_down' : allUp ? 'ok' : 'degraded',
-      version,
-      uptime_seconds: Math.round((Date.now() - started) / 1000),
-      checks: { database, redis: cache },
-      market_data: market,
-    });
-  });
-
-  router.get('/livez', noQuery, (_req, res) => {
-    res.locals.route = '/livez';
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({ status: 'ok' });
-  });
-
-  router.get('/readyz', noQuery, async (_req, res) => {
-    res.locals.route = '/readyz';
-    res.setHeader('Cache-Control', 'no-store');
-    if (isShuttingDown()) {
-      res.status(503).json({ status: 'shutting_down' });
-      return;
-    }
-    const [database, cache] = await Promise.all([checkDatabase(db), checkRedis(redis)]);
-    res.status(database.status === 'up' ? 200 : 503).json({
-      status: database.status === 'up' ? 'ok' : 'unavailable',
-      checks: { database, redis: cache },
-    });
-  });
-
-  router.get('/metrics', noQuery, async (_req, res) => {
-    res.locals.route = '/metrics';
-    res.type(metrics.contentType).send(await metrics.metrics());
-  });
-
-  router.get('/openapi.json', noQuery, (_req, res) => {
-    res.locals.route = '/openapi.json';
-    res.type('application/json').send(openApiJson);
-  });
-
+/** The interactive documentation (Swagger UI over /openapi.json): an HTML page, outside the API contract. */
+export function docsRouter(): Router {
+  const router = Router();
   const docsPage = swaggerUi.setup(undefined, {
     customSiteTitle: 'trading-backend API',
-    swaggerOptions: { url: '/openapi.json', displayRequestDuration: true },
+    swaggerOptions: { url: '/openapi.json', displayRequestDuration: true, persistAuthorization: true },
   });
   router.use('/docs', swaggerUi.serve);
   router.get('/docs', (req, res, next) => {

@@ -46,7 +46,7 @@ export const ZHealth = z
 
 export const ZProbe = z
   .object({
-    status: z.enum(['ok', 'unavailable', 'shutting_down']),
+    status: z.enum(['ok', 'unavailable', 'starting', 'shutting_down']),
     checks: z.record(z.string(), ZCheck).optional(),
   })
   .openapi('Probe');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { logIn, TEST_PASSWORD } from '../../../test/auth.ts';
 import { testConfig } from '../../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../../test/db.ts';
 import { withContext } from '../../../test/expect-context.ts';
@@ -67,6 +68,8 @@ beforeAll(async () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '100000',
+      BOOTSTRAP_ADMIN_EMAIL: 'ops@example.com',
+      BOOTSTRAP_ADMIN_PASSWORD: TEST_PASSWORD,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -218,12 +221,16 @@ describe('every default answers', () => {
   });
 
   test('When a sync runs on the replay, then it writes today’s recorded close again and the market stays coherent', async () => {
-    const accepted = await request(base, '/api/v1/cryptocurrencies/sync?limit=50', { method: 'POST' });
+    const { headers } = await logIn(base, 'ops@example.com');
+    const accepted = await request(base, '/api/v1/cryptocurrencies/sync?limit=50', {
+      method: 'POST',
+      headers,
+    });
     expect(accepted.status).toBe(202);
-    let status = await request(base, accepted.body.status_url);
+    let status = await request(base, accepted.body.status_url, { headers });
     for (let i = 0; i < 300 && !['completed', 'failed'].includes(status.body.state); i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      status = await request(base, accepted.body.status_url);
+      status = await request(base, accepted.body.status_url, { headers });
     }
     withContext(String(status.body.failed_reason), () => expect(status.body.state).toBe('completed'));
     expect(status.body.result.provider).toBe('replay');

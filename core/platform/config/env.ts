@@ -35,7 +35,50 @@ export const ZConfig = z
     REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
     REDIS_KEY_PREFIX: z.string().default('tb:').describe('Prefix of every cache and rate-limit key'),
     SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
-    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    JWT_PRIVATE_KEY: z
+      .string()
+      .optional()
+      .describe('PEM of the Ed25519 key that signs access tokens (default: one derived from SECRET_KEY)'),
+    JWT_PREVIOUS_PUBLIC_KEYS: z
+      .string()
+      .optional()
+      .describe('PEMs of earlier signing keys still accepted, for a rotation without logging anyone out'),
+    JWT_ISSUER: z.string().min(1).default('trading-backend'),
+    JWT_AUDIENCE: z.string().min(1).default('trading-backend-api'),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+    REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+    BOOTSTRAP_ADMIN_EMAIL: z
+      .email()
+      .optional()
+      .describe('Creates this admin at start when no active admin exists'),
+    BOOTSTRAP_ADMIN_PASSWORD: z.string().optional(),
+    AUTH_SIGNUP: z.enum(['closed', 'open']).default('closed'),
+    AUTH_SIGNUP_ROLE: z.enum(['trader', 'analyst']).default('trader'),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
+    LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(10).default(900),
+    RATE_LIMIT_ROLE_QUOTAS: z
+      .string()
+      .default('admin=6000,service=3000,trader=600,analyst=600')
+      .transform((value, ctx) => {
+        const quotas: Partial<Record<'admin' | 'trader' | 'analyst' | 'service', number>> = {};
+        for (const part of value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)) {
+          const [role, count] = part.split('=');
+          if (!['admin', 'trader', 'analyst', 'service'].includes(role ?? '') || !/^\d+$/.test(count ?? '')) {
+            ctx.addIssue({ code: 'custom', message: `"${part}" is not role=requests-per-minute` });
+            return z.NEVER;
+          }
+          quotas[role as 'admin'] = Number(count);
+        }
+        return quotas;
+      })
+      .describe(
+        'Requests per minute per authenticated principal, by role; anonymous callers get RATE_LIMIT_PER_MINUTE',
+      ),
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).default(365),
     COINGECKO_API_KEY: z.string().optional(),
     COINGECKO_API_PLAN: z.enum(['demo', 'pro']).default('demo'),
     COINGECKO_BASE_URL: z.url().optional(),
@@ -47,6 +90,12 @@ export const ZConfig = z
     MARKET_DATA_PROVIDER: z.enum(['replay', 'coingecko', 'coinmarketcap']).default('replay'),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     SYNC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    AUTH_RATE_LIMIT_PER_MINUTE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(20)
+      .describe('Login, refresh and sign-up requests per minute per client'),
     CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(300),
     CACHE_MEMORY_MB: z.coerce
       .number()
@@ -80,10 +129,22 @@ export const ZConfig = z
       .describe('A job whose worker stops renewing its lock this long is handed to another worker'),
     WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
     SEED_ON_START: bool.default(false),
+    PUBLIC_MARKET_DATA: bool
+      .default(true)
+      .describe(
+        'Anonymous callers may read market data and risk (the quick start); false requires credentials',
+      ),
   })
   .superRefine((config, ctx) => {
     if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
       ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required when NODE_ENV=production' });
+    }
+    if (Boolean(config.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(config.BOOTSTRAP_ADMIN_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BOOTSTRAP_ADMIN_PASSWORD'],
+        message: 'BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together',
+      });
     }
   })
   .transform((config) => ({ ...config, SECRET_KEY: config.SECRET_KEY ?? DEV_SECRET }));

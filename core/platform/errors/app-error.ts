@@ -6,6 +6,8 @@ export const ErrorCode = {
   RateLimited: 'rate_limited',
   DependencyUnavailable: 'dependency_unavailable',
   Unauthorized: 'unauthorized',
+  Forbidden: 'forbidden',
+  Conflict: 'conflict',
   PayloadTooLarge: 'payload_too_large',
   MethodNotAllowed: 'method_not_allowed',
 } as const;
@@ -18,6 +20,8 @@ export const CODE_TO_STATUS: Record<TErrorCode, number> = {
   rate_limited: 429,
   dependency_unavailable: 503,
   unauthorized: 401,
+  forbidden: 403,
+  conflict: 409,
   payload_too_large: 413,
   method_not_allowed: 405,
 };
@@ -29,6 +33,8 @@ export const CODE_TO_TITLE: Record<TErrorCode, string> = {
   rate_limited: 'Too Many Requests',
   dependency_unavailable: 'Service Unavailable',
   unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
+  conflict: 'Conflict',
   payload_too_large: 'Payload Too Large',
   method_not_allowed: 'Method Not Allowed',
 };

@@ -1,0 +1,17 @@
+import { adminRoutes } from './admin/admin.routes.ts';
+import { authRoutes } from './auth/auth.routes.ts';
+import type { TAnyRoute } from './define-route.ts';
+import { jobsRoutes } from './jobs/jobs.routes.ts';
+import { marketRoutes } from './market/market.routes.ts';
+import { riskRoutes } from './risk/risk.routes.ts';
+import { systemRoutes } from './system/system.routes.ts';
+
+/** Every route the API serves, in matching order: the app mounts them and the OpenAPI document describes them. */
+export const ROUTES: readonly TAnyRoute[] = [
+  ...marketRoutes,
+  ...jobsRoutes,
+  ...riskRoutes,
+  ...authRoutes,
+  ...adminRoutes,
+  ...systemRoutes,
+];

@@ -1,0 +1,20 @@
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import type { TConfig } from '../../core/platform/config/env.ts';
+import type { TServices } from '../../core/services.ts';
+
+/** What route handlers are given: the domain services, and for the system routes the infrastructure. */
+export type TRouteDeps = {
+  config: TConfig;
+  services: TServices;
+  system: {
+    db: DataSource;
+    redis: Redis;
+    metrics: Registry;
+    version: string;
+    openApiJson: string;
+    isShuttingDown: () => boolean;
+    isStarting: () => boolean;
+  };
+};

@@ -1,0 +1,3 @@
+// The audit feature's public module.
+export * from './audit.service.ts';
+export { deleteAuditOlderThan, type TAuditRow } from './audit.repository.ts';

@@ -1,0 +1,54 @@
+// Operators' account tool (npm run admin -- …); the password is read from stdin, never from arguments.
+//   npm run admin -- create-user --email ops@example.com --role admin [--name "Ops"] < password.txt
+//   printf '%s' "$PASSWORD" | npm run admin -- create-user --email bot@example.com --role service
+import { parseArgs } from 'node:util';
+import { ROLES, type TRole } from '../platform/access/index.ts';
+import { loadConfigOrExit } from '../platform/config/env.ts';
+import { createDataSource } from '../platform/db/data-source.ts';
+import { AppError } from '../platform/errors/app-error.ts';
+import { createAuditService } from '../audit/index.ts';
+import { createUserAdminService } from './users.service.ts';
+
+const USAGE =
+  'usage: npm run admin -- create-user --email <email> --role <admin|trader|analyst|service> [--name <display name>] (password on stdin)';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } },
+});
+if (positionals[0] !== 'create-user' || !values.email || !ROLES.includes(values.role as TRole)) {
+  process.stderr.write(`${USAGE}\n`);
+  process.exit(2);
+}
+
+async function readPassword(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+const config = loadConfigOrExit();
+const db = createDataSource(config, 'trading-backend-admin');
+await db.initialize();
+try {
+  const users = createUserAdminService({ db, audit: createAuditService({ db }) });
+  const user = await users.createBySystem(
+    {
+      email: values.email,
+      password: await readPassword(),
+      role: values.role as TRole,
+      display_name: values.name ?? values.email,
+    },
+    'cli',
+  );
+  process.stdout.write(`${JSON.stringify({ id: user.id, email: user.email, role: user.role })}\n`);
+} catch (error) {
+  process.stderr.write(
+    `could not create the user: ${error instanceof AppError ? error.detail : String(error)}\n`,
+  );
+  process.exitCode = 1;
+} finally {
+  await db.destroy();
+}

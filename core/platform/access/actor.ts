@@ -1,0 +1,61 @@
+import { AppError, ErrorCode } from '../errors/app-error.ts';
+import type { TPermission, TRole } from './permissions.ts';
+
+/**
+ * Who is asking, on every request and in every service call: an anonymous caller (by IP), a user
+ * with a session (an access token), or an API key acting for its owner with at most the owner's
+ * permissions. Services decide what an actor may see; routes only check the coarse permission.
+ */
+export type TActor =
+  | { kind: 'anonymous'; ip: string; permissions: ReadonlySet<TPermission> }
+  | {
+      kind: 'user';
+      userId: string;
+      role: TRole;
+      sessionId: string;
+      ip: string;
+      permissions: ReadonlySet<TPermission>;
+    }
+  | {
+      kind: 'api_key';
+      userId: string;
+      role: TRole;
+      keyId: string;
+      ip: string;
+      permissions: ReadonlySet<TPermission>;
+    };
+
+export type TAuthenticatedActor = Exclude<TActor, { kind: 'anonymous' }>;
+
+export const anonymous = (ip: string, permissions: readonly TPermission[]): TActor => ({
+  kind: 'anonymous',
+  ip,
+  permissions: new Set(permissions),
+});
+
+export const can = (actor: TActor, permission: TPermission): boolean => actor.permissions.has(permission);
+
+/** The stable name of a principal: rate limits and private cache entries are keyed by it. */
+export function principalOf(actor: TActor): string {
+  if (actor.kind === 'anonymous') return `ip:${actor.ip}`;
+  return actor.kind === 'user' ? `user:${actor.userId}` : `key:${actor.keyId}`;
+}
+
+/** Throws the problem a route answers when `actor` lacks `permission`: 401 when anonymous, else 403. */
+export function requirePermission(actor: TActor, permission: TPermission): void {
+  if (can(actor, permission)) return;
+  if (actor.kind === 'anonymous') {
+    throw new AppError(ErrorCode.Unauthorized, {
+      detail: 'This needs an authenticated caller: send a bearer access token or an API key.',
+    });
+  }
+  throw new AppError(ErrorCode.Forbidden, { detail: `This needs the permission ${permission}.` });
+}
+
+/** The user an authenticated actor acts for; 401 for anonymous callers. */
+export function requireUser(actor: TActor): TAuthenticatedActor {
+  if (actor.kind === 'anonymous') {
+    throw new AppError(ErrorCode.Unauthorized, { detail: 'This needs an authenticated caller.' });
+  }
+  return actor;
+}

@@ -1,0 +1,72 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { createAuditService } from './audit/index.ts';
+import {
+  createApiKeyService,
+  createAuthService,
+  createKeyRing,
+  createLoginLimiter,
+  createUserAdminService,
+} from './auth/index.ts';
+import { createJobService, type TQueues } from './jobs/index.ts';
+import { createCryptocurrencyRepository, createMarketService, createMarketSource } from './market/index.ts';
+import type { TConfig } from './platform/config/env.ts';
+import { createRiskRepository, createRiskService } from './risk/index.ts';
+
+export type TServiceDeps = {
+  config: TConfig;
+  db: DataSource;
+  redis: Redis;
+  queues: TQueues;
+  logger: Logger;
+};
+
+/**
+ * The one composition of the domain services, built the same way by the API and the worker (and by
+ * the tests): each feature's service over its repositories and the shared infrastructure.
+ */
+export function createServices(deps: TServiceDeps) {
+  const { config, db, redis } = deps;
+  const audit = createAuditService({ db });
+  const keys = createKeyRing({
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    privateKeyPem: config.JWT_PRIVATE_KEY,
+    previousPublicKeysPem: config.JWT_PREVIOUS_PUBLIC_KEYS,
+    secret: config.SECRET_KEY,
+  });
+  const limiter = createLoginLimiter({
+    redis,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    limits: {
+      perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      perIp: config.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+  });
+  return {
+    audit,
+    auth: createAuthService({
+      db,
+      keys,
+      limiter,
+      audit,
+      settings: {
+        refreshTokenDays: config.REFRESH_TOKEN_TTL_DAYS,
+        publicMarketData: config.PUBLIC_MARKET_DATA,
+        signup: config.AUTH_SIGNUP,
+        signupRole: config.AUTH_SIGNUP_ROLE,
+      },
+    }),
+    apiKeys: createApiKeyService({ db, audit }),
+    users: createUserAdminService({ db, audit }),
+    market: createMarketService({ coins: createCryptocurrencyRepository(db) }),
+    marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
+    risk: createRiskService({ risk: createRiskRepository(db) }),
+    jobs: createJobService({ queues: deps.queues, redis, keyPrefix: config.REDIS_KEY_PREFIX, audit }),
+  };
+}
+
+export type TServices = ReturnType<typeof createServices>;
