@@ -3,6 +3,8 @@ export type TEndpoint = {
   tag: string;
   method: 'GET' | 'POST';
   path: string;
+  /** Needs credentials: the runners send `Authorization: Bearer <API_KEY>` (a key with jobs:trigger). */
+  auth?: boolean;
   weight?: number;
   expect: number[];
   body: string | null;

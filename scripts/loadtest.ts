@@ -1,4 +1,5 @@
 // npm run loadtest -- <smoke|load|stress|spike|soak> [--scale 0.25] [--base-url http://localhost:8000]
+// API_KEY=tbk_… (with jobs:trigger) authenticates the endpoints that need it.
 // Drives the scenarios of load-tests/scenarios.json (the file the k6 scripts read) with autocannon
 // against a running system, and checks the same thresholds. Exits 1 when a threshold fails.
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,12 @@ const { positionals, values } = parseArgs({
 const name = positionals[0] ?? 'smoke';
 const scale = Number(values.scale);
 const baseUrl = (values['base-url'] ?? process.env.BASE_URL ?? 'http://localhost:8000').replace(/\/$/, '');
+const apiKey = process.env.API_KEY;
+const headersFor = (endpoint: { auth?: boolean }): Record<string, string> =>
+  endpoint.auth && apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+if (!apiKey && config.endpoints.some((endpoint) => endpoint.auth)) {
+  process.stderr.write('API_KEY is not set: endpoints that need credentials (sync) will answer 401\n');
+}
 const scenario = config.scenarios[name];
 if (!scenario) {
   process.stderr.write(
@@ -36,7 +43,10 @@ async function smoke(): Promise<Map<string, TSamples>> {
   let checksFailed = 0;
   for (const endpoint of [...config.endpoints, ...config.smokeOnly]) {
     const started = performance.now();
-    const response = await fetch(`${baseUrl}${endpoint.path}`, { method: endpoint.method });
+    const response = await fetch(`${baseUrl}${endpoint.path}`, {
+      method: endpoint.method,
+      headers: headersFor(endpoint),
+    });
     const elapsed = performance.now() - started;
     const text = await response.text();
     const statusOk = endpoint.expect.includes(response.status);
@@ -70,6 +80,7 @@ async function stage(rate: number, seconds: number, results: Map<string, TSample
             {
               url: `${baseUrl}${endpoint.path}`,
               method: endpoint.method,
+              headers: headersFor(endpoint),
               connections: Math.max(1, Math.min(50, Math.ceil(share / 10))),
               overallRate: Math.max(1, Math.round(share)),
               duration: seconds,

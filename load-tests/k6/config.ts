@@ -10,6 +10,9 @@ export type { TEndpoint };
 const config = JSON.parse(open('../scenarios.json')) as TScenarioConfig;
 export const BASE_URL = (__ENV.BASE_URL ?? 'http://localhost:8000').replace(/\/$/, '');
 
+/** An API key with jobs:trigger, for the endpoints that need credentials (the sync trigger). */
+export const API_KEY = __ENV.API_KEY ?? '';
+
 function thresholds(tags: string[], abortOnFail: boolean): Options['thresholds'] {
   const limit = (table: Record<string, number>, tag: string) => table[tag] ?? table.default;
   const result: NonNullable<Options['thresholds']> = {
@@ -62,6 +65,10 @@ const total = config.endpoints.reduce((sum, endpoint) => sum + (endpoint.weight 
 /** One request of the weighted mix, tagged by endpoint, with status and body-shape checks. */
 export function request(endpoint: TEndpoint = pick()): void {
   const params = {
+    headers: (endpoint.auth && API_KEY ? { Authorization: `Bearer ${API_KEY}` } : {}) as Record<
+      string,
+      string
+    >,
     tags: { endpoint: endpoint.tag },
     responseCallback: http.expectedStatuses(...endpoint.expect),
   };
