@@ -3,10 +3,6 @@ import { z } from '../../openapi/zod.ts';
 import { ZApiKey, ZEmail, ZNewPassword, ZUser } from '../auth/auth.schemas.ts';
 import { intParam, zKeysetCursor, ZTimestampParam, zText } from '../common.schemas.ts';
 
-const ZCursor = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor from a previous page')
-  .optional();
 const ZPagination = z.object({
   limit: z.number().int(),
   next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page' }),
