@@ -14,6 +14,7 @@ import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 
 export type TTestApi = {
   url: string;
+  config: TConfig;
   services: TServices;
   queues: TQueues;
   redis: Redis;
@@ -22,8 +23,15 @@ export type TTestApi = {
   close: () => Promise<void>;
 };
 
-/** The real Express app on an ephemeral port, over the given real PostgreSQL data source and Redis. */
-export async function startTestApi(config: TConfig, db: DataSource): Promise<TTestApi> {
+/**
+ * The real Express app on an ephemeral port, over the given real PostgreSQL data source and Redis.
+ * `logLines`, when given, receives every log line (application and access log) at the most verbose level.
+ */
+export async function startTestApi(
+  config: TConfig,
+  db: DataSource,
+  options: { logLines?: string[] } = {},
+): Promise<TTestApi> {
   // Tests take Redis away on purpose; a socket that never connected should not keep the process alive.
   const redis = createCacheRedis(config.REDIS_URL, { disconnectTimeout: 50 });
   redis.on('error', () => undefined);
@@ -43,7 +51,14 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
   queueConnection.on('error', () => undefined);
   const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
   let shuttingDown = false;
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'test-api' });
+  const { logLines } = options;
+  const logger = logLines
+    ? createLogger({
+        level: 'trace',
+        name: 'test-api',
+        destination: { write: (line) => logLines.push(line) },
+      })
+    : createLogger({ level: config.LOG_LEVEL, name: 'test-api' });
   const services = createServices({ config, db, redis, queues, logger });
   const app = buildApp({
     config,
@@ -62,6 +77,7 @@ export async function startTestApi(config: TConfig, db: DataSource): Promise<TTe
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    config,
     services,
     queues,
     redis,

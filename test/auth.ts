@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request } from './openapi-conformance.ts';
 import type { TRole } from '../core/platform/access/index.ts';
 import type { TServices } from '../core/services.ts';
 
@@ -60,4 +61,19 @@ export async function createApiKey(base: string, owner: TSignedIn, scopes: strin
   if (response.status !== 201)
     throw new Error(`key creation failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as { id: string; key: string; prefix: string; scopes: string[] };
+}
+
+/** A JSON request through the conformance-checking client. */
+export function sendJson(
+  base: string,
+  method: 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  return request(base, path, {
+    method,
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }

@@ -37,6 +37,10 @@ export function assertMatchesOpenApi(
   const response = operation.responses[String(status)];
   if (!response) throw new Error(`${method} ${match.template} does not document status ${status}`);
   if (status === 304) return;
+  if (!response.content) {
+    if (body !== '') throw new Error(`${method} ${match.template} ${status} documents no body but sent one`);
+    return;
+  }
   const mediaType = contentType.split(';')[0]!.trim();
   const media = response.content?.[mediaType];
   if (!media) throw new Error(`${method} ${match.template} ${status} does not document ${mediaType}`);

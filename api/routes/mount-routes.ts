@@ -71,7 +71,8 @@ function runner(route: TAnyRoute, deps: TRouteDeps, edge: TRouteEdge): RequestHa
     const input = res.locals.input as Partial<TRouteInput<never>>;
     const result = await route.handler(contextOf(route, input, deps, req, res));
     if (res.headersSent) return; // a raw handler answered itself
-    res.setHeader('Cache-Control', 'no-store');
+    // Uncached answers are not for shared caches, unless the handler said otherwise (public keys).
+    if (!res.getHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
     // A handler may answer another of its documented statuses (a 503 health document) with res.status().
     const status = res.statusCode === 200 ? route.response.status : res.statusCode;
     if (status === 204) {

@@ -1,4 +1,4 @@
-import type { TQueryable } from '../platform/db/tx.ts';
+import { changedRows, type TQueryable } from '../platform/db/tx.ts';
 
 export type TAuditRow = {
   id: string;
@@ -82,7 +82,8 @@ export async function deleteAuditOlderThan(
 ): Promise<number> {
   return db.transaction(async (tx) => {
     await tx.query(`SET LOCAL trading.audit_retention = 'on'`);
-    const deleted: unknown[] = await tx.query(
+    const deleted = await changedRows(
+      tx,
       `DELETE FROM audit_events WHERE at < now() - make_interval(days => $1) RETURNING 1`,
       [days],
     );

@@ -1,5 +1,5 @@
 import type { TPermission, TRole } from '../platform/access/index.ts';
-import type { TQueryable } from '../platform/db/tx.ts';
+import { changedRows, type TQueryable } from '../platform/db/tx.ts';
 import type { TUserStatus } from './users.repository.ts';
 
 export type TApiKeyRecord = {
@@ -69,7 +69,8 @@ export async function revokeApiKey(
   id: string,
   revokedBy: string,
 ): Promise<TApiKeyRecord | null> {
-  const [row]: TApiKeyRow[] = await q.query(
+  const [row] = await changedRows<TApiKeyRow>(
+    q,
     `UPDATE api_keys SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
     [id, revokedBy],
   );

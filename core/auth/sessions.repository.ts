@@ -1,5 +1,5 @@
 import type { TRole } from '../platform/access/index.ts';
-import type { TQueryable } from '../platform/db/tx.ts';
+import { changedRows, type TQueryable } from '../platform/db/tx.ts';
 import type { TUserStatus } from './users.repository.ts';
 
 export async function insertSession(
@@ -34,7 +34,8 @@ export async function revokeSessions(
   reason: string,
   options: { except?: string; only?: string } = {},
 ): Promise<number> {
-  const rows: unknown[] = await q.query(
+  const rows = await changedRows(
+    q,
     `UPDATE sessions SET revoked_at = now(), revoke_reason = $2
      WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3) AND ($4::uuid IS NULL OR id = $4)
      RETURNING 1`,

@@ -1,5 +1,5 @@
 import type { TRole } from '../platform/access/index.ts';
-import type { TQueryable } from '../platform/db/tx.ts';
+import { changedRows, type TQueryable } from '../platform/db/tx.ts';
 
 export type TUserStatus = 'active' | 'suspended';
 
@@ -86,7 +86,8 @@ export async function updateUser(
   id: string,
   change: { role?: TRole; status?: TUserStatus; display_name?: string },
 ): Promise<TUserRecord | null> {
-  const [row]: TUserRow[] = await q.query(
+  const [row] = await changedRows<TUserRow>(
+    q,
     `UPDATE users SET role = COALESCE($2, role), status = COALESCE($3, status), display_name = COALESCE($4, display_name)
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, change.role ?? null, change.status ?? null, change.display_name ?? null],

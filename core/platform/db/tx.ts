@@ -10,3 +10,12 @@ export type TQueryable = Pick<EntityManager, 'query'>;
 export function inTransaction<T>(db: DataSource, work: (tx: TQueryable) => Promise<T>): Promise<T> {
   return db.transaction((manager) => work(manager));
 }
+
+/**
+ * The RETURNING rows of an UPDATE or DELETE. TypeORM answers those two commands with
+ * `[rows, rowCount]` rather than the rows it returns for every other statement.
+ */
+export async function changedRows<T>(q: TQueryable, sql: string, parameters: unknown[]): Promise<T[]> {
+  const [rows]: [T[], number] = await q.query(sql, parameters);
+  return rows;
+}

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { destination, pino, type Logger } from 'pino';
+import { destination, pino, type DestinationStream, type Logger } from 'pino';
 
 export type TLogContext = { requestId?: string; jobId?: string };
 
@@ -33,16 +33,24 @@ const REDACT = [
   'headers["X-CMC_PRO_API_KEY"]',
 ];
 
-export function createLogger(options: { level: string; name: string }): Logger {
-  return pino({
-    name: options.name,
-    level: options.level,
-    redact: { paths: REDACT, censor: '[redacted]' },
-    base: { service: options.name },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    mixin: () => logContext.getStore() ?? {},
-  });
+/** The process logger, to stdout unless given another destination (tests capture the stream). */
+export function createLogger(options: {
+  level: string;
+  name: string;
+  destination?: DestinationStream;
+}): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      base: { service: options.name },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin: () => logContext.getStore() ?? {},
+    },
+    options.destination,
+  );
 }
 
 /** Strips credentials from a connection URL before it is logged or shown. */
