@@ -51,5 +51,5 @@ export default {
   coverageDirectory: 'coverage',
   coverageReporters: ['text-summary', 'lcov'],
   // What the whole suite reached when it moved to Jest, rounded down; raise them, never lower them.
-  coverageThreshold: { global: { statements: 88, branches: 87, functions: 83, lines: 88 } },
+  coverageThreshold: { global: { statements: 91, branches: 90, functions: 91, lines: 91 } },
 };

@@ -10,8 +10,8 @@ source "$(dirname "$0")/lib/common.sh"
 "$ROOT/scripts/services.sh" start
 CHART_TOOLS="$("$ROOT/scripts/chart-tools.sh")"
 export PATH="$CHART_TOOLS:$PATH"
-FUZZ_TOOLS_BIN="$("$ROOT/scripts/fuzz-tools.sh")"
-export FUZZ_TOOLS_BIN
+TEST_PYTHON_BIN="$("$ROOT/scripts/python-test-tools.sh")"
+export TEST_PYTHON_BIN
 ensure_node
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$PATH"

@@ -12,6 +12,8 @@ export function testConfig(overrides: Record<string, string> = {}): TConfig {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
     HOST: '127.0.0.1',
+    // Tests log in often from one address; the tests of that budget set their own.
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000',
     ...overrides,
   });
 }

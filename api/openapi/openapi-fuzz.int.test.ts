@@ -12,7 +12,7 @@ import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { withContext } from '../../test/expect-context.ts';
 import { ROOT } from '../../test/processes.ts';
 
-// Schema-driven fuzzing of every GET operation with schemathesis (scripts/fuzz-tools.sh provisions it):
+// Schema-driven fuzzing of every GET operation with schemathesis (scripts/python-test-tools.sh provisions it):
 // values generated from the OpenAPI document, valid and invalid, against the real API on the seeded
 // offline market. It fails on any 5xx, undocumented status or content type, response that does not
 // match its schema, valid request refused, invalid request accepted, or 405 without a right Allow.
@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 test('When every GET operation is fuzzed from the OpenAPI document, then every check passes', async () => {
-  const bin = process.env.FUZZ_TOOLS_BIN ?? path.join(ROOT, '.tools', 'bin');
+  const bin = process.env.TEST_PYTHON_BIN ?? path.join(ROOT, '.tools', 'bin');
   const run = spawn(
     path.join(bin, 'st'),
     [

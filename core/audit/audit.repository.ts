@@ -75,18 +75,31 @@ export async function listAudit(q: TQueryable, filter: TAuditFilter): Promise<TA
   return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
 }
 
-/** Retention: removes events older than `days`, the one deletion the append-only trigger allows. */
+/**
+ * Retention: removes events older than `days` before `asOf`, the one deletion the append-only trigger
+ * allows, in short batches (oldest first, through the time index) so the log stays writable meanwhile.
+ */
 export async function deleteAuditOlderThan(
   db: { transaction: <T>(work: (q: TQueryable) => Promise<T>) => Promise<T> },
-  days: number,
-): Promise<number> {
-  return db.transaction(async (tx) => {
-    await tx.query(`SET LOCAL trading.audit_retention = 'on'`);
-    const deleted = await changedRows(
-      tx,
-      `DELETE FROM audit_events WHERE at < now() - make_interval(days => $1) RETURNING 1`,
-      [days],
-    );
-    return deleted.length;
-  });
+  options: { days: number; asOf?: Date; batchSize?: number },
+): Promise<{ deleted: number; cutoff: string }> {
+  const cutoff = new Date((options.asOf ?? new Date()).getTime() - options.days * 86_400_000);
+  const batchSize = options.batchSize ?? 5000;
+  let deleted = 0;
+  for (;;) {
+    const count = await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL trading.audit_retention = 'on'`);
+      const rows = await changedRows(
+        tx,
+        `DELETE FROM audit_events WHERE id IN (
+           SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT $2)
+         RETURNING 1`,
+        [cutoff, batchSize],
+      );
+      return rows.length;
+    });
+    deleted += count;
+    if (count < batchSize) break;
+  }
+  return { deleted, cutoff: cutoff.toISOString() };
 }

@@ -158,6 +158,24 @@ describe('backfill-history and cleanup-history', () => {
     expect(left).toBe(recent);
   });
 
+  test('When cleanup runs, then audit events past AUDIT_RETENTION_DAYS (365) go too, and newer ones stay', async () => {
+    await database.db.query(
+      `INSERT INTO audit_events (at, actor_type, action, outcome) VALUES
+         ('2024-06-08T00:00:00Z', 'system', 'test.expired', 'success'),
+         ('2024-06-10T00:00:00Z', 'system', 'test.kept', 'success')`,
+    );
+    const { job_id } = await harness.queues.enqueue(
+      'cleanup-history',
+      { retention_days: 365, as_of: '2025-06-09T00:00:00.000Z' },
+      // Another trigger window than the other cleanups here: the same window is the same (deduplicated) job.
+      Date.now() + 7 * 24 * 3600_000,
+    );
+    const { job } = await waitForJob(harness.queues, job_id);
+    expect(job.returnvalue.audit).toEqual({ deleted: 1, cutoff: '2024-06-09T00:00:00.000Z' });
+    const actions = await database.db.query(`SELECT action FROM audit_events WHERE action LIKE 'test.%'`);
+    expect(actions).toEqual([{ action: 'test.kept' }]);
+  });
+
   test('When jobs finish, then the worker metrics count them by queue and status', async () => {
     const { job_id } = await harness.queues.enqueue('cleanup-history', {
       retention_days: 10,

@@ -162,6 +162,29 @@ describe('Logging in', () => {
   });
 });
 
+describe('The request budget of the auth routes', () => {
+  test('When one client sends more than AUTH_RATE_LIMIT_PER_MINUTE logins, then the next is a 429 rate-limit problem before any password is checked', async () => {
+    const tight = await startTestApi(testConfig({ ...LIMITS, AUTH_RATE_LIMIT_PER_MINUTE: '3' }), database.db);
+    try {
+      const ip = clientIp();
+      for (let attempt = 0; attempt < 3; attempt++)
+        expect((await login(`nobody-${attempt}@example.com`, 'not a password 1', ip, tight.url)).status).toBe(
+          401,
+        );
+      const limited = await login('nobody-4@example.com', 'not a password 1', ip, tight.url);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(limited.headers.get('ratelimit-policy')).toContain('3;w=60');
+      // Another client has its own budget.
+      expect((await login('nobody-5@example.com', 'not a password 1', clientIp(), tight.url)).status).toBe(
+        401,
+      );
+    } finally {
+      await tight.close();
+    }
+  });
+});
+
 describe('Unknown and known emails take similar time', () => {
   let lenient: TTestApi;
   beforeAll(async () => {
