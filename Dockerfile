@@ -6,6 +6,7 @@
 #   docker run trading-backend worker/trigger.js sync --limit 50
 #   docker run trading-backend core/platform/db/migrate.js run
 #   docker run trading-backend core/market/bundled/seed-cli.js --prepare   # bundled offline data
+#   docker run -i trading-backend core/auth/admin-cli.js create-user --email ops@example.com --role admin < password.txt
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build

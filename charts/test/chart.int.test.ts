@@ -242,6 +242,64 @@ describe('chart behaviour per value set', () => {
     expect(migrate.metadata.annotations!['helm.sh/hook']).toBe('pre-install,pre-upgrade');
   });
 
+  test('When a bootstrap admin email is set, then a Secret holds it with a generated password, and both apps read it', () => {
+    const manifests = render(['--set', 'bootstrapAdmin.email=ops@example.com']);
+    const secret = manifests.find(
+      (m) => m.kind === 'Secret' && m.metadata.name === 'tb-trading-backend-bootstrap-admin',
+    )!;
+    expect(Buffer.from(secret.data.BOOTSTRAP_ADMIN_EMAIL, 'base64').toString()).toBe('ops@example.com');
+    expect(Buffer.from(secret.data.BOOTSTRAP_ADMIN_PASSWORD, 'base64').toString()).toMatch(
+      /^[A-Za-z0-9]{24}$/,
+    );
+    for (const name of ['tb-trading-backend-api', 'tb-trading-backend-worker']) {
+      const env = podSpecOf(manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === name)!)
+        .containers[0].env;
+      for (const key of ['BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_PASSWORD']) {
+        expect(env.find((e: { name: string }) => e.name === key).valueFrom.secretKeyRef).toStrictEqual({
+          name: 'tb-trading-backend-bootstrap-admin',
+          key,
+        });
+      }
+    }
+    const existing = render(['--set', 'bootstrapAdmin.existingSecret=ops-admin']);
+    expect(existing.some((m) => m.metadata.name.endsWith('-bootstrap-admin'))).toBe(false);
+    const api = existing.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-api'))!;
+    expect(
+      podSpecOf(api).containers[0].env.find((e: { name: string }) => e.name === 'BOOTSTRAP_ADMIN_PASSWORD')
+        .valueFrom.secretKeyRef.name,
+    ).toBe('ops-admin');
+    // Without either, no bootstrap variables at all (the app then creates no admin).
+    const none = rendered.default!.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-api'))!;
+    expect(
+      podSpecOf(none).containers[0].env.some((e: { name: string }) => e.name.startsWith('BOOTSTRAP_')),
+    ).toBe(false);
+  });
+
+  test('When a JWT signing key and previous public keys are given, then they go to the Secret and the apps', () => {
+    const manifests = render([
+      '--set-string',
+      'secrets.jwtPrivateKey=-----BEGIN PRIVATE KEY-----x-----END PRIVATE KEY-----',
+      '--set-string',
+      'secrets.jwtPreviousPublicKeys=-----BEGIN PUBLIC KEY-----y-----END PUBLIC KEY-----',
+    ]);
+    const secret = manifests.find(
+      (m) => m.kind === 'Secret' && m.metadata.name === 'tb-trading-backend-app',
+    )!;
+    expect(Buffer.from(secret.data.JWT_PRIVATE_KEY, 'base64').toString()).toContain('PRIVATE KEY');
+    expect(Buffer.from(secret.data.JWT_PREVIOUS_PUBLIC_KEYS, 'base64').toString()).toContain('PUBLIC KEY');
+    const api = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-api'))!;
+    const names = podSpecOf(api).containers[0].env.map((e: { name: string }) => e.name);
+    expect(names).toEqual(expect.arrayContaining(['JWT_PRIVATE_KEY', 'JWT_PREVIOUS_PUBLIC_KEYS']));
+    const config = rendered.default!.find(
+      (m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-config'),
+    )!;
+    expect(config.data).toMatchObject({
+      PUBLIC_MARKET_DATA: 'true',
+      AUTH_SIGNUP: 'closed',
+      AUDIT_RETENTION_DAYS: '365',
+    });
+  });
+
   test('When Redis runs in the release, then it persists and never evicts', () => {
     const config = rendered.default!.find(
       (m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-redis-config'),

@@ -146,12 +146,30 @@ app.kubernetes.io/component: {{ .component }}
     secretKeyRef:
       name: {{ include "tb.secretName" . }}
       key: SECRET_KEY
-- name: ADMIN_TOKEN
+- name: JWT_PRIVATE_KEY
   valueFrom:
     secretKeyRef:
       name: {{ include "tb.secretName" . }}
-      key: ADMIN_TOKEN
+      key: JWT_PRIVATE_KEY
       optional: true
+- name: JWT_PREVIOUS_PUBLIC_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tb.secretName" . }}
+      key: JWT_PREVIOUS_PUBLIC_KEYS
+      optional: true
+{{- with (include "tb.bootstrapSecretName" .) }}
+- name: BOOTSTRAP_ADMIN_EMAIL
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: BOOTSTRAP_ADMIN_EMAIL
+- name: BOOTSTRAP_ADMIN_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: BOOTSTRAP_ADMIN_PASSWORD
+{{- end }}
 - name: COINGECKO_API_KEY
   valueFrom:
     secretKeyRef:
@@ -241,4 +259,13 @@ sum(max by (queue, state) (bullmq_queue_jobs{namespace="{{ .Release.Namespace }}
 - ports:
     - { protocol: TCP, port: 6379 }
 {{- end }}
+{{- end -}}
+
+{{/* The Secret holding the first admin's credentials, or nothing when no bootstrap admin is configured. */}}
+{{- define "tb.bootstrapSecretName" -}}
+{{- if .Values.bootstrapAdmin.existingSecret -}}
+{{ .Values.bootstrapAdmin.existingSecret }}
+{{- else if .Values.bootstrapAdmin.email -}}
+{{ include "tb.fullname" . }}-bootstrap-admin
+{{- end -}}
 {{- end -}}
