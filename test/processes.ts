@@ -24,15 +24,16 @@ export function startProcess(
   entry: string,
   env: Record<string, string>,
   args: string[] = [],
-  options: { logFile?: string } = {},
+  options: { logFile?: string; stdin?: string } = {},
 ): TChild {
   const fd = options.logFile === undefined ? undefined : openSync(options.logFile, 'w');
   let output = '';
   const child = spawn(process.execPath, [path.join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'],
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', fd ?? 'pipe', fd ?? 'pipe'],
   });
+  child.stdin?.end(options.stdin);
   if (fd !== undefined) closeSync(fd);
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
