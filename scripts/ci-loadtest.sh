@@ -7,7 +7,6 @@ ensure_commands curl:curl
 mkdir -p "$RUN_DIR"
 cd "$ROOT"
 export NODE_ENV=production SECRET_KEY="ci-load-test-secret-key-0123456789abcdef" LOG_LEVEL=warn \
-  BOOTSTRAP_ADMIN_EMAIL=loadtest@example.com BOOTSTRAP_ADMIN_PASSWORD="$(node -e "process.stdout.write(require('crypto').randomBytes(18).toString('base64url'))")" \
   PORT="${PORT:-8000}" WORKER_PORT="${WORKER_PORT:-9100}" RATE_LIMIT_PER_MINUTE=1000000 \
   HISTORY_RETENTION_DAYS=5000 MARKET_DATA_PROVIDER=replay
 if curl -s "http://127.0.0.1:$PORT/livez" >/dev/null 2>&1; then
@@ -27,9 +26,13 @@ wait_ready() { # name url pid log
 }
 wait_ready API "http://127.0.0.1:$PORT/readyz" "$api" "$RUN_DIR/loadtest-api.log"
 wait_ready worker "http://127.0.0.1:$WORKER_PORT/readyz" "$worker" "$RUN_DIR/loadtest-worker.log"
-# The sync trigger needs credentials: an API key of the bootstrap admin, with jobs:trigger only.
+# The sync trigger needs credentials: a service account of its own for this run (the database may be
+# reused from an earlier run), made with the operators' CLI, and its API key with jobs:trigger only.
+email="loadtest-$(date +%s)-$$@example.com"
+password="$(node -e "process.stdout.write(require('crypto').randomBytes(18).toString('base64url'))")"
+printf '%s' "$password" | node core/auth/admin-cli.ts create-user --email "$email" --role service >/dev/null
 token="$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
-  -d "{\"email\":\"$BOOTSTRAP_ADMIN_EMAIL\",\"password\":\"$BOOTSTRAP_ADMIN_PASSWORD\"}" | node -e "process.stdout.write(JSON.parse(require('fs').readFileSync(0)).access_token)")"
+  -d "{\"email\":\"$email\",\"password\":\"$password\"}" | node -e "process.stdout.write(JSON.parse(require('fs').readFileSync(0)).access_token)")"
 API_KEY="$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/api-keys" -H "authorization: Bearer $token" -H 'content-type: application/json' \
   -d '{"name":"load test","scopes":["jobs:trigger"]}' | node -e "process.stdout.write(JSON.parse(require('fs').readFileSync(0)).key)")"
 export API_KEY
