@@ -4,6 +4,7 @@ import { counterValue, startTestApi, type TTestApi } from '../../test/api-server
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { request } from '../../test/openapi-conformance.ts';
+import { createApiKey, signIn } from '../../test/auth.ts';
 
 let database: TTestDatabase;
 const apis: TTestApi[] = [];
@@ -73,4 +74,28 @@ test('When Redis is unreachable, then the limiter keeps counting in process memo
   }
   expect(statuses).toStrictEqual([200, 200, 429]);
   expect(await counterValue([api.metrics], 'http_rate_limit_fallback_total')).toBeGreaterThanOrEqual(3);
+});
+
+test('When callers are signed in, then each user has the quota of their role, shared by their session and keys, apart from the IP budget', async () => {
+  const api = await start({ RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_ROLE_QUOTAS: 'trader=3,analyst=5' });
+  // Credentials made on another replica (its own budgets): logins there do not spend this one's.
+  const issuer = await start({});
+  const trader = await signIn(issuer, 'trader');
+  const other = await signIn(issuer, 'trader');
+  const analyst = await signIn(issuer, 'analyst');
+  const key = await createApiKey(issuer.url, trader, ['market:read']);
+  const get = (headers: Record<string, string> = {}) =>
+    request(api.url, '/api/v1/cryptocurrencies/', { headers });
+  expect((await get()).headers.get('ratelimit-limit')).toBe('2');
+  expect((await get(trader.headers)).headers.get('ratelimit-limit')).toBe('3');
+  expect((await get(analyst.headers)).headers.get('ratelimit-limit')).toBe('5');
+  // The trader's budget: one request above, one with the session, one with the key, then 429 for both.
+  expect((await get(trader.headers)).status).toBe(200);
+  expect((await get({ 'X-API-Key': key.key })).status).toBe(200);
+  expect((await get({ 'X-API-Key': key.key })).status).toBe(429);
+  expect((await get(trader.headers)).status).toBe(429);
+  // Another trader from the same address, and anonymous callers, are not held back by it.
+  expect((await get(other.headers)).status).toBe(200);
+  expect((await get()).status).toBe(200);
+  expect((await get()).status).toBe(429);
 });

@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { marketCacheVersionKey } from '../../core/market/index.ts';
-import { principalOf, type TActor } from '../../core/platform/access/index.ts';
+import type { TActor } from '../../core/platform/access/index.ts';
 import { AppError, ErrorCode } from '../../core/platform/errors/app-error.ts';
 import type { THttpMetrics } from './metrics.ts';
 import { RedisWindowCounter } from './redis-window-counter.ts';
@@ -67,13 +67,17 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
 
   return {
     /**
-     * Counts the request against `policy` for its principal: the user or the API key when the request is
-     * authenticated, the client IP otherwise. 429 problem with Retry-After when over.
+     * Counts the request against `policy` for who is asking: the user when the request is authenticated
+     * (a session and every key of the user share one budget, so more keys buy no more requests), the
+     * client IP otherwise. 429 problem with Retry-After when over.
      */
     limit(policy: TRateLimitPolicy): RequestHandler {
       return async (req, res, next) => {
         const actor = res.locals.actor as TActor | undefined;
-        const principal = actor ? principalOf(actor) : `ip:${req.ip ?? 'unknown'}`;
+        const principal =
+          actor && actor.kind !== 'anonymous'
+            ? `user:${actor.userId}`
+            : `ip:${actor?.ip ?? req.ip ?? 'unknown'}`;
         const limit = typeof policy.limit === 'number' ? policy.limit : policy.limit(actor!);
         const windowId = Math.floor(Date.now() / WINDOW_MS);
         const key = `${keyPrefix}rl:${policy.name}:${principal}:${windowId}`;
