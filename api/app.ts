@@ -13,7 +13,8 @@ import { anonymous, requirePermission } from '../core/platform/access/index.ts';
 import type { TQueues } from '../core/jobs/index.ts';
 import type { TServices } from '../core/services.ts';
 import { authenticate, type TResolveActor } from './http/authenticate.ts';
-import { methodNotAllowed } from './http/method-not-allowed.ts';
+import { shadowingPathMethods, methodNotAllowed } from './http/method-not-allowed.ts';
+import { createIdempotency } from './http/idempotency.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
@@ -108,6 +109,7 @@ export function buildApp(deps: TAppDeps): Express {
 
   // The API first: it carries nearly all traffic, so its requests skip the system routes' matching.
   const api = express.Router();
+  api.use(shadowingPathMethods((openApi.paths ?? {}) as Record<string, Record<string, unknown>>));
   api.use(express.json({ limit: config.BODY_LIMIT }));
   app.use('/api/v1', api);
   const defaultLimit = limiter.limit({
@@ -142,6 +144,8 @@ export function buildApp(deps: TAppDeps): Express {
       authenticate: authenticate(resolveActor),
       anonymous: anonymousActor,
       defaultLimit,
+      idempotency: createIdempotency({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
+      csvLimit: config.IMPORT_BODY_LIMIT,
       limits: {
         sync: limiter.limit({ name: 'sync', limit: config.SYNC_RATE_LIMIT_PER_MINUTE }),
         // Each login costs an argon2 hash (about 30 ms of CPU): a tight budget per client for the auth routes.

@@ -12,6 +12,8 @@ import {
 import { createJobService, type TQueues } from './jobs/index.ts';
 import { createCryptocurrencyRepository, createMarketService, createMarketSource } from './market/index.ts';
 import type { TConfig } from './platform/config/env.ts';
+import { createPortfoliosService } from './portfolios/index.ts';
+import { invalidateResourceCache } from './platform/redis/resource-cache.ts';
 import { createRiskRepository, createRiskService } from './risk/index.ts';
 
 export type TServiceDeps = {
@@ -65,6 +67,10 @@ export function createServices(deps: TServiceDeps) {
     market: createMarketService({ coins: createCryptocurrencyRepository(db) }),
     marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
     risk: createRiskService({ risk: createRiskRepository(db) }),
+    portfolios: createPortfoliosService({
+      db,
+      onChange: (id) => invalidateResourceCache(redis, config.REDIS_KEY_PREFIX, `portfolio:${id}`),
+    }),
     jobs: createJobService({ queues: deps.queues, redis, keyPrefix: config.REDIS_KEY_PREFIX, audit }),
   };
 }

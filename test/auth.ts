@@ -66,7 +66,7 @@ export async function createApiKey(base: string, owner: TSignedIn, scopes: strin
 /** A JSON request through the conformance-checking client. */
 export function sendJson(
   base: string,
-  method: 'POST' | 'PATCH' | 'DELETE',
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body: unknown,
   headers: Record<string, string> = {},

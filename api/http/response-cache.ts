@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { principalOf, type TActor } from '../../core/platform/access/index.ts';
 import { marketCacheVersionKey } from '../../core/market/index.ts';
+import { resourceCacheVersionKey } from '../../core/platform/redis/resource-cache.ts';
 import {
   ENCODINGS,
   preferredEncoding,
@@ -16,14 +17,6 @@ import type { THttpMetrics } from './metrics.ts';
 const NEWLINE = 0x0a;
 
 export type TCacheScope = 'public' | 'private';
-
-/** The version of one principal's private answers; bump it (invalidatePrivateCache) when their data changes. */
-export const privateVersionKey = (prefix: string, principal: string) =>
-  `${prefix}cache:private:${principal}:version`;
-
-export async function invalidatePrivateCache(redis: Redis, prefix: string, principal: string): Promise<void> {
-  await redis.incr(privateVersionKey(prefix, principal));
-}
 
 // Compare-and-delete, so a slow producer never releases a lock another replica took over.
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -121,21 +114,18 @@ export function createResponseCache(options: TResponseCacheOptions) {
   const available = () => redis.status === 'ready';
 
   /**
-   * One round trip (a pipeline, no Lua): the current market-data version and the entry. Each entry
-   * starts with the version it was computed under; an entry from an older version is a miss.
+   * One round trip (a pipeline, no Lua): the current version and the entry. Each entry starts with the
+   * version it was computed under; an entry from an older version is a miss. An answer about an owned
+   * resource is versioned by the market data and by that resource (bumped by its writes).
    */
-  /**
-   * One round trip (a pipeline, no Lua): the current version and the entry. A private entry's version
-   * is the market version and its principal's own (bumped by that principal's writes).
-   */
-  async function lookup(key: string, principal?: string): Promise<{ version: string; entry: TEntry | null }> {
+  async function lookup(key: string, resource?: string): Promise<{ version: string; entry: TEntry | null }> {
     const pipeline = redis.pipeline().get(versionKey);
-    if (principal) pipeline.get(privateVersionKey(keyPrefix, principal));
+    if (resource) pipeline.get(resourceCacheVersionKey(keyPrefix, resource));
     const results = (await pipeline.getBuffer(`${entryPrefix}${key}`).exec()) as [Error | null, unknown][];
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
     const raw = results.at(-1)![1] as Buffer | null;
-    const version = principal
+    const version = resource
       ? `${(results[0]![1] as string | null) ?? '0'}.${(results[1]![1] as string | null) ?? '0'}`
       : ((results[0]![1] as string | null) ?? '0');
     if (!raw) return { version, entry: null };
@@ -170,7 +160,7 @@ export function createResponseCache(options: TResponseCacheOptions) {
     route: string,
     key: string,
     version: string | null,
-    principal: string | undefined,
+    resource: string | undefined,
     produce: () => Promise<unknown>,
   ): Promise<Map<TEncoding, TEntry>> {
     const compute = async () => {
@@ -187,7 +177,7 @@ export function createResponseCache(options: TResponseCacheOptions) {
       while (Date.now() < deadline) {
         await sleep(25);
         const found = await Promise.all(
-          ENCODINGS.map((encoding) => lookup(codingKey(key, encoding), principal).catch(() => null)),
+          ENCODINGS.map((encoding) => lookup(codingKey(key, encoding), resource).catch(() => null)),
         );
         if (found.every((result) => result?.entry && result.version === version)) {
           return new Map(ENCODINGS.map((encoding, index) => [encoding, found[index]!.entry!]));
@@ -247,13 +237,19 @@ export function createResponseCache(options: TResponseCacheOptions) {
     json<TInput>(
       route: string,
       produce: (input: TInput, req: Request, res: Response) => Promise<unknown>,
-      options: { scope?: TCacheScope } = {},
+      options: { scope?: TCacheScope; resource?: (input: TInput) => string } = {},
     ): RequestHandler {
       const scope = options.scope ?? 'public';
       return async (req, res) => {
         const input = res.locals.input as TInput;
-        // Private answers are keyed by who asked, apart from the shared entries.
-        const principal = scope === 'private' ? principalOf(res.locals.actor as TActor) : undefined;
+        // Private answers are keyed by who asked (and with which role: a role change may end access),
+        // apart from the shared entries.
+        const actor = res.locals.actor as TActor;
+        const principal =
+          scope === 'private'
+            ? `${principalOf(actor)}:${actor.kind === 'anonymous' ? '-' : actor.role}`
+            : undefined;
+        const resource = options.resource?.(input);
         const key = `${principal ? `private:${principal}:` : ''}${route}:${JSON.stringify(input)}`;
         const encoding = preferredEncoding(req.get('accept-encoding'));
         const wanted = codingKey(key, encoding);
@@ -268,7 +264,7 @@ export function createResponseCache(options: TResponseCacheOptions) {
         }
         if (available()) {
           try {
-            const found = await lookup(wanted, principal);
+            const found = await lookup(wanted, resource);
             version = found.version;
             if (found.entry) {
               memory.set(wanted, found.version, found.entry);
@@ -287,7 +283,7 @@ export function createResponseCache(options: TResponseCacheOptions) {
         const flightKey = `${version ?? 'none'}:${key}`;
         let pending = inFlight.get(flightKey);
         if (!pending) {
-          pending = load(route, key, version, principal, () => produce(input, req, res)).finally(() =>
+          pending = load(route, key, version, resource, () => produce(input, req, res)).finally(() =>
             inFlight.delete(flightKey),
           );
           inFlight.set(flightKey, pending);

@@ -7,6 +7,7 @@ import {
 import { PUBLIC_PERMISSIONS } from '../../core/platform/access/index.ts';
 import { API_PREFIX, type TAnyRoute } from '../routes/define-route.ts';
 import { ROUTES } from '../routes/index.ts';
+import { z } from './zod.ts';
 import { cachedJson, notModified, problemResponses, rateLimitHeaders, ZProblem } from './registry.ts';
 
 export type TOpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -54,7 +55,27 @@ function describe(route: TAnyRoute): RouteConfig {
     request: {
       ...(params ? { params } : {}),
       ...(query ? { query } : {}),
-      ...(body ? { body: { content: { 'application/json': { schema: body } } } } : {}),
+      ...(body
+        ? {
+            body: {
+              content: { [route.bodyType === 'csv' ? 'text/csv' : 'application/json']: { schema: body } },
+            },
+          }
+        : {}),
+      ...(route.idempotent
+        ? {
+            headers: z.object({
+              'Idempotency-Key': z
+                .string()
+                .regex(/^[\x21-\x7e]{1,255}$/)
+                .optional()
+                .openapi({
+                  description:
+                    'Retries with the same key and request get the first answer again (24 h, per caller); another request with the key is a 422, one still running a 409.',
+                }),
+            }),
+          }
+        : {}),
     },
     responses: responsesOf(route),
     // No security at all for probes and documents; optional credentials where anonymous callers may read.

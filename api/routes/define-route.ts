@@ -61,8 +61,17 @@ export type TRouteDefinition<S extends TRequestSchemas, O extends z.ZodType | un
    * principal, never in the shared entries. Without it the answer is `no-store`.
    */
   cache?: 'public' | 'private';
+  /**
+   * For private answers about one owned resource (`portfolio:<id>`): they are retired when that
+   * resource changes, for every principal who read them.
+   */
+  cacheResource?: (input: TRouteInput<S>) => string;
   /** A rate-limit policy on top of the default one (e.g. 'sync', 'login'). */
   rateLimit?: string;
+  /** POSTs that honour `Idempotency-Key` (api/http/idempotency.ts). */
+  idempotent?: boolean;
+  /** The request body's media type: JSON (the default) or CSV text (then `request.body` is a string schema). */
+  bodyType?: 'json' | 'csv';
   handler: (ctx: TRouteContext<S>) => Promise<O extends z.ZodType ? z.input<O> : unknown>;
 };
 

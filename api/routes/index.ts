@@ -3,6 +3,7 @@ import { authRoutes } from './auth/auth.routes.ts';
 import type { TAnyRoute } from './define-route.ts';
 import { jobsRoutes } from './jobs/jobs.routes.ts';
 import { marketRoutes } from './market/market.routes.ts';
+import { portfolioRoutes } from './portfolios/portfolios.routes.ts';
 import { riskRoutes } from './risk/risk.routes.ts';
 import { systemRoutes } from './system/system.routes.ts';
 
@@ -11,6 +12,7 @@ export const ROUTES: readonly TAnyRoute[] = [
   ...marketRoutes,
   ...jobsRoutes,
   ...riskRoutes,
+  ...portfolioRoutes,
   ...authRoutes,
   ...adminRoutes,
   ...systemRoutes,

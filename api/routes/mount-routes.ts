@@ -1,5 +1,6 @@
-import type { RequestHandler, Response, Router } from 'express';
+import express, { type RequestHandler, type Response, type Router } from 'express';
 import { can, requirePermission, type TActor, type TPermission } from '../../core/platform/access/index.ts';
+import type { TIdempotency } from '../http/idempotency.ts';
 import type { TResponseCache } from '../http/response-cache.ts';
 import { validate } from '../http/validate.ts';
 import {
@@ -21,6 +22,9 @@ export type TRouteEdge = {
   defaultLimit: RequestHandler;
   /** Named extra rate-limit policies a route can ask for. */
   limits: Record<string, RequestHandler>;
+  idempotency: TIdempotency;
+  /** Largest CSV body (imports). */
+  csvLimit: string;
 };
 
 /** The coarse check of a route's permission; services then decide what the actor may see. */
@@ -64,17 +68,29 @@ function runner(route: TAnyRoute, deps: TRouteDeps, edge: TRouteEdge): RequestHa
     return edge.cache.json<Partial<TRouteInput<never>>>(
       route.path,
       (input, req, res) => route.handler(contextOf(route, input, deps, req, res)),
-      { scope: route.cache },
+      {
+        scope: route.cache,
+        ...(route.cacheResource
+          ? { resource: (input) => route.cacheResource!(input as TRouteInput<never>) }
+          : {}),
+      },
     );
   }
   return async (req, res) => {
     const input = res.locals.input as Partial<TRouteInput<never>>;
-    const result = await route.handler(contextOf(route, input, deps, req, res));
+    let result: unknown;
+    try {
+      result = await route.handler(contextOf(route, input, deps, req, res));
+    } catch (error) {
+      if (route.idempotent) await edge.idempotency.release(res);
+      throw error;
+    }
     if (res.headersSent) return; // a raw handler answered itself
     // Uncached answers are not for shared caches, unless the handler said otherwise (public keys).
     if (!res.getHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
     // A handler may answer another of its documented statuses (a 503 health document) with res.status().
     const status = res.statusCode === 200 ? route.response.status : res.statusCode;
+    if (route.idempotent) await edge.idempotency.remember(res, status, result);
     if (status === 204) {
       res.status(204).end();
       return;
@@ -107,7 +123,11 @@ export function mountRoutes(
       if (!limit) throw new Error(`${route.method} ${route.path}: no rate-limit policy "${route.rateLimit}"`);
       handlers.push(limit);
     }
-    handlers.push(validate(route.request ?? {}), runner(route, deps, edge));
+    if (route.bodyType === 'csv')
+      handlers.push(express.text({ type: ['text/csv', 'text/plain'], limit: edge.csvLimit }));
+    handlers.push(validate(route.request ?? {}));
+    if (route.idempotent) handlers.push(edge.idempotency.guard());
+    handlers.push(runner(route, deps, edge));
     const path = toExpressPath(onApi ? route.path.slice(API_PREFIX.length) : route.path);
     (onApi ? target.api : target.app)[route.method](path, ...handlers);
   }

@@ -5,6 +5,7 @@ export * from './market.service.ts';
 export * from './cryptocurrency.repository.ts';
 export * from './market.writer.ts';
 export * from './market-cache.ts';
+export * from './prices.repository.ts';
 export * from './ingestion/sync-markets.ts';
 export * from './ingestion/backfill-history.ts';
 export * from './ingestion/cleanup-history.ts';

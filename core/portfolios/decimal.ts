@@ -1,4 +1,4 @@
-import DecimalJs from 'decimal.js';
+import { Decimal as DecimalJs } from 'decimal.js';
 
 /**
  * Exact decimal arithmetic for money and quantities (never floats). 40 significant digits, so sums and

@@ -79,13 +79,15 @@ export type TLedgerProblemCode =
   'shortfall' | 'negative_cash' | 'unknown_lot' | 'cash_tracking_off' | 'price_required';
 
 export class LedgerError extends Error {
-  constructor(
-    readonly code: TLedgerProblemCode,
-    readonly transactionId: string,
-    message: string,
-    readonly shortfall?: Decimal,
-  ) {
+  readonly code: TLedgerProblemCode;
+  readonly transactionId: string;
+  readonly shortfall: Decimal | undefined;
+
+  constructor(code: TLedgerProblemCode, transactionId: string, message: string, shortfall?: Decimal) {
     super(message);
+    this.code = code;
+    this.transactionId = transactionId;
+    this.shortfall = shortfall;
   }
 }
 
@@ -119,10 +121,13 @@ class Position {
   lots: TLot[] = [];
   pool: TPool = { quantity: ZERO, cost: ZERO };
 
-  constructor(
-    readonly symbol: string,
-    readonly method: TCostBasisMethod,
-  ) {}
+  readonly symbol: string;
+  readonly method: TCostBasisMethod;
+
+  constructor(symbol: string, method: TCostBasisMethod) {
+    this.symbol = symbol;
+    this.method = method;
+  }
 
   get quantity(): Decimal {
     return this.pool.quantity;

@@ -35,7 +35,11 @@ class PriceCursor {
   private readonly index = new Map<string, number>();
   private readonly lastTradePrice = new Map<string, Decimal>();
 
-  constructor(private readonly closes: TDailyCloses) {}
+  private readonly closes: TDailyCloses;
+
+  constructor(closes: TDailyCloses) {
+    this.closes = closes;
+  }
 
   noteTrade(symbol: string, price: Decimal | null): void {
     if (price) this.lastTradePrice.set(symbol, price);
@@ -197,18 +201,19 @@ export function performanceOf(valuation: ReturnType<typeof dailyValues>): TPerfo
   const invested = start.value.plus(inflows);
   const count = days.length;
   const twr = growth - 1;
-  const irr: TXirr = xirr([
+  const lastDay = days.at(-1)?.date ?? start.date;
+  const flows = [
     { date: start.date, amount: start.value.neg().toNumber() },
     ...days.map((day) => ({ date: day.date, amount: day.outflow.minus(day.inflow).toNumber() })),
-    { date: days.at(-1)?.date ?? start.date, amount: end.toNumber() },
-  ]);
+    { date: lastDay, amount: end.toNumber() },
+  ].filter((flow) => flow.amount !== 0);
+  const irr: TXirr = xirr(flows);
+  // The period return over the span the money was in: from the first flow to the end.
   const mwrPeriod =
-    irr.rate === null
-      ? null
-      : (1 + irr.rate) ** (daysBetween(start.date, days.at(-1)?.date ?? start.date) / 365) - 1;
+    irr.rate === null ? null : (1 + irr.rate) ** (daysBetween(flows[0]!.date, lastDay) / 365) - 1;
   return {
     from: days[0]?.date ?? start.date,
-    to: days.at(-1)?.date ?? start.date,
+    to: lastDay,
     days: count,
     value_start: money(start.value),
     value_end: money(end),

@@ -35,6 +35,33 @@ export const ZRankingsQuery = z.strictObject({
 const nullableNumber = z.number().nullable();
 const nullableDate = z.string().nullable().openapi({ format: 'date' });
 
+/** Every coin risk metric; the portfolio risk report uses the same names and definitions. */
+export const RISK_METRICS_SHAPE = {
+  volatility_daily: z.number(),
+  volatility_annualized: z.number(),
+  return_total: z.number(),
+  return_annualized: z.number(),
+  max_drawdown: z.number().openapi({ description: 'Negative fraction (-0.5 = a 50% fall)' }),
+  max_drawdown_peak_date: nullableDate,
+  max_drawdown_trough_date: nullableDate,
+  max_drawdown_recovery_date: nullableDate,
+  var_95: z.number().openapi({ description: 'One-day historical VaR, positive loss fraction' }),
+  var_99: z.number(),
+  cvar_95: z.number(),
+  cvar_99: z.number(),
+  parametric_var_95: z.number(),
+  parametric_var_99: z.number(),
+  sharpe_ratio: nullableNumber,
+  sortino_ratio: nullableNumber,
+  calmar_ratio: nullableNumber,
+  beta: nullableNumber,
+  alpha_annualized: nullableNumber,
+  correlation_to_benchmark: nullableNumber,
+  liquidity_ratio: nullableNumber.openapi({
+    description: 'Mean 24 h volume / mean market cap over the window',
+  }),
+};
+
 export const ZRiskReport = z
   .object({
     symbol: z.string(),
@@ -44,31 +71,7 @@ export const ZRiskReport = z
     to: z.string().openapi({ format: 'date' }),
     observations: z.number().int().openapi({ description: 'Daily returns in the window' }),
     annualization_factor: z.number().int(),
-    metrics: z.object({
-      volatility_daily: z.number(),
-      volatility_annualized: z.number(),
-      return_total: z.number(),
-      return_annualized: z.number(),
-      max_drawdown: z.number().openapi({ description: 'Negative fraction (-0.5 = a 50% fall)' }),
-      max_drawdown_peak_date: nullableDate,
-      max_drawdown_trough_date: nullableDate,
-      max_drawdown_recovery_date: nullableDate,
-      var_95: z.number().openapi({ description: 'One-day historical VaR, positive loss fraction' }),
-      var_99: z.number(),
-      cvar_95: z.number(),
-      cvar_99: z.number(),
-      parametric_var_95: z.number(),
-      parametric_var_99: z.number(),
-      sharpe_ratio: nullableNumber,
-      sortino_ratio: nullableNumber,
-      calmar_ratio: nullableNumber,
-      beta: nullableNumber,
-      alpha_annualized: nullableNumber,
-      correlation_to_benchmark: nullableNumber,
-      liquidity_ratio: nullableNumber.openapi({
-        description: 'Mean 24 h volume / mean market cap over the window',
-      }),
-    }),
+    metrics: z.object(RISK_METRICS_SHAPE),
     risk_score: z.number().openapi({ description: '0-100, see docs/risk-methodology.md' }),
     risk_level: z.enum(RISK_LEVELS),
     data_last_timestamp: z

@@ -7,6 +7,9 @@ export const PERMISSIONS = {
   'risk:read': 'Coin risk reports, correlations and rankings',
   'account:manage': "Read one's own account and change one's password",
   'api_keys:manage': "Create, list and revoke one's own API keys",
+  'portfolios:manage':
+    "Create portfolios and manage one's own: transactions, imports, holdings, performance, risk, targets",
+  'portfolios:admin': "Read and change anyone's portfolios",
   'jobs:trigger': 'Trigger market syncs and backfills',
   'jobs:read': 'Follow the jobs one started',
   'jobs:admin': 'See every job; the queue dashboard',
@@ -25,8 +28,8 @@ const SELF: TPermission[] = ['account:manage', 'api_keys:manage'];
 
 export const ROLE_PERMISSIONS: Record<TRole, readonly TPermission[]> = {
   admin: PERMISSION_NAMES,
-  // Owns portfolios (next); reads markets and risk.
-  trader: [...READ, ...SELF],
+  // Owns portfolios; reads markets and risk.
+  trader: [...READ, ...SELF, 'portfolios:manage'],
   // Reads markets and risk; exports (next).
   analyst: [...READ, ...SELF],
   // Machine accounts: trigger syncs and backfills and follow those jobs.

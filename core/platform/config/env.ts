@@ -109,6 +109,7 @@ export const ZConfig = z
       .default('false')
       .describe('Express trust proxy: false, true, a hop count or CIDR list'),
     BODY_LIMIT: z.string().default('100kb'),
+    IMPORT_BODY_LIMIT: z.string().default('10mb').describe('Largest CSV body of a transaction import'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_DELAY_MS: z.coerce
       .number()

@@ -4,12 +4,14 @@ import { CreateMarketData1732406400000 } from './migrations/1732406400000-create
 import { CreateRiskMetrics1732492800000 } from './migrations/1732492800000-create-risk-metrics.ts';
 import { CreateMarketTimeline1733011200000 } from './migrations/1733011200000-create-market-timeline.ts';
 import { CreateIdentityAndAudit1733097600000 } from './migrations/1733097600000-create-identity-and-audit.ts';
+import { CreatePortfolios1733184000000 } from './migrations/1733184000000-create-portfolios.ts';
 
 export const migrations = [
   CreateMarketData1732406400000,
   CreateRiskMetrics1732492800000,
   CreateMarketTimeline1733011200000,
   CreateIdentityAndAudit1733097600000,
+  CreatePortfolios1733184000000,
 ];
 
 type TDbConfig = Pick<

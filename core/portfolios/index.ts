@@ -1,0 +1,12 @@
+// The portfolios feature's public module: the service and the vocabulary of its API.
+export * from './portfolios.service.ts';
+export {
+  COST_BASIS_METHODS,
+  TRANSACTION_TYPES,
+  CASH,
+  type TCostBasisMethod,
+  type TTransactionType,
+} from './ledger.ts';
+export { IMPORT_FORMATS, GENERIC_COLUMNS, type TImportFormat } from './import-formats.ts';
+export { DECIMAL_PATTERN } from './decimal.ts';
+export type { TPortfolioRecord, TPortfolioSettings, TTransactionRecord } from './portfolios.repository.ts';
