@@ -59,23 +59,29 @@ export function createUserAdminService(deps: { db: DataSource; audit: TAuditServ
     }
   }
 
-  /** Admins cannot remove the last active admin, by demotion or suspension; checked under lock. */
-  async function keepAnAdmin(
+  /**
+   * Admins cannot remove the last active admin, by demotion or suspension. A change of role or status
+   * locks the active admins (in id order) before the target's row: two admins demoting each other then
+   * queue on the same first row instead of each holding the row the other needs (a deadlock).
+   */
+  async function lockTarget(
     tx: TQueryable,
-    target: TUserRecord,
+    id: string,
     change: { role?: TRole; status?: TUserStatus },
-  ) {
+  ): Promise<TUserRecord> {
+    const admins = change.role !== undefined || change.status !== undefined ? await lockActiveAdmins(tx) : [];
+    const target = await findUser(tx, id, { forUpdate: true });
+    if (!target) throw notFound(id);
     const stopsBeingAdmin =
       target.role === 'admin' &&
       target.status === 'active' &&
       ((change.role !== undefined && change.role !== 'admin') || change.status === 'suspended');
-    if (!stopsBeingAdmin) return;
-    const admins = await lockActiveAdmins(tx);
-    if (admins.filter((id) => id !== target.id).length === 0) {
+    if (stopsBeingAdmin && admins.filter((admin) => admin !== target.id).length === 0) {
       throw new AppError(ErrorCode.Conflict, {
         detail: 'This is the last active admin; make another admin first.',
       });
     }
+    return target;
   }
 
   return {
@@ -115,9 +121,7 @@ export function createUserAdminService(deps: { db: DataSource; audit: TAuditServ
     ): Promise<TUserRecord> {
       requirePermission(actor, 'users:admin');
       return inTransaction(db, async (tx) => {
-        const before = await findUser(tx, id, { forUpdate: true });
-        if (!before) throw notFound(id);
-        await keepAnAdmin(tx, before, change);
+        const before = await lockTarget(tx, id, change);
         const after = (await updateUser(tx, id, change))!;
         const ended = change.status === 'suspended' ? await revokeSessions(tx, id, 'suspended') : 0;
         await audit.record(tx, actor, {
