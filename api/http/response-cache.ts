@@ -113,6 +113,18 @@ export function createResponseCache(options: TResponseCacheOptions) {
 
   const available = () => redis.status === 'ready';
 
+  /** The version an answer about `resource` (or market data alone) is current under: one small round trip. */
+  async function currentVersion(resource: string): Promise<string> {
+    const results = (await redis
+      .pipeline()
+      .get(versionKey)
+      .get(resourceCacheVersionKey(keyPrefix, resource))
+      .exec()) as [Error | null, string | null][];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+    return `${results[0]![1] ?? '0'}.${results[1]![1] ?? '0'}`;
+  }
+
   /**
    * One round trip (a pipeline, no Lua): the current version and the entry. Each entry starts with the
    * version it was computed under; an entry from an older version is a miss. An answer about an owned
@@ -254,8 +266,11 @@ export function createResponseCache(options: TResponseCacheOptions) {
         const encoding = preferredEncoding(req.get('accept-encoding'));
         const wanted = codingKey(key, encoding);
         let version: string | null = null;
-        // The rate limiter already read the current market version in its round trip to Redis.
-        const knownVersion = principal ? undefined : (res.locals.cacheVersion as string | undefined);
+        // The rate limiter already read the current market version in its round trip to Redis. An answer
+        // about an owned resource asks for the versions alone first, so a hit held in this replica's memory
+        // does not move the (often large) body from Redis.
+        let knownVersion = principal ? undefined : (res.locals.cacheVersion as string | undefined);
+        if (resource && available()) knownVersion = await currentVersion(resource).catch(() => undefined);
         const local = knownVersion === undefined ? undefined : memory.get(wanted, knownVersion);
         if (local) {
           metrics.cacheLookups.inc({ route, result: 'hit' });

@@ -5,8 +5,10 @@ export {
   TRANSACTION_TYPES,
   CASH,
   type TCostBasisMethod,
+  type TLedgerTransaction,
   type TTransactionType,
 } from './ledger.ts';
+export { addDays } from './performance.ts';
 export { IMPORT_FORMATS, GENERIC_COLUMNS, type TImportFormat } from './import-formats.ts';
-export { DECIMAL_PATTERN } from './decimal.ts';
+export { DECIMAL_PATTERN, dec, type Decimal } from './decimal.ts';
 export type { TPortfolioRecord, TPortfolioSettings, TTransactionRecord } from './portfolios.repository.ts';

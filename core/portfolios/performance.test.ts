@@ -49,13 +49,26 @@ describe('XIRR (Actual/365)', () => {
   });
 
   test('When the flows never change sign or are too few, then there is no rate, with the reason', () => {
-    expect(xirr([{ date: '2024-01-01', amount: -1 }])).toEqual({ rate: null, reason: 'too_few_flows' });
+    expect(xirr([{ date: '2024-01-01', amount: -1 }])).toEqual({
+      rate: null,
+      period: null,
+      reason: 'too_few_flows',
+    });
     expect(
       xirr([
         { date: '2024-01-01', amount: -1 },
         { date: '2024-06-01', amount: -2 },
       ]),
-    ).toEqual({ rate: null, reason: 'no_sign_change' });
+    ).toEqual({ rate: null, period: null, reason: 'no_sign_change' });
+  });
+
+  test('When the span is a few days with a large gain, then the period return is found though its annual rate is beyond floating point', () => {
+    const result = xirr([
+      { date: '2024-01-01', amount: -1 },
+      { date: '2024-01-02', amount: 1000 },
+    ]);
+    expect(result.period).toBeCloseTo(999, 9);
+    expect(result.rate).toBeNull();
   });
 
   test('When a rate is found, then the net present value at it is zero', () => {

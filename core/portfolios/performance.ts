@@ -1,6 +1,6 @@
 import { dec, type Decimal, money, ZERO } from './decimal.ts';
 import { CASH, cashDelta, ledgerOrder, quantityDelta, type TLedgerTransaction } from './ledger.ts';
-import { daysBetween, xirr, type TXirr } from './xirr.ts';
+import { xirr, type TXirr } from './xirr.ts';
 
 /**
  * Valuation and returns on the UTC day grid (docs/portfolio-methodology.md):
@@ -208,9 +208,6 @@ export function performanceOf(valuation: ReturnType<typeof dailyValues>): TPerfo
     { date: lastDay, amount: end.toNumber() },
   ].filter((flow) => flow.amount !== 0);
   const irr: TXirr = xirr(flows);
-  // The period return over the span the money was in: from the first flow to the end.
-  const mwrPeriod =
-    irr.rate === null ? null : (1 + irr.rate) ** (daysBetween(flows[0]!.date, lastDay) / 365) - 1;
   return {
     from: days[0]?.date ?? start.date,
     to: lastDay,
@@ -226,7 +223,7 @@ export function performanceOf(valuation: ReturnType<typeof dailyValues>): TPerfo
     simple_return: invested.isZero() ? null : gain.div(invested).toNumber(),
     twr,
     twr_annualized: annualize(twr, count),
-    mwr: mwrPeriod,
+    mwr: irr.period,
     mwr_annualized: count >= 365 ? irr.rate : null,
     mwr_reason: irr.reason,
     series,

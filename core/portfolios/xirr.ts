@@ -1,13 +1,15 @@
 /**
  * XIRR: the annual rate r with Σ amount_i / (1 + r)^(days_i / 365) = 0, Actual/365 from the first
- * flow. A bracketing solver: the net present value is sampled on a logarithmic grid of the growth
- * factor x = 1 + r from 1e-9 to 1e4 (a rate of -99.9999999 % to +999,900 %), every sign change is
- * narrowed by bisection to machine precision, and the root nearest 0 % is returned. Roots near -100 %,
- * which Newton's method started at +10 % misses, are found like any other.
+ * flow. It is solved for the growth over the whole span, g = (1 + r)^(span / 365), so that a few days'
+ * gain (an astronomic annual rate) and a near-total loss are found alike: the net present value is
+ * sampled on a logarithmic grid of g from 1e-9 to 1e4, every sign change is narrowed by bisection to
+ * machine precision, and the root nearest no growth is returned. `period` is g − 1; `rate` is null
+ * when the annual figure is beyond floating point (a short span).
  */
 export type TFlow = { date: string; amount: number };
 export type TXirr =
-  { rate: number; reason: null } | { rate: null; reason: 'no_sign_change' | 'no_root' | 'too_few_flows' };
+  | { rate: number | null; period: number; reason: null }
+  | { rate: null; period: null; reason: 'no_sign_change' | 'no_root' | 'too_few_flows' };
 
 const DAY_MS = 86_400_000;
 const GRID = 240;
@@ -19,16 +21,19 @@ export const daysBetween = (from: string, to: string): number =>
 
 export function xirr(flows: readonly TFlow[]): TXirr {
   const used = flows.filter((flow) => flow.amount !== 0);
-  if (used.length < 2) return { rate: null, reason: 'too_few_flows' };
+  if (used.length < 2) return { rate: null, period: null, reason: 'too_few_flows' };
   if (!used.some((flow) => flow.amount > 0) || !used.some((flow) => flow.amount < 0))
-    return { rate: null, reason: 'no_sign_change' };
-  const first = used.reduce((earliest, flow) => (flow.date < earliest ? flow.date : earliest), used[0]!.date);
-  const years = used.map((flow) => daysBetween(first, flow.date) / 365);
+    return { rate: null, period: null, reason: 'no_sign_change' };
+  const dates = used.map((flow) => flow.date).sort();
+  const span = daysBetween(dates[0]!, dates.at(-1)!);
+  if (span === 0) return { rate: null, period: null, reason: 'too_few_flows' };
+  const fractions = used.map((flow) => daysBetween(dates[0]!, flow.date) / span);
   const amounts = used.map((flow) => flow.amount);
-  // NPV as a function of the growth factor x = 1 + r.
-  const npv = (x: number) => {
+  // NPV as a function of the growth over the span, g = (1 + r)^(span / 365).
+  const npv = (g: number) => {
     let total = 0;
-    for (let index = 0; index < amounts.length; index += 1) total += amounts[index]! * x ** -years[index]!;
+    for (let index = 0; index < amounts.length; index += 1)
+      total += amounts[index]! * g ** -fractions[index]!;
     return total;
   };
 
@@ -50,12 +55,10 @@ export function xirr(flows: readonly TFlow[]): TXirr {
     previousX = x;
     previous = value;
   }
-  if (!roots.length) return { rate: null, reason: 'no_root' };
-  const rates = roots.map((x) => x - 1);
-  return {
-    rate: rates.reduce((best, rate) => (Math.abs(rate) < Math.abs(best) ? rate : best)),
-    reason: null,
-  };
+  if (!roots.length) return { rate: null, period: null, reason: 'no_root' };
+  const growth = roots.reduce((best, g) => (Math.abs(Math.log(g)) < Math.abs(Math.log(best)) ? g : best));
+  const annual = growth ** (365 / span) - 1;
+  return { rate: Number.isFinite(annual) ? annual : null, period: growth - 1, reason: null };
 }
 
 function bisect(f: (x: number) => number, low: number, high: number, fLow: number): number {

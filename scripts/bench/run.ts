@@ -1,7 +1,7 @@
 // npm run bench: every figure of docs/benchmarks.md, each against a baseline measured in the same run.
 //   npm run bench                 all sections, writes docs/benchmarks.md
 //   npm run bench -- --quick      shorter runs (for a look, not for the document)
-//   npm run bench -- --section read [--out FILE]   only some sections (read, compression, scale, write, risk),
+//   npm run bench -- --section read [--out FILE]   only some sections (read, compression, scale, write, risk, portfolio),
 //                                                 printed or to FILE
 //   npm run bench -- --compare 9f448d3   this checkout's API against an earlier commit's (same schema),
 //                                        cached listing in turns with the bare server; prints a table
@@ -31,6 +31,7 @@ import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { freePort, startProcess, waitForStatus, type TChild } from '../../test/processes.ts';
 import { startProviderServer } from '../../test/provider-server.ts';
 import { measure, measureWrk, type TMeasure } from './http-bench.ts';
+import { portfolioSection } from './portfolio.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +42,7 @@ const { values } = parseArgs({
   },
 });
 const SECTIONS = new Set(
-  values.section ?? (values.compare ? [] : ['read', 'compression', 'scale', 'write', 'risk']),
+  values.section ?? (values.compare ? [] : ['read', 'compression', 'scale', 'write', 'risk', 'portfolio']),
 );
 const SECONDS = values.quick ? 3 : 8;
 /** Alternating baseline/listing rounds of the headline pair, summarised by their medians. */
@@ -614,6 +615,28 @@ try {
   if (SECTIONS.has('scale')) await scale(database);
   if (SECTIONS.has('write')) await writePath(database);
   if (SECTIONS.has('risk')) await riskEngine(database);
+  if (SECTIONS.has('portfolio')) {
+    lines.push(
+      ...(await portfolioSection({
+        database,
+        log,
+        quick: values.quick ?? false,
+        startApi: () =>
+          startApi(database, {
+            RATE_LIMIT_ROLE_QUOTAS: 'admin=100000000,trader=100000000,analyst=100000000,service=100000000',
+          }),
+        startBare: async (url, headers) =>
+          startBareServerWith(
+            Buffer.from(
+              await (
+                await fetch(url, { headers: { ...headers, 'Accept-Encoding': 'identity' } })
+              ).arrayBuffer(),
+            ),
+          ),
+        measure: (url, headers) => measure(url, { seconds: SECONDS, headers }),
+      })),
+    );
+  }
 } finally {
   for (const child of children) child.process.kill('SIGTERM');
   await Promise.all(children.map((child) => child.exited));
