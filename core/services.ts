@@ -12,7 +12,7 @@ import {
 import { createJobService, type TQueues } from './jobs/index.ts';
 import { createCryptocurrencyRepository, createMarketService, createMarketSource } from './market/index.ts';
 import type { TConfig } from './platform/config/env.ts';
-import { createPortfoliosService } from './portfolios/index.ts';
+import { createLimitsService, createPortfoliosService } from './portfolios/index.ts';
 import { invalidateResourceCache } from './platform/redis/resource-cache.ts';
 import { createRiskRepository, createRiskService } from './risk/index.ts';
 
@@ -48,6 +48,10 @@ export function createServices(deps: TServiceDeps) {
       windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
     },
   });
+  const portfolios = createPortfoliosService({
+    db,
+    onChange: (id) => invalidateResourceCache(redis, config.REDIS_KEY_PREFIX, `portfolio:${id}`),
+  });
   return {
     audit,
     auth: createAuthService({
@@ -67,10 +71,8 @@ export function createServices(deps: TServiceDeps) {
     market: createMarketService({ coins: createCryptocurrencyRepository(db) }),
     marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
     risk: createRiskService({ risk: createRiskRepository(db) }),
-    portfolios: createPortfoliosService({
-      db,
-      onChange: (id) => invalidateResourceCache(redis, config.REDIS_KEY_PREFIX, `portfolio:${id}`),
-    }),
+    portfolios,
+    limits: createLimitsService({ db, portfolios }),
     jobs: createJobService({ queues: deps.queues, redis, keyPrefix: config.REDIS_KEY_PREFIX, audit }),
   };
 }

@@ -3,6 +3,7 @@ import { authRoutes } from './auth/auth.routes.ts';
 import type { TAnyRoute } from './define-route.ts';
 import { jobsRoutes } from './jobs/jobs.routes.ts';
 import { marketRoutes } from './market/market.routes.ts';
+import { limitRoutes } from './portfolios/limits.routes.ts';
 import { portfolioRoutes } from './portfolios/portfolios.routes.ts';
 import { riskRoutes } from './risk/risk.routes.ts';
 import { systemRoutes } from './system/system.routes.ts';
@@ -13,6 +14,7 @@ export const ROUTES: readonly TAnyRoute[] = [
   ...jobsRoutes,
   ...riskRoutes,
   ...portfolioRoutes,
+  ...limitRoutes,
   ...authRoutes,
   ...adminRoutes,
   ...systemRoutes,

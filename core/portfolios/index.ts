@@ -12,3 +12,5 @@ export { addDays } from './performance.ts';
 export { IMPORT_FORMATS, GENERIC_COLUMNS, type TImportFormat } from './import-formats.ts';
 export { DECIMAL_PATTERN, dec, type Decimal } from './decimal.ts';
 export type { TPortfolioRecord, TPortfolioSettings, TTransactionRecord } from './portfolios.repository.ts';
+export * from './limits.service.ts';
+export { LIMIT_TYPES, REJECT_CODES, type TLimit, type TLimitType } from './limits.ts';

@@ -257,6 +257,11 @@ export function createPortfoliosService(deps: {
   }
 
   return {
+    /** For the feature's other services (limits): the portfolio, if the actor may see it (404 otherwise). */
+    owned: (actor: TActor, id: string) => access(actor, id),
+    /** For the feature's other services: a change under the portfolio's lock, retiring its cached answers. */
+    changeOwned: change,
+
     async create(actor: TActor, settings: TPortfolioSettings): Promise<TPortfolioRecord> {
       requirePermission(actor, 'portfolios:manage');
       return insertPortfolio(db, requireUser(actor).userId, settings);

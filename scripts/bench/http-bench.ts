@@ -13,7 +13,14 @@ export type TMeasure = {
 /** Warm up, then measure one URL with autocannon (fixed connections, closed loop). */
 export async function measure(
   url: string,
-  options: { seconds?: number; connections?: number; warmup?: number; headers?: Record<string, string> } = {},
+  options: {
+    seconds?: number;
+    connections?: number;
+    warmup?: number;
+    headers?: Record<string, string>;
+    method?: 'GET' | 'POST';
+    body?: string;
+  } = {},
 ): Promise<TMeasure> {
   const run = (duration: number) =>
     new Promise<autocannon.Result>((resolve, reject) =>
@@ -24,6 +31,8 @@ export async function measure(
           duration,
           timeout: 10,
           headers: options.headers ?? {},
+          method: options.method ?? 'GET',
+          ...(options.body === undefined ? {} : { body: options.body }),
         },
         (error, result) => (error ? reject(error) : resolve(result)),
       ),

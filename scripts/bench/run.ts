@@ -633,7 +633,7 @@ try {
               ).arrayBuffer(),
             ),
           ),
-        measure: (url, headers) => measure(url, { seconds: SECONDS, headers }),
+        measure: (url, headers, options = {}) => measure(url, { seconds: SECONDS, headers, ...options }),
       })),
     );
   }

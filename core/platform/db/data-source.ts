@@ -5,6 +5,7 @@ import { CreateRiskMetrics1732492800000 } from './migrations/1732492800000-creat
 import { CreateMarketTimeline1733011200000 } from './migrations/1733011200000-create-market-timeline.ts';
 import { CreateIdentityAndAudit1733097600000 } from './migrations/1733097600000-create-identity-and-audit.ts';
 import { CreatePortfolios1733184000000 } from './migrations/1733184000000-create-portfolios.ts';
+import { CreatePortfolioLimits1733270400000 } from './migrations/1733270400000-create-portfolio-limits.ts';
 
 export const migrations = [
   CreateMarketData1732406400000,
@@ -12,6 +13,7 @@ export const migrations = [
   CreateMarketTimeline1733011200000,
   CreateIdentityAndAudit1733097600000,
   CreatePortfolios1733184000000,
+  CreatePortfolioLimits1733270400000,
 ];
 
 type TDbConfig = Pick<
