@@ -15,6 +15,7 @@ import type { TConfig } from './platform/config/env.ts';
 import { createLimitsService, createPortfoliosService } from './portfolios/index.ts';
 import { invalidateResourceCache } from './platform/redis/resource-cache.ts';
 import { createRiskRepository, createRiskService } from './risk/index.ts';
+import { createSecretBox, createWebhooksService } from './webhooks/index.ts';
 
 export type TServiceDeps = {
   config: TConfig;
@@ -52,8 +53,29 @@ export function createServices(deps: TServiceDeps) {
     db,
     onChange: (id) => invalidateResourceCache(redis, config.REDIS_KEY_PREFIX, `portfolio:${id}`),
   });
+  const webhooks = createWebhooksService({
+    db,
+    audit,
+    box: createSecretBox(config.SECRET_KEY),
+    settings: {
+      allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      requireHttps: config.NODE_ENV === 'production',
+      retrySchedule: config.WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES,
+      disableAfterDead: config.WEBHOOK_DISABLE_AFTER_DEAD,
+      secretGraceMs: config.WEBHOOK_SECRET_GRACE_HOURS * 3_600_000,
+      maxEndpoints: config.WEBHOOK_MAX_ENDPOINTS,
+    },
+    schedule: async (deliveryId, step, delayMs) => {
+      await deps.queues.enqueue('deliver-webhook', { delivery_id: deliveryId, step }, Date.now(), {
+        delayMs,
+      });
+    },
+  });
   return {
     audit,
+    webhooks,
     auth: createAuthService({
       db,
       keys,

@@ -39,7 +39,12 @@ export function createWorkers(deps: TProcessorDeps & { connection: () => Redis }
       {
         connection: deps.connection(),
         prefix: config.QUEUE_PREFIX,
-        concurrency: name === 'backfill-history' ? config.BACKFILL_CONCURRENCY : definition.concurrency,
+        concurrency:
+          name === 'backfill-history'
+            ? config.BACKFILL_CONCURRENCY
+            : name === 'deliver-webhook'
+              ? config.WEBHOOK_CONCURRENCY
+              : definition.concurrency,
         lockDuration: config.WORKER_LOCK_DURATION_MS,
         stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
         maxStalledCount: 2,

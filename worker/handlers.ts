@@ -3,6 +3,7 @@ import { backfillHistoryProcessor } from './processors/market/backfill-history.p
 import { cleanupHistoryProcessor } from './processors/market/cleanup-history.processor.ts';
 import { computeRiskProcessor } from './processors/risk/compute-risk.processor.ts';
 import type { TProcessor } from './processors/processor.types.ts';
+import { deliverWebhookProcessor } from './processors/webhooks/deliver-webhook.processor.ts';
 import { syncMarketsProcessor } from './processors/market/sync-markets.processor.ts';
 
 export const HANDLERS: { [N in TJobName]: TProcessor<N> } = {
@@ -10,6 +11,7 @@ export const HANDLERS: { [N in TJobName]: TProcessor<N> } = {
   'backfill-history': backfillHistoryProcessor,
   'cleanup-history': cleanupHistoryProcessor,
   'compute-risk': computeRiskProcessor,
+  'deliver-webhook': deliverWebhookProcessor,
 };
 
 /** The worker refuses to boot when a job name has no processor. */

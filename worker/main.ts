@@ -13,6 +13,7 @@ import { createDataSource } from '../core/platform/db/data-source.ts';
 import { closeQuietly, createQueues } from '../core/jobs/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
+import { createServices } from '../core/services.ts';
 import { createWorkers } from './create-workers.ts';
 import { assertEveryJobHasAHandler } from './handlers.ts';
 import { startHealthServer } from './health-server.ts';
@@ -67,6 +68,7 @@ const workers = createWorkers({
   logger,
   metrics,
   queues,
+  webhooks: createServices({ config, db, redis: cacheRedis, queues, logger }).webhooks,
   invalidateCache: () => invalidateMarketCache(cacheRedis, config.REDIS_KEY_PREFIX),
   connection: () => {
     const connection = createQueueRedis(config.REDIS_URL);

@@ -101,7 +101,7 @@ export const ZTimestampParam = z
 export const ZOrder = z.enum(['asc', 'desc']);
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-export const KEYSET_IDS = { uuid: UUID, serial: '\\d{1,18}' } as const;
+export const KEYSET_IDS = { uuid: UUID, serial: '\\d{1,18}', message: 'msg_[0-9a-f]{32}' } as const;
 
 /**
  * A keyset page cursor: the position after which the next page starts, `<created ISO time>~<id>`, as

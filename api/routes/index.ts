@@ -5,6 +5,7 @@ import { jobsRoutes } from './jobs/jobs.routes.ts';
 import { marketRoutes } from './market/market.routes.ts';
 import { limitRoutes } from './portfolios/limits.routes.ts';
 import { portfolioRoutes } from './portfolios/portfolios.routes.ts';
+import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 import { riskRoutes } from './risk/risk.routes.ts';
 import { systemRoutes } from './system/system.routes.ts';
 
@@ -15,6 +16,7 @@ export const ROUTES: readonly TAnyRoute[] = [
   ...riskRoutes,
   ...portfolioRoutes,
   ...limitRoutes,
+  ...webhookRoutes,
   ...authRoutes,
   ...adminRoutes,
   ...systemRoutes,

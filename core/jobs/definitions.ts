@@ -9,6 +9,7 @@ export const JobName = {
   BackfillHistory: 'backfill-history',
   CleanupHistory: 'cleanup-history',
   ComputeRisk: 'compute-risk',
+  DeliverWebhook: 'deliver-webhook',
 } as const;
 export type TJobName = (typeof JobName)[keyof typeof JobName];
 export const JOB_NAMES = Object.values(JobName);
@@ -54,11 +55,21 @@ export const ZComputeRiskPayload = z.strictObject({
   as_of: ZAsOf,
 });
 
+export const ZDeliverWebhookPayload = z.strictObject({
+  delivery_id: z.string().regex(/^msg_[0-9a-f]{32}$/),
+  step: z
+    .string()
+    .regex(/^\d{1,6}-\d{1,3}$/)
+    .describe('<round>-<attempt>: one job per attempt'),
+  as_of: ZAsOf,
+});
+
 export type TJobPayloads = {
   'sync-markets': z.output<typeof ZSyncMarketsPayload>;
   'backfill-history': z.output<typeof ZBackfillHistoryPayload>;
   'cleanup-history': z.output<typeof ZCleanupHistoryPayload>;
   'compute-risk': z.output<typeof ZComputeRiskPayload>;
+  'deliver-webhook': z.output<typeof ZDeliverWebhookPayload>;
 };
 
 const MINUTE = 60_000;
@@ -111,6 +122,20 @@ export const JOB_DEFINITIONS: { [N in TJobName]: TDefinition<N> } = {
       `compute-risk-${payload.symbols ? createHash('sha1').update(payload.symbols.join(',')).digest('hex').slice(0, 12) : `top${payload.top ?? 'all'}`}-${window}`,
     concurrency: 1,
     options: KEEP,
+  },
+  // One job per attempt; the webhooks service schedules the next step of its own ladder. BullMQ's
+  // attempts here only cover a processor that could not run at all (the database away, say).
+  'deliver-webhook': {
+    schema: ZDeliverWebhookPayload,
+    windowMs: 1,
+    jobId: (payload) => `deliver-webhook-${payload.delivery_id}-${payload.step}`,
+    concurrency: 16,
+    options: {
+      attempts: 5,
+      backoff: { type: 'cooldown-aware', delay: 5_000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    },
   },
 };
 

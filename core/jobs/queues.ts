@@ -53,14 +53,25 @@ export function createQueues(
     get: (name: TJobName) => queues[name],
 
     /** Validates the payload, fixes the trigger window and adds the job under its deterministic id. */
-    async enqueue<N extends TJobName>(name: N, payload: unknown, now = Date.now()): Promise<TEnqueued> {
+    async enqueue<N extends TJobName>(
+      name: N,
+      payload: unknown,
+      now = Date.now(),
+      options: { delayMs?: number } = {},
+    ): Promise<TEnqueued> {
       const definition = JOB_DEFINITIONS[name];
       const window = windowStart(now, definition.windowMs);
       const parsed = definition.schema.parse(payload) as TJobPayloads[N];
       const data = { ...parsed, as_of: parsed.as_of ?? new Date(window).toISOString() };
       const jobId = definition.jobId(parsed, window);
       const existing = await queues[name].getJob(jobId);
-      const job = existing ?? (await queues[name].add(name, data, { ...definition.options, jobId }));
+      const job =
+        existing ??
+        (await queues[name].add(name, data, {
+          ...definition.options,
+          jobId,
+          ...(options.delayMs ? { delay: options.delayMs } : {}),
+        }));
       return { job_id: job.id ?? jobId, name, deduplicated: Boolean(existing) };
     },
 

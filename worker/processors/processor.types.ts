@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { TConfig } from '../../core/platform/config/env.ts';
 import type { TJobName, TJobPayloads, TQueues } from '../../core/jobs/index.ts';
 import type { TProviderChain } from '../../core/market/index.ts';
+import type { TWebhooksService } from '../../core/webhooks/index.ts';
 import type { TWorkerMetrics } from '../worker-metrics.ts';
 
 export type TProcessorDeps = {
@@ -16,6 +17,7 @@ export type TProcessorDeps = {
   metrics: TWorkerMetrics;
   invalidateCache: () => Promise<unknown>;
   queues: TQueues;
+  webhooks: TWebhooksService;
 };
 
 /** A processor turns one validated payload into a result summary; BullMQ stores that summary. */

@@ -10,6 +10,7 @@ export const PERMISSIONS = {
   'portfolios:manage':
     "Create portfolios and manage one's own: transactions, imports, holdings, performance, risk, targets",
   'portfolios:admin': "Read and change anyone's portfolios",
+  'alerts:manage': "Create one's own alerts and webhook endpoints; read their events and deliveries",
   'jobs:trigger': 'Trigger market syncs and backfills',
   'jobs:read': 'Follow the jobs one started',
   'jobs:admin': 'See every job; the queue dashboard',
@@ -29,9 +30,9 @@ const SELF: TPermission[] = ['account:manage', 'api_keys:manage'];
 export const ROLE_PERMISSIONS: Record<TRole, readonly TPermission[]> = {
   admin: PERMISSION_NAMES,
   // Owns portfolios; reads markets and risk.
-  trader: [...READ, ...SELF, 'portfolios:manage'],
-  // Reads markets and risk; exports (next).
-  analyst: [...READ, ...SELF],
+  trader: [...READ, ...SELF, 'portfolios:manage', 'alerts:manage'],
+  // Reads markets and risk, with alerts on them; exports (next).
+  analyst: [...READ, ...SELF, 'alerts:manage'],
   // Machine accounts: trigger syncs and backfills and follow those jobs.
   service: [...READ, ...SELF, 'jobs:trigger', 'jobs:read'],
 };

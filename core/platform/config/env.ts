@@ -13,6 +13,18 @@ const csv = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** A comma list of durations such as `5s,30s,2m,1h` (units ms, s, m, h), in milliseconds. */
+const durations = z
+  .string()
+  .regex(/^\s*\d+(ms|s|m|h)(\s*,\s*\d+(ms|s|m|h))*\s*$/, 'must be a comma list of durations such as 5s,2m,1h')
+  .transform((value) =>
+    value.split(',').map((part) => {
+      const [, amount, unit] = /(\d+)(ms|s|m|h)/.exec(part.trim())!;
+      return Number(amount) * UNIT_MS[unit!]!;
+    }),
+  );
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 export const ZConfig = z
@@ -129,6 +141,22 @@ export const ZConfig = z
       .default(30_000)
       .describe('A job whose worker stops renewing its lock this long is handed to another worker'),
     WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: bool
+      .default(false)
+      .describe(
+        'Deliver webhooks to private, loopback and link-local addresses (tests, in-cluster receivers)',
+      ),
+    WEBHOOK_RETRY_SCHEDULE: durations
+      .default([
+        5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000,
+      ])
+      .describe('Delay before each retry of a failed delivery (about a day in all); then the dead letter'),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    WEBHOOK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).default(65_536),
+    WEBHOOK_DISABLE_AFTER_DEAD: z.coerce.number().int().min(1).default(5),
+    WEBHOOK_SECRET_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
+    WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().min(1).max(1000).default(20),
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
     SEED_ON_START: bool.default(false),
     PUBLIC_MARKET_DATA: bool
       .default(true)

@@ -6,6 +6,7 @@ import { CreateMarketTimeline1733011200000 } from './migrations/1733011200000-cr
 import { CreateIdentityAndAudit1733097600000 } from './migrations/1733097600000-create-identity-and-audit.ts';
 import { CreatePortfolios1733184000000 } from './migrations/1733184000000-create-portfolios.ts';
 import { CreatePortfolioLimits1733270400000 } from './migrations/1733270400000-create-portfolio-limits.ts';
+import { CreateWebhooks1733356800000 } from './migrations/1733356800000-create-webhooks.ts';
 
 export const migrations = [
   CreateMarketData1732406400000,
@@ -14,6 +15,7 @@ export const migrations = [
   CreateIdentityAndAudit1733097600000,
   CreatePortfolios1733184000000,
   CreatePortfolioLimits1733270400000,
+  CreateWebhooks1733356800000,
 ];
 
 type TDbConfig = Pick<

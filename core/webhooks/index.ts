@@ -1,0 +1,9 @@
+// The webhooks feature's public module: endpoints, events fanned out to them, and delivery attempts.
+export * from './webhooks.service.ts';
+export {
+  WEBHOOK_EVENTS,
+  TEST_EVENT,
+  type TWebhookEvent,
+  type TDeliveryStatus,
+} from './webhooks.repository.ts';
+export { createSecretBox, verify as verifyWebhookSignature } from './signature.ts';

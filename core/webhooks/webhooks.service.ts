@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { TAuditService } from '../audit/index.ts';
+import { requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
+import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
+import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
+import { checkUrl, post, resolveTarget, TargetRefused, type TTargetPolicy } from './outbound.ts';
+import { newWebhookSecret, signatureHeader, type TSecretBox } from './signature.ts';
+import {
+  countEndpoints,
+  deleteEndpoint,
+  findDelivery,
+  findEndpoint,
+  insertDeliveries,
+  insertEndpoint,
+  listDeliveries,
+  listEndpoints,
+  recordAttempt,
+  resetDelivery,
+  rotateSecret,
+  setEndpointState,
+  subscribers,
+  TEST_EVENT,
+  type TDeliveryStatus,
+  type TEndpointRecord,
+  type TWebhookEvent,
+} from './webhooks.repository.ts';
+
+export type TWebhookSettings = TTargetPolicy & {
+  /** Delay before each retry, in ms; after the last one the delivery is dead (the dead letter). */
+  retrySchedule: readonly number[];
+  timeoutMs: number;
+  maxResponseBytes: number;
+  /** Consecutive dead deliveries after which an endpoint is disabled. */
+  disableAfterDead: number;
+  secretGraceMs: number;
+  maxEndpoints: number;
+};
+
+/**
+ * Schedules one delivery attempt (a BullMQ job in the worker). `step` (`<round>-<attempt>`) makes the
+ * job id, so a step scheduled twice (a worker dying after scheduling) is one job.
+ */
+export type TScheduleAttempt = (deliveryId: string, step: string, delayMs: number) => Promise<void>;
+
+const MAX_ENDPOINTS_DEFAULT = 20;
+const notFound = (what: string, id: string) =>
+  new AppError(ErrorCode.NotFound, { detail: `No ${what} with id "${id}".` });
+const messageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
+// ±20 % around each step of the ladder, so that many failing deliveries do not retry in lockstep.
+const jittered = (delay: number) => Math.round(delay * (0.8 + Math.random() * 0.4));
+
+export type TWebhooksService = ReturnType<typeof createWebhooksService>;
+
+/**
+ * Webhook endpoints (owner-scoped, 404 to others), the events fanned out to them, and delivery
+ * attempts: Standard Webhooks headers and signatures, a retry ladder with jitter, the dead letter after
+ * the last attempt, endpoints disabled on 410 or after repeated dead deliveries (their owner told by
+ * an `endpoint.disabled` event to the other endpoints).
+ */
+export function createWebhooksService(deps: {
+  db: DataSource;
+  box: TSecretBox;
+  settings: TWebhookSettings;
+  audit: TAuditService;
+  schedule: TScheduleAttempt;
+  now?: () => Date;
+}) {
+  const { db, box, settings, audit } = deps;
+  const now = deps.now ?? (() => new Date());
+  const policy = { allowPrivate: settings.allowPrivate, requireHttps: settings.requireHttps };
+
+  async function owned(actor: TActor, id: string, q: TQueryable = db, forUpdate = false) {
+    requirePermission(actor, 'alerts:manage');
+    const user = requireUser(actor);
+    const endpoint = await findEndpoint(q, id, { forUpdate });
+    if (!endpoint || (endpoint.owner_id !== user.userId && user.role !== 'admin'))
+      throw notFound('webhook endpoint', id);
+    return endpoint;
+  }
+
+  const refused = (error: TargetRefused) =>
+    new AppError(ErrorCode.Unprocessable, {
+      detail: `url: ${error.message}`,
+      extensions: { reason: error.reason },
+    });
+
+  /** Stores one delivery per endpoint and schedules each first attempt at once. */
+  async function fanOut(
+    endpoints: readonly TEndpointRecord[],
+    type: string,
+    data: unknown,
+  ): Promise<string[]> {
+    const rows = endpoints.map((endpoint) => {
+      const id = messageId();
+      return {
+        id,
+        endpoint_id: endpoint.id,
+        event_type: type,
+        body: JSON.stringify({ type, timestamp: now().toISOString(), data }),
+      };
+    });
+    await insertDeliveries(db, rows);
+    for (const row of rows) await deps.schedule(row.id, '0-0', 0);
+    return rows.map((row) => row.id);
+  }
+
+  async function disable(endpoint: TEndpointRecord, reason: string): Promise<void> {
+    const changed = await setEndpointState(db, endpoint.id, { status: 'disabled', disabled_reason: reason });
+    if (!changed) return;
+    const others = (await subscribers(db, endpoint.owner_id, 'endpoint.disabled')).filter(
+      (other) => other.id !== endpoint.id,
+    );
+    await fanOut(others, 'endpoint.disabled', { endpoint_id: endpoint.id, url: endpoint.url, reason });
+  }
+
+  return {
+    async create(actor: TActor, input: { url: string; events: TWebhookEvent[]; description?: string }) {
+      requirePermission(actor, 'alerts:manage');
+      const user = requireUser(actor);
+      try {
+        await resolveTarget(checkUrl(input.url, policy), policy);
+      } catch (error) {
+        if (error instanceof TargetRefused) throw refused(error);
+        throw error;
+      }
+      const secret = newWebhookSecret();
+      return inTransaction(db, async (tx) => {
+        if ((await countEndpoints(tx, user.userId)) >= (settings.maxEndpoints || MAX_ENDPOINTS_DEFAULT))
+          throw new AppError(ErrorCode.Conflict, {
+            detail: `At most ${settings.maxEndpoints} webhook endpoints per user.`,
+          });
+        const endpoint = await insertEndpoint(tx, {
+          owner_id: user.userId,
+          url: input.url,
+          description: input.description ?? '',
+          events: [...new Set(input.events)],
+          secret_box: box.seal(secret),
+        });
+        await audit.record(tx, actor, {
+          action: 'webhook.create',
+          outcome: 'success',
+          target: { type: 'webhook_endpoint', id: endpoint.id },
+          details: { url: endpoint.url, events: endpoint.events },
+        });
+        return { ...endpoint, secret };
+      });
+    },
+
+    async list(actor: TActor) {
+      requirePermission(actor, 'alerts:manage');
+      return { data: await listEndpoints(db, requireUser(actor).userId) };
+    },
+
+    async get(actor: TActor, id: string): Promise<TEndpointRecord> {
+      const { secret_box: _secret, previous_secret_box: _previous, ...endpoint } = await owned(actor, id);
+      return endpoint;
+    },
+
+    async remove(actor: TActor, id: string): Promise<void> {
+      await inTransaction(db, async (tx) => {
+        await owned(actor, id, tx, true);
+        await deleteEndpoint(tx, id);
+        await audit.record(tx, actor, {
+          action: 'webhook.delete',
+          outcome: 'success',
+          target: { type: 'webhook_endpoint', id },
+        });
+      });
+    },
+
+    /** A new secret, shown once; the previous one still signs (a second signature) for the grace period. */
+    async rotate(actor: TActor, id: string) {
+      const secret = newWebhookSecret();
+      return inTransaction(db, async (tx) => {
+        await owned(actor, id, tx, true);
+        const endpoint = await rotateSecret(
+          tx,
+          id,
+          box.seal(secret),
+          new Date(now().getTime() + settings.secretGraceMs),
+        );
+        await audit.record(tx, actor, {
+          action: 'webhook.rotate_secret',
+          outcome: 'success',
+          target: { type: 'webhook_endpoint', id },
+        });
+        return { ...endpoint, secret };
+      });
+    },
+
+    /** Re-enables a disabled endpoint (after its receiver is fixed). */
+    async enable(actor: TActor, id: string) {
+      await owned(actor, id);
+      return (await setEndpointState(db, id, {
+        status: 'enabled',
+        disabled_reason: null,
+        consecutive_failures: 0,
+      }))!;
+    },
+
+    async test(actor: TActor, id: string) {
+      const endpoint = await owned(actor, id);
+      const [deliveryId] = await fanOut([endpoint], TEST_EVENT, {
+        endpoint_id: id,
+        message: 'A test delivery.',
+      });
+      return (await findDelivery(db, deliveryId!))!;
+    },
+
+    async deliveries(
+      actor: TActor,
+      id: string,
+      query: { status?: TDeliveryStatus; limit: number; cursor?: { at: string; id: string } },
+    ) {
+      await owned(actor, id);
+      const rows = await listDeliveries(db, id, {
+        limit: query.limit + 1,
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.cursor ? { before: { created_at: query.cursor.at, id: query.cursor.id } } : {}),
+      });
+      const data = rows.slice(0, query.limit);
+      return {
+        data,
+        pagination: {
+          limit: query.limit,
+          next_cursor: rows.length > query.limit ? `${data.at(-1)!.created_at}~${data.at(-1)!.id}` : null,
+        },
+      };
+    },
+
+    /** Sends a delivery again (a dead one included): a fresh round of attempts, same webhook-id. */
+    async redeliver(actor: TActor, id: string, deliveryId: string) {
+      const endpoint = await owned(actor, id);
+      const found = await findDelivery(db, deliveryId);
+      if (!found || found.endpoint_id !== endpoint.id) throw notFound('delivery', deliveryId);
+      if (found.status === 'pending' || found.status === 'retrying')
+        throw new AppError(ErrorCode.Conflict, { detail: 'This delivery is still being attempted.' });
+      await resetDelivery(db, deliveryId);
+      await deps.schedule(deliveryId, `${found.round + 1}-0`, 0);
+      await audit.recordAlone(actor, {
+        action: 'webhook.redeliver',
+        outcome: 'success',
+        target: { type: 'webhook_delivery', id: deliveryId },
+      });
+      return (await findDelivery(db, deliveryId))!;
+    },
+
+    /** Fans an event out to the owner's enabled endpoints subscribed to it; returns the delivery ids. */
+    async emit(ownerId: string, type: TWebhookEvent, data: unknown): Promise<string[]> {
+      return fanOut(await subscribers(db, ownerId, type), type, data);
+    },
+
+    /**
+     * One attempt (the worker's job): sign with every secret in force, POST, record the outcome; on
+     * failure schedule the next step of the ladder or, after the last, mark it dead.
+     */
+    async attempt(
+      deliveryId: string,
+    ): Promise<{ outcome: 'succeeded' | 'retrying' | 'dead' | 'skipped'; status_code?: number | null }> {
+      const found = await findDelivery(db, deliveryId);
+      if (!found || found.status === 'succeeded' || found.status === 'dead') return { outcome: 'skipped' };
+      const endpoint = await findEndpoint(db, found.endpoint_id);
+      if (!endpoint) return { outcome: 'skipped' };
+      if (endpoint.status === 'disabled') {
+        await recordAttempt(db, deliveryId, {
+          status: 'dead',
+          status_code: null,
+          error: 'endpoint disabled',
+          latency_ms: null,
+          next_attempt_at: null,
+        });
+        return { outcome: 'dead' };
+      }
+      const at = now();
+      const secrets = [box.open(endpoint.secret_box)];
+      if (
+        endpoint.previous_secret_box &&
+        endpoint.previous_secret_until &&
+        new Date(endpoint.previous_secret_until) > at
+      )
+        secrets.push(box.open(endpoint.previous_secret_box));
+      const timestamp = Math.floor(at.getTime() / 1000);
+      let statusCode: number | null = null;
+      let error: string | null = null;
+      let latency: number | null = null;
+      let retryAfterMs: number | null = null;
+      try {
+        const url = checkUrl(endpoint.url, policy);
+        const target = await resolveTarget(url, policy);
+        const answer = await post(
+          url,
+          target,
+          {
+            'content-type': 'application/json',
+            'user-agent': 'trading-backend-webhooks/1',
+            'webhook-id': found.id,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': signatureHeader(secrets, found.id, timestamp, found.body),
+          },
+          found.body,
+          { timeoutMs: settings.timeoutMs, maxBytes: settings.maxResponseBytes },
+        );
+        statusCode = answer.status;
+        latency = answer.latencyMs;
+        if (answer.status >= 200 && answer.status < 300) {
+          await recordAttempt(db, deliveryId, {
+            status: 'succeeded',
+            status_code: statusCode,
+            error: null,
+            latency_ms: latency,
+            next_attempt_at: null,
+          });
+          await setEndpointState(db, endpoint.id, { consecutive_failures: 0 });
+          return { outcome: 'succeeded', status_code: statusCode };
+        }
+        error =
+          answer.status >= 300 && answer.status < 400
+            ? 'redirects are not followed'
+            : `HTTP ${answer.status}`;
+        const seconds = Number(answer.retryAfter);
+        if ([429, 502, 503, 504].includes(answer.status) && Number.isFinite(seconds) && seconds > 0)
+          retryAfterMs = Math.min(seconds * 1000, 24 * 3600_000);
+      } catch (failure) {
+        error = failure instanceof Error ? failure.message : String(failure);
+      }
+      if (statusCode === 410) {
+        await recordAttempt(db, deliveryId, {
+          status: 'dead',
+          status_code: 410,
+          error: 'the receiver answered 410 Gone',
+          latency_ms: latency,
+          next_attempt_at: null,
+        });
+        await disable(endpoint, 'the receiver answered 410 Gone');
+        return { outcome: 'dead', status_code: 410 };
+      }
+      const step = found.attempts; // attempts made before this one
+      if (step < settings.retrySchedule.length) {
+        const delay = Math.max(jittered(settings.retrySchedule[step]!), retryAfterMs ?? 0);
+        await recordAttempt(db, deliveryId, {
+          status: 'retrying',
+          status_code: statusCode,
+          error,
+          latency_ms: latency,
+          next_attempt_at: new Date(at.getTime() + delay),
+        });
+        await deps.schedule(deliveryId, `${found.round}-${step + 1}`, delay);
+        return { outcome: 'retrying', status_code: statusCode };
+      }
+      await recordAttempt(db, deliveryId, {
+        status: 'dead',
+        status_code: statusCode,
+        error,
+        latency_ms: latency,
+        next_attempt_at: null,
+      });
+      const failures = endpoint.consecutive_failures + 1;
+      await setEndpointState(db, endpoint.id, { consecutive_failures: failures });
+      if (failures >= settings.disableAfterDead)
+        await disable(endpoint, `${failures} deliveries in a row failed every attempt`);
+      return { outcome: 'dead', status_code: statusCode };
+    },
+  };
+}
