@@ -12,6 +12,7 @@ import { poolStats } from '../core/platform/db/data-source.ts';
 import { anonymous, requirePermission } from '../core/platform/access/index.ts';
 import type { TQueues } from '../core/jobs/index.ts';
 import type { TServices } from '../core/services.ts';
+import { createEventStreams } from './http/event-streams.ts';
 import { authenticate, type TResolveActor } from './http/authenticate.ts';
 import { shadowingPathMethods, methodNotAllowed } from './http/method-not-allowed.ts';
 import { createIdempotency } from './http/idempotency.ts';
@@ -137,6 +138,7 @@ export function buildApp(deps: TAppDeps): Express {
         openApiJson,
         isShuttingDown: deps.isShuttingDown,
         isStarting: deps.isStarting ?? (() => false),
+        streams: createEventStreams(redis),
       },
     },
     {

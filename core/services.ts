@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { alertChannel, createAlertsService } from './alerts/index.ts';
 import { createAuditService } from './audit/index.ts';
 import {
   createApiKeyService,
@@ -51,8 +52,14 @@ export function createServices(deps: TServiceDeps) {
   });
   const portfolios = createPortfoliosService({
     db,
-    onChange: (id) => invalidateResourceCache(redis, config.REDIS_KEY_PREFIX, `portfolio:${id}`),
+    onChange: async (id) => {
+      await invalidateResourceCache(redis, config.REDIS_KEY_PREFIX, `portfolio:${id}`);
+      // Its limit and risk alerts are evaluated in the worker, never in the request.
+      await deps.queues.enqueue('evaluate-alerts', { portfolio_id: id });
+    },
   });
+  const limits = createLimitsService({ db, portfolios });
+  const risk = createRiskService({ risk: createRiskRepository(db) });
   const webhooks = createWebhooksService({
     db,
     audit,
@@ -92,9 +99,19 @@ export function createServices(deps: TServiceDeps) {
     users: createUserAdminService({ db, audit }),
     market: createMarketService({ coins: createCryptocurrencyRepository(db) }),
     marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
-    risk: createRiskService({ risk: createRiskRepository(db) }),
+    risk,
     portfolios,
-    limits: createLimitsService({ db, portfolios }),
+    limits,
+    alerts: createAlertsService({
+      db,
+      portfolios,
+      limits,
+      risk,
+      webhooks,
+      publish: async (ownerId, event) => {
+        await redis.publish(alertChannel(config.REDIS_KEY_PREFIX, ownerId), JSON.stringify(event));
+      },
+    }),
     jobs: createJobService({ queues: deps.queues, redis, keyPrefix: config.REDIS_KEY_PREFIX, audit }),
   };
 }

@@ -37,7 +37,7 @@ export async function createTestDatabase(config: TConfig): Promise<TTestDatabase
         // The audit log is append-only; only a transaction that says it is retention may clear it.
         await tx.query(`SET LOCAL trading.audit_retention = 'on'`);
         await tx.query(
-          `TRUNCATE webhook_deliveries, webhook_endpoints, portfolio_limits, portfolio_targets, portfolio_transactions, portfolios, risk_metrics, price_history, cryptocurrencies, categories, market_timeline,
+          `TRUNCATE alert_events, alerts, webhook_deliveries, webhook_endpoints, portfolio_limits, portfolio_targets, portfolio_transactions, portfolios, risk_metrics, price_history, cryptocurrencies, categories, market_timeline,
                     audit_events, api_keys, refresh_tokens, sessions, users RESTART IDENTITY CASCADE`,
         );
       });

@@ -13,7 +13,7 @@ import { closeQuietly, createQueues, type TQueues } from '../core/jobs/index.ts'
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { createServices } from '../core/services.ts';
-import { createWorkers } from '../worker/create-workers.ts';
+import { createWorkers, processorServices } from '../worker/create-workers.ts';
 import { createWorkerMetrics } from '../worker/worker-metrics.ts';
 
 export type TTestWorkers = {
@@ -49,7 +49,7 @@ export async function startTestWorkers(config: TConfig, db: DataSource): Promise
     logger,
     metrics: createWorkerMetrics(registry, Object.values(queues.queues)),
     queues,
-    webhooks: createServices({ config, db, redis: cache, queues, logger }).webhooks,
+    ...processorServices(createServices({ config, db, redis: cache, queues, logger })),
     invalidateCache: () => invalidateMarketCache(cache, config.REDIS_KEY_PREFIX),
     connection: connect,
   });

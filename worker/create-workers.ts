@@ -4,7 +4,11 @@ import { logContext } from '../core/platform/logging/logger.ts';
 import { JOB_DEFINITIONS, JOB_NAMES, windowStart, type TJobName } from '../core/jobs/index.ts';
 import { HANDLERS } from './handlers.ts';
 import { retryDelay } from './retry-delay.ts';
+import type { TServices } from '../core/services.ts';
 import type { TProcessorDeps } from './processors/processor.types.ts';
+
+/** The domain services the processors call, from the one composition (core/services.ts). */
+export const processorServices = ({ webhooks, alerts }: TServices) => ({ webhooks, alerts });
 
 /** One BullMQ Worker per queue, each with its own connection and concurrency. */
 export function createWorkers(deps: TProcessorDeps & { connection: () => Redis }): Worker[] {

@@ -4,6 +4,7 @@ import { cleanupHistoryProcessor } from './processors/market/cleanup-history.pro
 import { computeRiskProcessor } from './processors/risk/compute-risk.processor.ts';
 import type { TProcessor } from './processors/processor.types.ts';
 import { deliverWebhookProcessor } from './processors/webhooks/deliver-webhook.processor.ts';
+import { evaluateAlertsProcessor } from './processors/alerts/evaluate-alerts.processor.ts';
 import { syncMarketsProcessor } from './processors/market/sync-markets.processor.ts';
 
 export const HANDLERS: { [N in TJobName]: TProcessor<N> } = {
@@ -11,6 +12,7 @@ export const HANDLERS: { [N in TJobName]: TProcessor<N> } = {
   'backfill-history': backfillHistoryProcessor,
   'cleanup-history': cleanupHistoryProcessor,
   'compute-risk': computeRiskProcessor,
+  'evaluate-alerts': evaluateAlertsProcessor,
   'deliver-webhook': deliverWebhookProcessor,
 };
 

@@ -14,7 +14,7 @@ import { closeQuietly, createQueues } from '../core/jobs/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { createServices } from '../core/services.ts';
-import { createWorkers } from './create-workers.ts';
+import { createWorkers, processorServices } from './create-workers.ts';
 import { assertEveryJobHasAHandler } from './handlers.ts';
 import { startHealthServer } from './health-server.ts';
 import { startInternalScheduler } from './scheduler.ts';
@@ -68,7 +68,7 @@ const workers = createWorkers({
   logger,
   metrics,
   queues,
-  webhooks: createServices({ config, db, redis: cacheRedis, queues, logger }).webhooks,
+  ...processorServices(createServices({ config, db, redis: cacheRedis, queues, logger })),
   invalidateCache: () => invalidateMarketCache(cacheRedis, config.REDIS_KEY_PREFIX),
   connection: () => {
     const connection = createQueueRedis(config.REDIS_URL);

@@ -35,6 +35,9 @@ afterAll(async () => {
   await database?.drop();
 });
 
+// A live stream answers and never ends; its refusals of bad input are tested in alerts.int.test.ts.
+const EXCLUDED = ['/api/v1/alerts/stream'];
+
 test('When every GET operation is fuzzed from the OpenAPI document, then every check passes', async () => {
   const bin = process.env.TEST_PYTHON_BIN ?? path.join(ROOT, '.tools', 'bin');
   const run = spawn(
@@ -46,6 +49,7 @@ test('When every GET operation is fuzzed from the OpenAPI document, then every c
       `${api.url}/openapi.json`,
       '--include-method',
       'GET',
+      ...EXCLUDED.flatMap((template) => ['--exclude-path', template]),
       '--checks',
       'all',
       '--workers',
@@ -78,6 +82,8 @@ test('When every GET operation is fuzzed from the OpenAPI document, then every c
   });
   withContext(output.slice(-12_000), () => expect(code).toBe(0));
   // Every GET operation was reached.
-  const gets = Object.values(generateOpenApiDocument('test').paths ?? {}).filter((item) => item?.get).length;
+  const gets = Object.entries(generateOpenApiDocument('test').paths ?? {}).filter(
+    ([template, item]) => item?.get && !EXCLUDED.includes(template),
+  ).length;
   expect(Number(/Tested: (\d+)/.exec(output)?.[1] ?? 0)).toBeGreaterThanOrEqual(gets);
 }, 300_000);

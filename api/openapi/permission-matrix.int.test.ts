@@ -54,6 +54,13 @@ const EXPECTED: Record<string, TPermission | null> = {
   'POST /api/v1/webhooks/{id}/test': 'alerts:manage',
   'GET /api/v1/webhooks/{id}/deliveries': 'alerts:manage',
   'POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': 'alerts:manage',
+  'GET /api/v1/alerts/stream': 'alerts:manage',
+  'POST /api/v1/alerts': 'alerts:manage',
+  'GET /api/v1/alerts': 'alerts:manage',
+  'GET /api/v1/alerts/{id}': 'alerts:manage',
+  'PATCH /api/v1/alerts/{id}': 'alerts:manage',
+  'DELETE /api/v1/alerts/{id}': 'alerts:manage',
+  'GET /api/v1/alerts/{id}/events': 'alerts:manage',
   'POST /api/v1/auth/login': null,
   'POST /api/v1/auth/refresh': null,
   'POST /api/v1/auth/logout': 'account:manage',
@@ -90,6 +97,7 @@ const SAMPLE_PARAMS: Record<string, string> = {
   category: 'gainers',
   id: randomUUID(),
   txId: randomUUID(),
+  deliveryId: `msg_${'0'.repeat(32)}`,
 };
 
 type TPrincipal = {
@@ -208,7 +216,9 @@ async function call(base: string, operation: string, headers: Record<string, str
     },
     body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
   });
-  await response.arrayBuffer();
+  // A live stream never ends: its status is all this needs.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) await response.body?.cancel();
+  else await response.arrayBuffer();
   return response.status;
 }
 

@@ -6,6 +6,7 @@ import { marketRoutes } from './market/market.routes.ts';
 import { limitRoutes } from './portfolios/limits.routes.ts';
 import { portfolioRoutes } from './portfolios/portfolios.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
+import { alertRoutes } from './alerts/alerts.routes.ts';
 import { riskRoutes } from './risk/risk.routes.ts';
 import { systemRoutes } from './system/system.routes.ts';
 
@@ -17,6 +18,7 @@ export const ROUTES: readonly TAnyRoute[] = [
   ...portfolioRoutes,
   ...limitRoutes,
   ...webhookRoutes,
+  ...alertRoutes,
   ...authRoutes,
   ...adminRoutes,
   ...systemRoutes,

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { TConfig } from '../../core/platform/config/env.ts';
 import type { TServices } from '../../core/services.ts';
+import type { TEventStreams } from '../http/event-streams.ts';
 
 /** What route handlers are given: the domain services, and for the system routes the infrastructure. */
 export type TRouteDeps = {
@@ -16,5 +17,7 @@ export type TRouteDeps = {
     openApiJson: string;
     isShuttingDown: () => boolean;
     isStarting: () => boolean;
+    /** Redis pub/sub for live streams (alerts over SSE). */
+    streams: TEventStreams;
   };
 };

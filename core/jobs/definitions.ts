@@ -9,6 +9,7 @@ export const JobName = {
   BackfillHistory: 'backfill-history',
   CleanupHistory: 'cleanup-history',
   ComputeRisk: 'compute-risk',
+  EvaluateAlerts: 'evaluate-alerts',
   DeliverWebhook: 'deliver-webhook',
 } as const;
 export type TJobName = (typeof JobName)[keyof typeof JobName];
@@ -64,11 +65,32 @@ export const ZDeliverWebhookPayload = z.strictObject({
   as_of: ZAsOf,
 });
 
+export const ZEvaluateAlertsPayload = z
+  .strictObject({
+    symbols: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,20}$/)
+          .transform((symbol) => symbol.toUpperCase()),
+      )
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('Coins whose alerts to evaluate; without them and without portfolio_id, every alert'),
+    portfolio_id: z.uuid().optional(),
+    as_of: ZAsOf,
+  })
+  .refine((payload) => !(payload.symbols && payload.portfolio_id), {
+    message: 'give symbols or portfolio_id, not both',
+  });
+
 export type TJobPayloads = {
   'sync-markets': z.output<typeof ZSyncMarketsPayload>;
   'backfill-history': z.output<typeof ZBackfillHistoryPayload>;
   'cleanup-history': z.output<typeof ZCleanupHistoryPayload>;
   'compute-risk': z.output<typeof ZComputeRiskPayload>;
+  'evaluate-alerts': z.output<typeof ZEvaluateAlertsPayload>;
   'deliver-webhook': z.output<typeof ZDeliverWebhookPayload>;
 };
 
@@ -121,6 +143,15 @@ export const JOB_DEFINITIONS: { [N in TJobName]: TDefinition<N> } = {
     jobId: (payload, window) =>
       `compute-risk-${payload.symbols ? createHash('sha1').update(payload.symbols.join(',')).digest('hex').slice(0, 12) : `top${payload.top ?? 'all'}`}-${window}`,
     concurrency: 1,
+    options: KEEP,
+  },
+  // Every trigger runs (evaluation is idempotent: an alert's state machine fires a crossing once).
+  'evaluate-alerts': {
+    schema: ZEvaluateAlertsPayload,
+    windowMs: 1,
+    jobId: (payload, window) =>
+      `evaluate-alerts-${payload.portfolio_id ? `p-${payload.portfolio_id}` : payload.symbols ? createHash('sha1').update(payload.symbols.join(',')).digest('hex').slice(0, 12) : 'all'}-${window}`,
+    concurrency: 2,
     options: KEEP,
   },
   // One job per attempt; the webhooks service schedules the next step of its own ladder. BullMQ's

@@ -60,6 +60,20 @@ export function createPriceReader(db: TQueryable) {
     },
 
     /** Each symbol's close in effect at the end of `day` (its last stored point up to then). */
+    /** The last stored price of each of `symbols` at or before `at` (for changes over a window). */
+    async pricesAt(symbols: readonly string[], at: Date): Promise<Map<string, string>> {
+      const rows: { symbol: string; price: string }[] = await db.query(
+        `SELECT c.symbol, p.price::text AS price
+         FROM cryptocurrencies c
+         CROSS JOIN LATERAL (
+           SELECT price FROM price_history
+           WHERE cryptocurrency_id = c.id AND "timestamp" <= $2 ORDER BY "timestamp" DESC LIMIT 1) p
+         WHERE c.symbol = ANY($1::text[])`,
+        [symbols, at],
+      );
+      return new Map(rows.map((row) => [row.symbol, row.price]));
+    },
+
     async closesOn(symbols: readonly string[], day: string): Promise<Map<string, string>> {
       const rows: { symbol: string; price: string }[] = await db.query(
         `SELECT c.symbol, p.price::text AS price

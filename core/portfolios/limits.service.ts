@@ -183,6 +183,22 @@ export function createLimitsService(deps: {
     return limits;
   }
 
+  async function statusOf(portfolio: TPortfolioRecord) {
+    const limits = await readLimits(db, portfolio.id);
+    const { positions, context } = await snapshot(portfolio, limits);
+    const statuses = limitStatus(limits, positions, context);
+    return {
+      portfolio_id: portfolio.id,
+      at: now().toISOString(),
+      state: statuses.some((limit) => limit.state === 'breached')
+        ? ('breached' as const)
+        : statuses.some((limit) => limit.state === 'warning')
+          ? ('warning' as const)
+          : ('ok' as const),
+      limits: statuses,
+    };
+  }
+
   return {
     async get(actor: TActor, id: string) {
       await portfolios.owned(actor, id);
@@ -198,21 +214,11 @@ export function createLimitsService(deps: {
     },
 
     async status(actor: TActor, id: string) {
-      const portfolio = await portfolios.owned(actor, id);
-      const limits = await readLimits(db, id);
-      const { positions, context } = await snapshot(portfolio, limits);
-      const statuses = limitStatus(limits, positions, context);
-      return {
-        portfolio_id: id,
-        at: now().toISOString(),
-        state: statuses.some((limit) => limit.state === 'breached')
-          ? ('breached' as const)
-          : statuses.some((limit) => limit.state === 'warning')
-            ? ('warning' as const)
-            : ('ok' as const),
-        limits: statuses,
-      };
+      return statusOf(await portfolios.owned(actor, id));
     },
+
+    /** For alerts: the status of a portfolio's limits, the caller having checked access itself. */
+    statusOf,
 
     /** Every check an order would face, without changing anything. */
     async preTrade(actor: TActor, id: string, order: TPreTradeOrder) {

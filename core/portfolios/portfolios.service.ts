@@ -256,6 +256,46 @@ export function createPortfoliosService(deps: {
     }
   }
 
+  async function riskOf(
+    portfolio: TPortfolioRecord,
+    query: { window: number; benchmark: string; risk_free_rate: number },
+  ) {
+    const id = portfolio.id;
+    const to = today();
+    const from = addDays(to, -query.window + 1);
+    if ((await prices.coins([query.benchmark])).size === 0)
+      throw new AppError(ErrorCode.NotFound, {
+        detail: `No cryptocurrency with symbol "${query.benchmark}".`,
+      });
+    const { records, closes } = await history(portfolio, [query.benchmark], addDays(from, -1), to);
+    const ledger = ledgerOf(portfolio, records);
+    const symbols = [...ledger.lots.keys()];
+    const current = await prices.coins(symbols);
+    const holdings = holdingsOf(
+      ledger,
+      new Map(symbols.map((symbol) => [symbol, decimalOrNull(current.get(symbol)?.price)])),
+      portfolio.cash_tracking,
+    );
+    const valuation = dailyValues({
+      transactions: records.map(toLedgerTransaction),
+      closes,
+      cashTracking: portfolio.cash_tracking,
+      from,
+      to,
+    });
+    return {
+      portfolio_id: id,
+      ...portfolioRisk({
+        valuation,
+        closes,
+        holdings,
+        benchmark: query.benchmark,
+        riskFreeRate: query.risk_free_rate,
+        window: query.window,
+      }),
+    };
+  }
+
   return {
     /** For the feature's other services (limits): the portfolio, if the actor may see it (404 otherwise). */
     owned: (actor: TActor, id: string) => access(actor, id),
@@ -568,41 +608,14 @@ export function createPortfoliosService(deps: {
       id: string,
       query: { window: number; benchmark: string; risk_free_rate: number },
     ) {
-      const portfolio = await access(actor, id);
-      const to = today();
-      const from = addDays(to, -query.window + 1);
-      if ((await prices.coins([query.benchmark])).size === 0)
-        throw new AppError(ErrorCode.NotFound, {
-          detail: `No cryptocurrency with symbol "${query.benchmark}".`,
-        });
-      const { records, closes } = await history(portfolio, [query.benchmark], addDays(from, -1), to);
-      const ledger = ledgerOf(portfolio, records);
-      const symbols = [...ledger.lots.keys()];
-      const current = await prices.coins(symbols);
-      const holdings = holdingsOf(
-        ledger,
-        new Map(symbols.map((symbol) => [symbol, decimalOrNull(current.get(symbol)?.price)])),
-        portfolio.cash_tracking,
-      );
-      const valuation = dailyValues({
-        transactions: records.map(toLedgerTransaction),
-        closes,
-        cashTracking: portfolio.cash_tracking,
-        from,
-        to,
-      });
-      return {
-        portfolio_id: id,
-        ...portfolioRisk({
-          valuation,
-          closes,
-          holdings,
-          benchmark: query.benchmark,
-          riskFreeRate: query.risk_free_rate,
-          window: query.window,
-        }),
-      };
+      return riskOf(await access(actor, id), query);
     },
+
+    /** For the feature's alerts: a portfolio's risk, the caller having checked access itself. */
+    riskOf,
+
+    /** For alerts: a portfolio by id, without an actor (the alert's owner is the portfolio's). */
+    find: (id: string) => findPortfolio(db, id),
 
     /** Target weights (they must add up to 1); coins the platform knows, or USD for cash. */
     setTargets(actor: TActor, id: string, weights: Record<string, string>) {

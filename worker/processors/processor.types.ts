@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { TConfig } from '../../core/platform/config/env.ts';
 import type { TJobName, TJobPayloads, TQueues } from '../../core/jobs/index.ts';
 import type { TProviderChain } from '../../core/market/index.ts';
+import type { TAlertsService } from '../../core/alerts/index.ts';
 import type { TWebhooksService } from '../../core/webhooks/index.ts';
 import type { TWorkerMetrics } from '../worker-metrics.ts';
 
@@ -18,6 +19,7 @@ export type TProcessorDeps = {
   invalidateCache: () => Promise<unknown>;
   queues: TQueues;
   webhooks: TWebhooksService;
+  alerts: TAlertsService;
 };
 
 /** A processor turns one validated payload into a result summary; BullMQ stores that summary. */

@@ -7,6 +7,7 @@ import { CreateIdentityAndAudit1733097600000 } from './migrations/1733097600000-
 import { CreatePortfolios1733184000000 } from './migrations/1733184000000-create-portfolios.ts';
 import { CreatePortfolioLimits1733270400000 } from './migrations/1733270400000-create-portfolio-limits.ts';
 import { CreateWebhooks1733356800000 } from './migrations/1733356800000-create-webhooks.ts';
+import { CreateAlerts1733443200000 } from './migrations/1733443200000-create-alerts.ts';
 
 export const migrations = [
   CreateMarketData1732406400000,
@@ -16,6 +17,7 @@ export const migrations = [
   CreatePortfolios1733184000000,
   CreatePortfolioLimits1733270400000,
   CreateWebhooks1733356800000,
+  CreateAlerts1733443200000,
 ];
 
 type TDbConfig = Pick<

@@ -9,6 +9,15 @@ export const computeRiskProcessor: TProcessor<'compute-risk'> = async (payload, 
     { symbols: payload.symbols, top: payload.top },
     new Date(payload.as_of),
   );
+  // Fresh prices and risk reports: evaluate the alerts that watch them.
+  const alerts = await deps.queues.enqueue(
+    'evaluate-alerts',
+    payload.symbols ? { symbols: payload.symbols } : {},
+  );
   await job.updateProgress(100);
-  return { ...result, duration_ms: Math.round(performance.now() - started) };
+  return {
+    ...result,
+    evaluate_alerts_job: alerts.job_id,
+    duration_ms: Math.round(performance.now() - started),
+  };
 };
