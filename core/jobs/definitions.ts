@@ -96,8 +96,16 @@ export type TJobPayloads = {
 
 const MINUTE = 60_000;
 
+/** A job that runs after another, as the parent of that job in a BullMQ flow. */
+export type TFlowStep = { name: TJobName; data: Record<string, unknown> };
+
 type TDefinition<N extends TJobName> = {
   schema: z.ZodType<TJobPayloads[N], unknown>;
+  /**
+   * The jobs that follow this one when it is enqueued, in order: one BullMQ flow whose root is the last
+   * step, so each step starts when the one before has completed and a failure fails the rest.
+   */
+  then?: (payload: TJobPayloads[N]) => TFlowStep[];
   /** Triggers inside one window share a job id, so BullMQ runs them once. */
   windowMs: number;
   jobId: (payload: TJobPayloads[N], windowStart: number) => string;
@@ -119,6 +127,11 @@ export const JOB_DEFINITIONS: { [N in TJobName]: TDefinition<N> } = {
     schema: ZSyncMarketsPayload,
     windowMs: 5 * MINUTE,
     jobId: (payload, window) => `sync-markets-${payload.provider ?? 'default'}-${payload.limit}-${window}`,
+    // New prices: recompute the coins' risk reports, then evaluate the alerts watching them.
+    then: (payload) => [
+      { name: 'compute-risk', data: { top: payload.limit } },
+      { name: 'evaluate-alerts', data: {} },
+    ],
     concurrency: 1,
     options: KEEP,
   },

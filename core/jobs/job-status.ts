@@ -4,7 +4,11 @@ import type { JOB_STATES } from './definitions.ts';
 const iso = (time: number | undefined) => (time ? new Date(time).toISOString() : null);
 
 /** A BullMQ job as the API shows it: no stack traces, just the state, the outcome and the timing. */
-export async function describeJob(job: Job, queue: string) {
+export async function describeJob(
+  job: Job,
+  queue: string,
+  flow: { name: string; id: string; state: string }[] | null = null,
+) {
   const state = await job.getState();
   return {
     id: job.id ?? '',
@@ -20,5 +24,6 @@ export async function describeJob(job: Job, queue: string) {
     created_at: new Date(job.timestamp).toISOString(),
     processed_at: iso(job.processedOn),
     finished_at: iso(job.finishedOn),
+    flow,
   };
 }

@@ -68,12 +68,23 @@ export function createJobService(deps: {
     async status(actor: TActor, jobId: string) {
       const found = await withTimeout(queues.find(jobId));
       if (!found) throw notFound(jobId);
+      const flow = await withTimeout(queues.flowOf(jobId));
+      // The steps of a flow belong to whoever triggered its first job.
+      const triggered = flow?.[0]?.id ?? jobId;
       const visible =
         can(actor, 'jobs:admin') ||
         (actor.kind !== 'anonymous' &&
-          (await withTimeout(redis.sismember(requestersKey(jobId), actor.userId))) === 1);
+          (await withTimeout(redis.sismember(requestersKey(triggered), actor.userId))) === 1);
       if (!visible) throw notFound(jobId); // 404, not 403: ids of others' jobs do not leak
-      return describeJob(found.job, found.queue);
+      const steps = flow
+        ? await Promise.all(
+            flow.map(async (step) => {
+              const member = await queues.find(step.id);
+              return { ...step, state: member ? await member.job.getState() : 'unknown' };
+            }),
+          )
+        : null;
+      return describeJob(found.job, found.queue, steps);
     },
   };
 }

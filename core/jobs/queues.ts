@@ -1,9 +1,10 @@
 import type { EventEmitter } from 'node:events';
-import { Queue, type Worker } from 'bullmq';
+import { FlowProducer, Queue, type FlowJob, type JobsOptions, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   JOB_DEFINITIONS,
   isIssuedJobId,
+  type TFlowStep,
   JOB_NAMES,
   jobNameOf,
   windowStart,
@@ -30,7 +31,13 @@ export async function closeQuietly(closable: Queue | Worker): Promise<void> {
   }
 }
 
-export type TEnqueued = { job_id: string; name: TJobName; deduplicated: boolean };
+export type TEnqueued = {
+  job_id: string;
+  name: TJobName;
+  deduplicated: boolean;
+  /** For a job with steps after it: the id of the flow's last step (its root). */
+  flow_id?: string;
+};
 
 /** Producer side of the job system: one BullMQ Queue per job name, and the only way jobs are added. */
 export function createQueues(
@@ -47,6 +54,44 @@ export function createQueues(
       return [name, queue];
     }),
   ) as Record<TJobName, Queue>;
+
+  const flows = new FlowProducer({ connection, prefix });
+  flows.on('error', onError);
+
+  /**
+   * The job and the steps that follow it as one flow: the last step is the root, each earlier step its
+   * child; a child that fails for good fails its parent (the flow shows where it stopped).
+   */
+  function flowOf(
+    name: TJobName,
+    data: Record<string, unknown>,
+    jobId: string,
+    options: JobsOptions,
+    steps: TFlowStep[],
+  ): FlowJob {
+    let node: FlowJob = {
+      name,
+      queueName: name,
+      data,
+      opts: { ...options, jobId, failParentOnFailure: true },
+    };
+    for (const [index, next] of steps.entries()) {
+      const definition = JOB_DEFINITIONS[next.name];
+      const parsed = definition.schema.parse(next.data) as Record<string, unknown>;
+      node = {
+        name: next.name,
+        queueName: next.name,
+        data: { ...parsed, as_of: data.as_of },
+        opts: {
+          ...definition.options,
+          jobId: `${next.name}-after-${jobId}`,
+          ...(index < steps.length - 1 ? { failParentOnFailure: true } : {}),
+        },
+        children: [node],
+      };
+    }
+    return node;
+  }
 
   return {
     queues,
@@ -65,14 +110,19 @@ export function createQueues(
       const data = { ...parsed, as_of: parsed.as_of ?? new Date(window).toISOString() };
       const jobId = definition.jobId(parsed, window);
       const existing = await queues[name].getJob(jobId);
-      const job =
-        existing ??
-        (await queues[name].add(name, data, {
-          ...definition.options,
-          jobId,
-          ...(options.delayMs ? { delay: options.delayMs } : {}),
-        }));
-      return { job_id: job.id ?? jobId, name, deduplicated: Boolean(existing) };
+      if (existing) return { job_id: existing.id ?? jobId, name, deduplicated: true };
+      const steps =
+        (definition.then as ((payload: TJobPayloads[N]) => TFlowStep[]) | undefined)?.(parsed) ?? [];
+      if (steps.length) {
+        await flows.add(flowOf(name, data, jobId, definition.options, steps));
+        return { job_id: jobId, name, deduplicated: false, flow_id: `${steps.at(-1)!.name}-after-${jobId}` };
+      }
+      const job = await queues[name].add(name, data, {
+        ...definition.options,
+        jobId,
+        ...(options.delayMs ? { delay: options.delayMs } : {}),
+      });
+      return { job_id: job.id ?? jobId, name, deduplicated: false };
     },
 
     /** Finds a job by id (ids start with their job name; scheduler ids are looked up everywhere). */
@@ -86,8 +136,29 @@ export function createQueues(
       return null;
     },
 
+    /**
+     * The ids of a flow's steps in order, for any of them (the first step's id, or `<step>-after-<first>`);
+     * null for a job that is not part of a flow.
+     */
+    async flowOf(jobId: string): Promise<{ name: TJobName; id: string }[] | null> {
+      const after = /^(.+?)-after-(.+)$/.exec(jobId);
+      const first = after && JOB_NAMES.includes(after[1] as TJobName) ? after[2]! : jobId;
+      const name = jobNameOf(first);
+      const steps = name
+        ? ((JOB_DEFINITIONS[name].then as ((payload: never) => TFlowStep[]) | undefined) ?? null)
+        : null;
+      if (!name || !steps) return null;
+      const head = await queues[name].getJob(first);
+      if (!head?.parentKey) return null; // a scheduler-made job: it queues its next step itself
+      return [
+        { name, id: first },
+        ...steps(head.data as never).map((step) => ({ name: step.name, id: `${step.name}-after-${first}` })),
+      ];
+    },
+
     async close(): Promise<void> {
       await Promise.all(Object.values(queues).map(closeQuietly));
+      await flows.close().catch(() => undefined);
     },
   };
 }

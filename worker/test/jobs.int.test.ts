@@ -197,7 +197,7 @@ async function recordedBtc() {
 }
 
 describe('compute-risk', () => {
-  test('When a sync completes, then a compute-risk job for the synced coins follows and stores default-window reports', async () => {
+  test('When a sync is enqueued, then it runs as a flow: compute-risk for the synced coins stores default-window reports, then evaluate-alerts', async () => {
     // The whole recording on its recorded dates (to 2025-06-08), then recent daily closes
     await seedBundledData(database.db, {
       symbols: ['BTC', 'ETH'],
@@ -212,12 +212,19 @@ describe('compute-risk', () => {
        FROM cryptocurrencies c CROSS JOIN generate_series(1, 60) AS g ON CONFLICT DO NOTHING`,
       [asOf],
     );
-    const { job_id } = await harness.queues.enqueue('sync-markets', { limit: 2, as_of: asOf.toISOString() });
-    const { job } = await waitForJob(harness.queues, job_id);
-    expect(job.returnvalue.compute_risk_job).toMatch(/^compute-risk-top2-/);
-    const risk = await waitForJob(harness.queues, job.returnvalue.compute_risk_job);
+    const enqueued = await harness.queues.enqueue('sync-markets', { limit: 2, as_of: asOf.toISOString() });
+    expect(enqueued.flow_id).toBe(`evaluate-alerts-after-${enqueued.job_id}`);
+    const root = await waitForJob(harness.queues, enqueued.flow_id!);
+    expect(root.state).toBe('completed');
+    const flow = await harness.queues.flowOf(enqueued.job_id);
+    expect(flow!.map((step) => step.name)).toEqual(['sync-markets', 'compute-risk', 'evaluate-alerts']);
+    const risk = await waitForJob(harness.queues, flow![1]!.id);
     expect(risk.state).toBe('completed');
+    expect(risk.job.data).toMatchObject({ top: 2, as_of: asOf.toISOString() });
     expect(risk.job.returnvalue.computed).toBe(2);
+    expect(
+      (await waitForJob(harness.queues, enqueued.job_id)).job.returnvalue.compute_risk_job,
+    ).toBeUndefined();
     const rows = await database.db.query(
       `SELECT c.symbol, r.window_days, r.benchmark_symbol, to_char(r.window_end, 'YYYY-MM-DD') AS window_end, r.observations
        FROM risk_metrics r JOIN cryptocurrencies c ON c.id = r.cryptocurrency_id ORDER BY c.symbol`,

@@ -95,6 +95,25 @@ test('When a worker is killed (SIGKILL) mid-job, then another worker takes the j
   expect(n).toBe(5);
 });
 
+test('When a worker is killed (SIGKILL) mid-flow, then another worker completes the sync and every step after it', async () => {
+  const fastStall = { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' };
+  server.script(MARKETS, { delayMs: 8000 });
+  const first = await startWorker(fastStall);
+  // Another limit than the test before: the same one in the same window would be that test's job.
+  const enqueued = await queues.enqueue('sync-markets', { limit: 4 });
+  await waitForState(enqueued.job_id, 'active');
+  first.process.kill('SIGKILL');
+  await first.exited;
+  await startWorker(fastStall);
+  const root = await waitForJob(queues, enqueued.flow_id!, 40_000);
+  withContext(root.job.failedReason, () => expect(root.state).toBe('completed'));
+  const steps = await queues.flowOf(enqueued.job_id);
+  const states = await Promise.all(steps!.map(async (step) => (await queues.find(step.id))!.job.getState()));
+  expect(states).toEqual(['completed', 'completed', 'completed']);
+  const [{ n }] = await database.db.query('SELECT count(*)::int AS n FROM cryptocurrencies');
+  expect(n).toBe(4);
+});
+
 test('When a worker gets SIGTERM mid-job, then it finishes the job and exits 0', async () => {
   server.script(MARKETS, { delayMs: 1500 });
   const worker = await startWorker();

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await database.truncate();
-  await api.queues.queues['sync-markets'].obliterate({ force: true });
+  for (const queue of Object.values(api.queues.queues)) await queue.obliterate({ force: true });
 });
 
 const trigger = (headers: Record<string, string>, limit = 10) =>
@@ -43,6 +43,27 @@ test('When a service user triggers a sync, then they and admins can follow it, a
   expect((await status(jobId, {})).status).toBe(401);
   const [event] = await database.db.query(`SELECT * FROM audit_events WHERE action = 'job.trigger'`);
   expect(event).toMatchObject({ actor_user_id: owner.userId, target_id: jobId, outcome: 'success' });
+});
+
+test('When a sync is triggered, then it starts a flow (sync, compute-risk, evaluate-alerts) whose steps its requester can follow', async () => {
+  const owner = await signIn(api, 'service');
+  const stranger = await signIn(api, 'service');
+  const accepted = await trigger(owner.headers);
+  expect(accepted.body.flow_id).toBe(`evaluate-alerts-after-${accepted.body.job_id}`);
+  const sync = await status(accepted.body.job_id, owner.headers);
+  expect(sync.body.flow).toEqual([
+    { name: 'sync-markets', id: accepted.body.job_id, state: 'waiting' },
+    { name: 'compute-risk', id: `compute-risk-after-${accepted.body.job_id}`, state: 'waiting-children' },
+    { name: 'evaluate-alerts', id: accepted.body.flow_id, state: 'waiting-children' },
+  ]);
+  const last = await status(accepted.body.flow_id, owner.headers);
+  expect(last.status).toBe(200);
+  expect(last.body).toMatchObject({
+    name: 'evaluate-alerts',
+    state: 'waiting-children',
+    flow: sync.body.flow,
+  });
+  expect((await status(accepted.body.flow_id, stranger.headers)).status).toBe(404);
 });
 
 test('When a second user triggers the same sync in the same window, then it is the same job and both may follow it', async () => {

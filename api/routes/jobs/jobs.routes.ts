@@ -15,12 +15,18 @@ export const jobsRoutes = [
     request: { query: ZSyncQuery },
     permission: 'jobs:trigger',
     rateLimit: 'sync',
+    idempotent: true,
     response: { status: 202, description: 'Accepted', schema: ZJobAccepted },
     handler: async ({ input, actor, deps, res }) => {
       const job = await deps.services.jobs.triggerSync(actor, input.query);
       const statusUrl = `/api/v1/jobs/${encodeURIComponent(job.job_id)}`;
       res.location(statusUrl);
-      return { job_id: job.job_id, status_url: statusUrl, deduplicated: job.deduplicated };
+      return {
+        job_id: job.job_id,
+        status_url: statusUrl,
+        deduplicated: job.deduplicated,
+        flow_id: job.flow_id ?? null,
+      };
     },
   }),
   defineRoute({

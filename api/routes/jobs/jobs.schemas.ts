@@ -18,6 +18,9 @@ export const ZJobAccepted = z
     deduplicated: z
       .boolean()
       .openapi({ description: 'True when an identical trigger in the same window already made this job' }),
+    flow_id: z.string().nullable().openapi({
+      description: 'The last step of the flow the sync starts (evaluate-alerts); null when deduplicated',
+    }),
   })
   .openapi('JobAccepted');
 
@@ -46,5 +49,12 @@ export const ZJobStatus = z
     created_at: z.string().openapi({ format: 'date-time' }),
     processed_at: z.string().nullable().openapi({ format: 'date-time' }),
     finished_at: z.string().nullable().openapi({ format: 'date-time' }),
+    flow: z
+      .array(z.object({ name: z.string(), id: z.string(), state: z.string() }))
+      .nullable()
+      .openapi({
+        description:
+          'For a step of a flow (a sync, then compute-risk, then evaluate-alerts): every step in order with its state',
+      }),
   })
   .openapi('JobStatus');

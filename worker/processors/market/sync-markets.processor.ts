@@ -8,8 +8,10 @@ export const syncMarketsProcessor: TProcessor<'sync-markets'> = async (payload, 
     as_of: payload.as_of,
   });
   deps.metrics.lastSuccessfulSync.set(Date.now() / 1000);
-  // New prices make the precomputed risk reports of these coins stale: recompute them.
-  const risk = await deps.queues.enqueue('compute-risk', { top: payload.limit, as_of: payload.as_of });
   await job.updateProgress(100);
+  // Enqueued syncs run as a flow whose next step is compute-risk; a scheduler-made one (no parent)
+  // queues that step itself, since new prices make the coins' precomputed risk reports stale.
+  if (job.parentKey) return result;
+  const risk = await deps.queues.enqueue('compute-risk', { top: payload.limit, as_of: payload.as_of });
   return { ...result, compute_risk_job: risk.job_id };
 };

@@ -9,15 +9,13 @@ export const computeRiskProcessor: TProcessor<'compute-risk'> = async (payload, 
     { symbols: payload.symbols, top: payload.top },
     new Date(payload.as_of),
   );
-  // Fresh prices and risk reports: evaluate the alerts that watch them.
+  await job.updateProgress(100);
+  const summary = { ...result, duration_ms: Math.round(performance.now() - started) };
+  // In a sync's flow evaluate-alerts is the next step already; otherwise queue it (fresh reports).
+  if (job.parentKey) return summary;
   const alerts = await deps.queues.enqueue(
     'evaluate-alerts',
     payload.symbols ? { symbols: payload.symbols } : {},
   );
-  await job.updateProgress(100);
-  return {
-    ...result,
-    evaluate_alerts_job: alerts.job_id,
-    duration_ms: Math.round(performance.now() - started),
-  };
+  return { ...summary, evaluate_alerts_job: alerts.job_id };
 };
