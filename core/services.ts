@@ -10,7 +10,7 @@ import {
   createLoginLimiter,
   createUserAdminService,
 } from './auth/index.ts';
-import { createJobService, type TQueues } from './jobs/index.ts';
+import { createJobAdminService, createJobService, type TQueues } from './jobs/index.ts';
 import { createCryptocurrencyRepository, createMarketService, createMarketSource } from './market/index.ts';
 import type { TConfig } from './platform/config/env.ts';
 import { createLimitsService, createPortfoliosService } from './portfolios/index.ts';
@@ -79,6 +79,7 @@ export function createServices(deps: TServiceDeps) {
         delayMs,
       });
     },
+    deadLetter: (entry) => deps.queues.toDeadLetter({ source: 'webhook', ...entry }),
   });
   return {
     audit,
@@ -111,6 +112,11 @@ export function createServices(deps: TServiceDeps) {
       publish: async (ownerId, event) => {
         await redis.publish(alertChannel(config.REDIS_KEY_PREFIX, ownerId), JSON.stringify(event));
       },
+    }),
+    jobAdmin: createJobAdminService({
+      queues: deps.queues,
+      audit,
+      replayDelivery: (id) => webhooks.replay(id),
     }),
     jobs: createJobService({ queues: deps.queues, redis, keyPrefix: config.REDIS_KEY_PREFIX, audit }),
   };

@@ -10,10 +10,27 @@ import type { TProcessorDeps } from './processors/processor.types.ts';
 /** The domain services the processors call, from the one composition (core/services.ts). */
 export const processorServices = ({ webhooks, alerts }: TServices) => ({ webhooks, alerts });
 
+/**
+ * The queues this worker serves: WORKER_QUEUES (default all) less WORKER_SKIP_QUEUES. A fleet can split
+ * its queues across Deployments (webhook deliveries apart, with their own egress).
+ */
+export function servedQueues(
+  config: Pick<TProcessorDeps['config'], 'WORKER_QUEUES' | 'WORKER_SKIP_QUEUES'>,
+): TJobName[] {
+  const unknown = [...(config.WORKER_QUEUES ?? []), ...config.WORKER_SKIP_QUEUES].filter(
+    (name) => !JOB_NAMES.includes(name as TJobName),
+  );
+  if (unknown.length)
+    throw new Error(`WORKER_QUEUES / WORKER_SKIP_QUEUES: unknown queue(s) ${unknown.join(', ')}`);
+  return JOB_NAMES.filter(
+    (name) => (config.WORKER_QUEUES?.includes(name) ?? true) && !config.WORKER_SKIP_QUEUES.includes(name),
+  );
+}
+
 /** One BullMQ Worker per queue, each with its own connection and concurrency. */
 export function createWorkers(deps: TProcessorDeps & { connection: () => Redis }): Worker[] {
   const { config, logger, metrics } = deps;
-  return JOB_NAMES.map((name) => {
+  return servedQueues(config).map((name) => {
     const definition = JOB_DEFINITIONS[name];
     const worker = new Worker(
       name,
@@ -56,6 +73,23 @@ export function createWorkers(deps: TProcessorDeps & { connection: () => Redis }
       },
     );
     worker.on('error', (error) => logger.error({ err: error, queue: name }, 'worker error'));
+    // After its last attempt a job goes to the dead-letter queue, from which an admin can replay it.
+    worker.on('failed', (job, error) => {
+      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      void deps.queues
+        .toDeadLetter({
+          source: 'job',
+          queue: name,
+          job_id: job.id ?? '',
+          data: job.data as Record<string, unknown>,
+          failed_reason: error.message,
+          attempts: job.attemptsMade,
+          failed_at: new Date().toISOString(),
+        })
+        .catch((failure: unknown) =>
+          logger.error({ err: failure, job: job.id }, 'could not file a dead letter'),
+        );
+    });
     return worker;
   });
 

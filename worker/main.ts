@@ -31,7 +31,12 @@ const producer = createQueueRedis(config.REDIS_URL);
 const queues = createQueues(producer, config.QUEUE_PREFIX, (error) =>
   logger.debug({ err: error }, 'job queue error'),
 );
-const metrics = createWorkerMetrics(registry, Object.values(queues.queues), cacheRedis);
+// The dead-letter queue's depth is a metric too (an alert rule watches it grow).
+const metrics = createWorkerMetrics(
+  registry,
+  [...Object.values(queues.queues), queues.deadLetter],
+  cacheRedis,
+);
 const providers = createProviderChain({
   config,
   logger,

@@ -7,6 +7,7 @@ import { limitRoutes } from './portfolios/limits.routes.ts';
 import { portfolioRoutes } from './portfolios/portfolios.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 import { alertRoutes } from './alerts/alerts.routes.ts';
+import { jobAdminRoutes } from './jobs/job-admin.routes.ts';
 import { riskRoutes } from './risk/risk.routes.ts';
 import { systemRoutes } from './system/system.routes.ts';
 
@@ -19,6 +20,7 @@ export const ROUTES: readonly TAnyRoute[] = [
   ...limitRoutes,
   ...webhookRoutes,
   ...alertRoutes,
+  ...jobAdminRoutes,
   ...authRoutes,
   ...adminRoutes,
   ...systemRoutes,

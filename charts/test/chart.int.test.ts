@@ -202,7 +202,8 @@ describe('chart behaviour per value set', () => {
     expect(hpa.spec.metrics[1].pods.metric.name).toBe('http_requests_per_second');
     const scaled = manifests.find((m) => m.kind === 'ScaledObject')!;
     expect(scaled.spec.triggers[0].metadata.query).toMatch(
-      /bullmq_queue_jobs\{namespace="trading",state=~"waiting\|prioritized"\}/,
+      // Dead letters wait for an operator, not for workers: they never count as backlog.
+      /bullmq_queue_jobs\{namespace="trading",queue!="dead-letter",state=~"waiting\|prioritized"\}/,
     );
     expect(manifests.filter((m) => m.kind === 'PodDisruptionBudget').length).toBe(2);
     expect(manifests.find((m) => m.kind === 'Ingress')?.spec.tls.length).toBeTruthy();
@@ -317,6 +318,33 @@ describe('chart behaviour per value set', () => {
     expect(redis.spec.volumeClaimTemplates.length).toBe(1);
   });
 
+  test('When webhooks are delivered by their own pool, then only its pods serve deliver-webhook and only its NetworkPolicy reaches the internet', () => {
+    const manifests = rendered.default!;
+    const deployment = (component: string) =>
+      manifests.find(
+        (m) => m.kind === 'Deployment' && m.metadata.labels!['app.kubernetes.io/component'] === component,
+      )!;
+    const env = (component: string) =>
+      Object.fromEntries(
+        deployment(component).spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]),
+      );
+    expect(env('webhook-worker')).toMatchObject({
+      WORKER_QUEUES: 'deliver-webhook',
+      WEBHOOK_CONCURRENCY: '16',
+    });
+    expect(env('worker')).toMatchObject({ WORKER_SKIP_QUEUES: 'deliver-webhook' });
+    expect(env('worker').WORKER_QUEUES).toBeUndefined();
+    const policy = (component: string) =>
+      manifests.find((m) => m.kind === 'NetworkPolicy' && m.metadata.name.endsWith(`-${component}`))!;
+    const open = (component: string) =>
+      policy(component).spec.egress.filter((rule: any) =>
+        rule.to?.some((to: any) => to.ipBlock?.cidr === '0.0.0.0/0'),
+      );
+    expect(open('webhook-worker')).toHaveLength(1);
+    expect(open('webhook-worker')[0].to[0].ipBlock.except).toContain('169.254.0.0/16');
+    expect(open('api')).toHaveLength(0);
+  });
+
   test('When monitoring is on, then ServiceMonitors, alerts with runbooks and the dashboard are rendered', () => {
     const manifests = rendered.default!;
     expect(
@@ -324,13 +352,14 @@ describe('chart behaviour per value set', () => {
         .filter((m) => m.kind === 'ServiceMonitor')
         .map((m) => m.spec.endpoints[0].port)
         .sort(),
-    ).toStrictEqual(['http', 'metrics']);
+    ).toStrictEqual(['http', 'metrics', 'metrics']);
     const rules = manifests
       .find((m) => m.kind === 'PrometheusRule')!
       .spec.groups.flatMap((group: any) => group.rules);
     expect(rules.map((rule: any) => rule.alert).sort()).toStrictEqual([
       'TradingBackendApiHighErrorRatio',
       'TradingBackendApiHighLatencyP95',
+      'TradingBackendDeadLetterGrowing',
       'TradingBackendJobsFailing',
       'TradingBackendMarketDataStale',
       'TradingBackendQueueBacklogGrowing',

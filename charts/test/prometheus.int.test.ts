@@ -63,7 +63,7 @@ describe('alert rules with promtool', () => {
   test('When the rendered PrometheusRule groups are checked, then promtool accepts them', () => {
     const result = spawnSync('promtool', ['check', 'rules', rulesFile], { encoding: 'utf8' });
     withContext(result.stdout + result.stderr, () => expect(result.status).toBe(0));
-    expect(result.stdout).toMatch(/SUCCESS: 7 rules found/);
+    expect(result.stdout).toMatch(/SUCCESS: 8 rules found/);
   });
 
   test('When series cross each threshold, then exactly the expected alerts fire (promtool test rules)', () => {
@@ -132,6 +132,8 @@ describe('alert rules with promtool', () => {
               series: `worker_jobs_total{${ns},queue="backfill-history",job="backfill-history",status="failed"}`,
               values: '0 0 0 0 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1',
             },
+            // Dead letters: none for 10 minutes, then one, then flat: an alert while it grew, none after.
+            { series: `bullmq_queue_jobs{${ns},queue="dead-letter",state="waiting"}`, values: '0x10 1x50' },
             { series: `redis_memory_used_bytes{${ns},pod="worker-0"}`, values: '230000000x30' },
             { series: `redis_memory_max_bytes{${ns},pod="worker-0"}`, values: '256000000x30' },
           ],
@@ -158,6 +160,12 @@ describe('alert rules with promtool', () => {
               exp_alerts: [expected('TradingBackendRedisMemoryNearLimit')],
             },
             { eval_time: '20m', alertname: 'TradingBackendWorkerAbsent', exp_alerts: [] },
+            {
+              eval_time: '12m',
+              alertname: 'TradingBackendDeadLetterGrowing',
+              exp_alerts: [expected('TradingBackendDeadLetterGrowing')],
+            },
+            { eval_time: '40m', alertname: 'TradingBackendDeadLetterGrowing', exp_alerts: [] },
           ],
         },
         {
@@ -340,7 +348,7 @@ describe('a real Prometheus scraping the running API and worker', () => {
       data: { groups: { rules: { health: string; name: string }[] }[] };
     };
     const loaded = body.data.groups.flatMap((group) => group.rules);
-    expect(loaded.length).toBe(7);
+    expect(loaded.length).toBe(8);
     for (const loadedRule of loaded)
       withContext(loadedRule.name, () => expect(loadedRule.health).not.toBe('err'));
   });

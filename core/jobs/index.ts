@@ -3,3 +3,4 @@ export * from './definitions.ts';
 export * from './queues.ts';
 export * from './job.service.ts';
 export * from './job-status.ts';
+export * from './job-admin.service.ts';

@@ -31,6 +31,30 @@ export async function closeQuietly(closable: Queue | Worker): Promise<void> {
   }
 }
 
+export const DEAD_LETTER_QUEUE = 'dead-letter';
+
+/** What the dead-letter queue keeps: enough to see what failed and to replay it. */
+export type TDeadLetter =
+  | {
+      source: 'job';
+      queue: TJobName;
+      job_id: string;
+      data: Record<string, unknown>;
+      failed_reason: string;
+      attempts: number;
+      failed_at: string;
+    }
+  | {
+      source: 'webhook';
+      delivery_id: string;
+      endpoint_id: string;
+      event_type: string;
+      round: number;
+      failed_reason: string;
+      attempts: number;
+      failed_at: string;
+    };
+
 export type TEnqueued = {
   job_id: string;
   name: TJobName;
@@ -55,6 +79,10 @@ export function createQueues(
     }),
   ) as Record<TJobName, Queue>;
 
+  // Jobs whose every attempt failed, and dead webhook deliveries: kept until an operator replays them.
+  // No worker consumes this queue.
+  const deadLetter = new Queue<TDeadLetter>(DEAD_LETTER_QUEUE, { connection, prefix });
+  deadLetter.on('error', onError);
   const flows = new FlowProducer({ connection, prefix });
   flows.on('error', onError);
 
@@ -95,7 +123,18 @@ export function createQueues(
 
   return {
     queues,
+    deadLetter,
     get: (name: TJobName) => queues[name],
+
+    /** Files a dead letter (once per job or delivery: its id is the entry's). */
+    async toDeadLetter(entry: TDeadLetter): Promise<void> {
+      const id = entry.source === 'job' ? `dead-${entry.job_id}` : `dead-${entry.delivery_id}-${entry.round}`;
+      await deadLetter.add(entry.source, entry, {
+        jobId: id.replace(/:/g, '_'),
+        removeOnComplete: true,
+        removeOnFail: true,
+      });
+    },
 
     /** Validates the payload, fixes the trigger window and adds the job under its deterministic id. */
     async enqueue<N extends TJobName>(
@@ -157,7 +196,7 @@ export function createQueues(
     },
 
     async close(): Promise<void> {
-      await Promise.all(Object.values(queues).map(closeQuietly));
+      await Promise.all([...Object.values(queues), deadLetter].map(closeQuietly));
       await flows.close().catch(() => undefined);
     },
   };

@@ -64,6 +64,16 @@ export function createWebhooksService(deps: {
   settings: TWebhookSettings;
   audit: TAuditService;
   schedule: TScheduleAttempt;
+  /** Files a delivery whose every attempt failed in the dead-letter queue. */
+  deadLetter: (entry: {
+    delivery_id: string;
+    endpoint_id: string;
+    event_type: string;
+    round: number;
+    failed_reason: string;
+    attempts: number;
+    failed_at: string;
+  }) => Promise<void>;
   now?: () => Date;
 }) {
   const { db, box, settings, audit } = deps;
@@ -246,6 +256,19 @@ export function createWebhooksService(deps: {
       return (await findDelivery(db, deliveryId))!;
     },
 
+    /** For the dead-letter replay (admins): a new round of attempts for a dead delivery. */
+    async replay(deliveryId: string) {
+      const found = await findDelivery(db, deliveryId);
+      if (!found) throw notFound('delivery', deliveryId);
+      if (found.status !== 'dead')
+        throw new AppError(ErrorCode.Conflict, {
+          detail: `Delivery ${deliveryId} is ${found.status}, not dead.`,
+        });
+      await resetDelivery(db, deliveryId);
+      await deps.schedule(deliveryId, `${found.round + 1}-0`, 0);
+      return (await findDelivery(db, deliveryId))!;
+    },
+
     /** Fans an event out to the owner's enabled endpoints subscribed to it; returns the delivery ids. */
     async emit(ownerId: string, type: TWebhookEvent, data: unknown): Promise<string[]> {
       return fanOut(await subscribers(db, ownerId, type), type, data);
@@ -354,6 +377,15 @@ export function createWebhooksService(deps: {
         error,
         latency_ms: latency,
         next_attempt_at: null,
+      });
+      await deps.deadLetter({
+        delivery_id: deliveryId,
+        endpoint_id: endpoint.id,
+        event_type: found.event_type,
+        round: found.round,
+        failed_reason: error ?? `HTTP ${statusCode}`,
+        attempts: found.attempts + 1,
+        failed_at: at.toISOString(),
       });
       const failures = endpoint.consecutive_failures + 1;
       await setEndpointState(db, endpoint.id, { consecutive_failures: failures });

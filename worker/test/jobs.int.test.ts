@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { JOB_NAMES } from '../../core/jobs/index.ts';
 import { seedBundledData } from '../../core/market/index.ts';
+import { servedQueues } from '../create-workers.ts';
 import { counterValue } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
@@ -352,5 +354,26 @@ describe('rate-limited providers', () => {
     expect(retryAt).toBeGreaterThanOrEqual(cooldownEnds - 1000);
     expect(failed.delay).toBeGreaterThan(5_000); // longer than the plain exponential backoff
     await failed.remove();
+  });
+});
+
+describe('Worker pools', () => {
+  test('When a worker is given WORKER_QUEUES or WORKER_SKIP_QUEUES, then it serves exactly those queues; an unknown name stops it', async () => {
+    const webhooks = await startTestWorkers({ ...config, WORKER_QUEUES: ['deliver-webhook'] }, database.db);
+    const others = await startTestWorkers(
+      { ...config, WORKER_SKIP_QUEUES: ['deliver-webhook'] },
+      database.db,
+    );
+    try {
+      expect(webhooks.workers.map((worker) => worker.name)).toEqual(['deliver-webhook']);
+      expect(others.workers.map((worker) => worker.name)).not.toContain('deliver-webhook');
+      expect(others.workers).toHaveLength(JOB_NAMES.length - 1);
+    } finally {
+      await webhooks.close();
+      await others.close();
+    }
+    expect(() => servedQueues({ WORKER_QUEUES: ['deliver-webhooks'], WORKER_SKIP_QUEUES: [] })).toThrow(
+      'unknown queue(s) deliver-webhooks',
+    );
   });
 });

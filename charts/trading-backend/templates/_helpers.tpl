@@ -226,7 +226,11 @@ topologySpreadConstraints:
 
 {{/* PromQL shared by KEDA, the alerts and the dashboard. */}}
 {{- define "tb.queueBacklogQuery" -}}
-sum(max by (queue, state) (bullmq_queue_jobs{namespace="{{ .Release.Namespace }}",state=~"waiting|prioritized"}))
+sum(max by (queue, state) (bullmq_queue_jobs{namespace="{{ .Release.Namespace }}",queue!="dead-letter",state=~"waiting|prioritized"}))
+{{- end -}}
+
+{{- define "tb.deadLetterQuery" -}}
+max(bullmq_queue_jobs{namespace="{{ .Release.Namespace }}",queue="dead-letter",state="waiting"})
 {{- end -}}
 
 {{/* Egress every app pod needs: DNS, PostgreSQL, Redis. */}}

@@ -157,6 +157,10 @@ export const ZConfig = z
     WEBHOOK_SECRET_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
     WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().min(1).max(1000).default(20),
     WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    WORKER_QUEUES: csv
+      .optional()
+      .describe('Queues this worker serves (comma list of job names); default every queue'),
+    WORKER_SKIP_QUEUES: csv.default([]).describe('Queues this worker leaves to others (deliver-webhook, say)'),
     SEED_ON_START: bool.default(false),
     PUBLIC_MARKET_DATA: bool
       .default(true)

@@ -1,0 +1,148 @@
+import type { Job } from 'bullmq';
+import type { TAuditService } from '../audit/index.ts';
+import { requirePermission, type TActor } from '../platform/access/index.ts';
+import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
+import { JOB_DEFINITIONS, JOB_NAMES, JOB_STATES, type TJobName } from './definitions.ts';
+import { describeJob } from './job-status.ts';
+import type { TDeadLetter, TQueues } from './queues.ts';
+
+export type TJobState = (typeof JOB_STATES)[number];
+
+/** Replays a dead webhook delivery (the webhooks feature does it; it is not a queue concern). */
+export type TReplayDelivery = (deliveryId: string) => Promise<unknown>;
+
+const notFound = (what: string, id: string) =>
+  new AppError(ErrorCode.NotFound, { detail: `No ${what} with id "${id}".` });
+const conflict = (detail: string) => new AppError(ErrorCode.Conflict, { detail });
+
+/**
+ * Operators' view of the queues (jobs:admin): list jobs by queue and state, retry a failed one,
+ * promote a delayed one, remove one; read the dead-letter queue and replay its entries. Every action
+ * is audited. Pages are offsets into each queue's state lists, newest first, queue by queue.
+ */
+export function createJobAdminService(deps: {
+  queues: TQueues;
+  audit: TAuditService;
+  replayDelivery: TReplayDelivery;
+}) {
+  const { queues, audit } = deps;
+
+  async function found(actor: TActor, id: string) {
+    requirePermission(actor, 'jobs:admin');
+    const job = await queues.find(id);
+    if (!job) throw notFound('job', id);
+    return job;
+  }
+
+  const record = (actor: TActor, action: string, id: string, details: Record<string, unknown> = {}) =>
+    audit.recordAlone(actor, { action, outcome: 'success', target: { type: 'job', id }, details });
+
+  return {
+    async list(
+      actor: TActor,
+      query: {
+        queue?: TJobName;
+        state?: TJobState;
+        limit: number;
+        cursor?: { queue: number; offset: number };
+      },
+    ) {
+      requirePermission(actor, 'jobs:admin');
+      const names = query.queue ? [query.queue] : JOB_NAMES;
+      const states = query.state ? [query.state] : [...JOB_STATES];
+      const data: Awaited<ReturnType<typeof describeJob>>[] = [];
+      let position = query.cursor ?? { queue: 0, offset: 0 };
+      while (position.queue < names.length && data.length < query.limit) {
+        const name = names[position.queue]!;
+        const wanted = query.limit - data.length;
+        const jobs = (
+          await queues.get(name).getJobs(states, position.offset, position.offset + wanted - 1, false)
+        ).filter((job): job is Job => Boolean(job));
+        for (const job of jobs) data.push(await describeJob(job, name));
+        position =
+          jobs.length < wanted
+            ? { queue: position.queue + 1, offset: 0 }
+            : { queue: position.queue, offset: position.offset + jobs.length };
+      }
+      return {
+        data,
+        pagination: {
+          limit: query.limit,
+          next_cursor: position.queue < names.length ? `${position.queue}.${position.offset}` : null,
+        },
+      };
+    },
+
+    /** A failed job runs again (its attempts start over). */
+    async retry(actor: TActor, id: string) {
+      const { job, queue } = await found(actor, id);
+      const state = await job.getState();
+      if (state !== 'failed') throw conflict(`Job ${id} is ${state}; only failed jobs can be retried.`);
+      await job.retry('failed');
+      await record(actor, 'job.retry', id, { queue });
+      return describeJob(job, queue);
+    },
+
+    /** A delayed job (a webhook retry waiting, say) runs now. */
+    async promote(actor: TActor, id: string) {
+      const { job, queue } = await found(actor, id);
+      const state = await job.getState();
+      if (state !== 'delayed') throw conflict(`Job ${id} is ${state}; only delayed jobs can be promoted.`);
+      await job.promote();
+      await record(actor, 'job.promote', id, { queue });
+      return describeJob(job, queue);
+    },
+
+    async remove(actor: TActor, id: string): Promise<void> {
+      const { job, queue } = await found(actor, id);
+      const state = await job.getState();
+      if (state === 'active') throw conflict(`Job ${id} is running; it cannot be removed now.`);
+      await job.remove();
+      await record(actor, 'job.remove', id, { queue, state });
+    },
+
+    async deadLetters(actor: TActor, page: { limit: number; offset: number }) {
+      requirePermission(actor, 'jobs:admin');
+      const jobs = await queues.deadLetter.getJobs(
+        ['waiting', 'delayed', 'paused'],
+        page.offset,
+        page.offset + page.limit,
+        false,
+      );
+      const entries = jobs.filter(Boolean) as Job<TDeadLetter>[];
+      const data = entries.slice(0, page.limit).map((job) => ({ id: job.id!, ...job.data }));
+      return {
+        data,
+        pagination: {
+          limit: page.limit,
+          next_cursor: entries.length > page.limit ? String(page.offset + page.limit) : null,
+        },
+      };
+    },
+
+    /** Runs a dead letter again: a job as a new job with the same data, a delivery as a new round. */
+    async replay(actor: TActor, id: string) {
+      requirePermission(actor, 'jobs:admin');
+      const entry = await queues.deadLetter.getJob(id);
+      if (!entry) throw notFound('dead letter', id);
+      const letter = entry.data;
+      let replayed: string;
+      if (letter.source === 'job') {
+        const suffix = letter.job_id.replace(/[^A-Za-z0-9._-]/g, '_').slice(-120);
+        const job = await queues.get(letter.queue).add(letter.queue, letter.data, {
+          ...JOB_DEFINITIONS[letter.queue].options,
+          jobId: `${letter.queue}-replay-${Date.now()}-${suffix}`,
+        });
+        replayed = job.id!;
+      } else {
+        await deps.replayDelivery(letter.delivery_id);
+        replayed = letter.delivery_id;
+      }
+      await entry.remove();
+      await record(actor, 'dead_letter.replay', id, { source: letter.source, replayed });
+      return { id, source: letter.source, replayed };
+    },
+  };
+}
+
+export type TJobAdminService = ReturnType<typeof createJobAdminService>;
