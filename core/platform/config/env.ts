@@ -160,7 +160,9 @@ export const ZConfig = z
     WORKER_QUEUES: csv
       .optional()
       .describe('Queues this worker serves (comma list of job names); default every queue'),
-    WORKER_SKIP_QUEUES: csv.default([]).describe('Queues this worker leaves to others (deliver-webhook, say)'),
+    WORKER_SKIP_QUEUES: csv
+      .default([])
+      .describe('Queues this worker leaves to others (deliver-webhook, say)'),
     SEED_ON_START: bool.default(false),
     PUBLIC_MARKET_DATA: bool
       .default(true)
