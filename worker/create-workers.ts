@@ -15,11 +15,13 @@ export const processorServices = ({ webhooks, alerts }: TServices) => ({ webhook
  * its queues across Deployments (webhook deliveries apart, with their own egress).
  */
 export function servedQueues(
-  config: Pick<TProcessorDeps['config'], 'WORKER_QUEUES' | 'WORKER_SKIP_QUEUES'>,
+  config: Pick<TProcessorDeps['config'], 'WORKER_QUEUES' | 'WORKER_SKIP_QUEUES' | 'QUEUE_CONCURRENCY'>,
 ): TJobName[] {
-  const unknown = [...(config.WORKER_QUEUES ?? []), ...config.WORKER_SKIP_QUEUES].filter(
-    (name) => !JOB_NAMES.includes(name as TJobName),
-  );
+  const unknown = [
+    ...(config.WORKER_QUEUES ?? []),
+    ...config.WORKER_SKIP_QUEUES,
+    ...Object.keys(config.QUEUE_CONCURRENCY),
+  ].filter((name) => !JOB_NAMES.includes(name as TJobName));
   if (unknown.length)
     throw new Error(`WORKER_QUEUES / WORKER_SKIP_QUEUES: unknown queue(s) ${unknown.join(', ')}`);
   return JOB_NAMES.filter(
@@ -61,11 +63,8 @@ export function createWorkers(deps: TProcessorDeps & { connection: () => Redis }
         connection: deps.connection(),
         prefix: config.QUEUE_PREFIX,
         concurrency:
-          name === 'backfill-history'
-            ? config.BACKFILL_CONCURRENCY
-            : name === 'deliver-webhook'
-              ? config.WEBHOOK_CONCURRENCY
-              : definition.concurrency,
+          config.QUEUE_CONCURRENCY[name] ??
+          (name === 'backfill-history' ? config.BACKFILL_CONCURRENCY : definition.concurrency),
         lockDuration: config.WORKER_LOCK_DURATION_MS,
         stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
         maxStalledCount: 2,

@@ -1,19 +1,16 @@
 import { JOB_NAMES, type TJobName } from '../core/jobs/index.ts';
-import { backfillHistoryProcessor } from './processors/market/backfill-history.processor.ts';
-import { cleanupHistoryProcessor } from './processors/market/cleanup-history.processor.ts';
-import { computeRiskProcessor } from './processors/risk/compute-risk.processor.ts';
+import { alertProcessors } from './processors/alerts/index.ts';
+import { marketProcessors } from './processors/market/index.ts';
 import type { TProcessor } from './processors/processor.types.ts';
-import { deliverWebhookProcessor } from './processors/webhooks/deliver-webhook.processor.ts';
-import { evaluateAlertsProcessor } from './processors/alerts/evaluate-alerts.processor.ts';
-import { syncMarketsProcessor } from './processors/market/sync-markets.processor.ts';
+import { riskProcessors } from './processors/risk/index.ts';
+import { webhookProcessors } from './processors/webhooks/index.ts';
 
+// Each feature's processors, one entry per feature; the type requires a handler for every declared job.
 export const HANDLERS: { [N in TJobName]: TProcessor<N> } = {
-  'sync-markets': syncMarketsProcessor,
-  'backfill-history': backfillHistoryProcessor,
-  'cleanup-history': cleanupHistoryProcessor,
-  'compute-risk': computeRiskProcessor,
-  'evaluate-alerts': evaluateAlertsProcessor,
-  'deliver-webhook': deliverWebhookProcessor,
+  ...marketProcessors,
+  ...riskProcessors,
+  ...alertProcessors,
+  ...webhookProcessors,
 };
 
 /** The worker refuses to boot when a job name has no processor. */

@@ -330,7 +330,7 @@ describe('chart behaviour per value set', () => {
       );
     expect(env('webhook-worker')).toMatchObject({
       WORKER_QUEUES: 'deliver-webhook',
-      WEBHOOK_CONCURRENCY: '16',
+      QUEUE_CONCURRENCY: 'deliver-webhook=16',
     });
     expect(env('worker')).toMatchObject({ WORKER_SKIP_QUEUES: 'deliver-webhook' });
     expect(env('worker').WORKER_QUEUES).toBeUndefined();

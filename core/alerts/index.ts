@@ -5,3 +5,4 @@ export type { TAlertEventRecord, TAlertRecord } from './alerts.repository.ts';
 
 /** The Redis channel an owner's alert events are published on (live streams subscribe to it). */
 export const alertChannel = (prefix: string, ownerId: string) => `${prefix}alerts:user:${ownerId}`;
+export { ALERT_JOBS } from './alerts.jobs.ts';

@@ -19,3 +19,4 @@ export * from './bundled/seed.ts';
 export * from './bundled/timeline.ts';
 export * from './bundled/timeline.repository.ts';
 export * from './bundled/market-source.ts';
+export * from './market.jobs.ts';

@@ -2,3 +2,4 @@
 export * from './risk-math.ts';
 export * from './risk.service.ts';
 export * from './risk.repository.ts';
+export * from './risk.jobs.ts';

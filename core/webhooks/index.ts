@@ -7,3 +7,4 @@ export {
   type TDeliveryStatus,
 } from './webhooks.repository.ts';
 export { createSecretBox, verify as verifyWebhookSignature } from './signature.ts';
+export { WEBHOOK_JOBS } from './webhooks.jobs.ts';

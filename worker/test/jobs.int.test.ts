@@ -372,8 +372,21 @@ describe('Worker pools', () => {
       await webhooks.close();
       await others.close();
     }
-    expect(() => servedQueues({ WORKER_QUEUES: ['deliver-webhooks'], WORKER_SKIP_QUEUES: [] })).toThrow(
-      'unknown queue(s) deliver-webhooks',
+    expect(() =>
+      servedQueues({ WORKER_QUEUES: ['deliver-webhooks'], WORKER_SKIP_QUEUES: [], QUEUE_CONCURRENCY: {} }),
+    ).toThrow('unknown queue(s) deliver-webhooks');
+    expect(() => servedQueues({ WORKER_SKIP_QUEUES: [], QUEUE_CONCURRENCY: { 'sync-market': 2 } })).toThrow(
+      'unknown queue(s) sync-market',
     );
+    const tuned = await startTestWorkers(
+      { ...config, QUEUE_CONCURRENCY: { 'evaluate-alerts': 7 } },
+      database.db,
+    );
+    try {
+      expect(tuned.workers.find((worker) => worker.name === 'evaluate-alerts')!.concurrency).toBe(7);
+      expect(tuned.workers.find((worker) => worker.name === 'deliver-webhook')!.concurrency).toBe(16);
+    } finally {
+      await tuned.close();
+    }
   });
 });

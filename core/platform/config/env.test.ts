@@ -40,3 +40,18 @@ test('When running in production without SECRET_KEY, then start-up is refused', 
   expect(() => loadConfig({ SECRET_KEY: 'short' })).toThrow(/SECRET_KEY: must be at least 32 characters/);
   expect(loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'x'.repeat(32) }).SECRET_KEY).toBe('x'.repeat(32));
 });
+
+test('When webhook retries, worker queues and queue concurrency are set, then they are parsed into milliseconds, lists and counts', () => {
+  const config = loadConfig({
+    WEBHOOK_RETRY_SCHEDULE: '500ms, 5s,2m,1h',
+    WORKER_QUEUES: 'deliver-webhook',
+    QUEUE_CONCURRENCY: 'deliver-webhook=32, evaluate-alerts=4',
+  });
+  expect(config.WEBHOOK_RETRY_SCHEDULE).toEqual([500, 5000, 120_000, 3_600_000]);
+  expect(config.WORKER_QUEUES).toEqual(['deliver-webhook']);
+  expect(config.QUEUE_CONCURRENCY).toEqual({ 'deliver-webhook': 32, 'evaluate-alerts': 4 });
+  expect(loadConfig({}).WEBHOOK_RETRY_SCHEDULE.reduce((total, delay) => total + delay, 0)).toBe(85_355_000); // 23.7 hours: "about a day"
+  expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: '5 minutes' })).toThrow(/WEBHOOK_RETRY_SCHEDULE/);
+  expect(() => loadConfig({ QUEUE_CONCURRENCY: 'deliver-webhook=0' })).toThrow(/not queue=jobs-at-once/);
+  expect(() => loadConfig({ QUEUE_CONCURRENCY: 'deliver-webhook' })).toThrow(/QUEUE_CONCURRENCY/);
+});

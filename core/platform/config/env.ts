@@ -156,7 +156,25 @@ export const ZConfig = z
     WEBHOOK_DISABLE_AFTER_DEAD: z.coerce.number().int().min(1).default(5),
     WEBHOOK_SECRET_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
     WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().min(1).max(1000).default(20),
-    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    QUEUE_CONCURRENCY: z
+      .string()
+      .default('')
+      .transform((value, ctx) => {
+        const limits: Record<string, number> = {};
+        for (const part of value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)) {
+          const [queue, count] = part.split('=');
+          if (!/^[a-z-]{1,40}$/.test(queue ?? '') || !/^\d{1,3}$/.test(count ?? '') || Number(count) < 1) {
+            ctx.addIssue({ code: 'custom', message: `"${part}" is not queue=jobs-at-once (1..999)` });
+            return z.NEVER;
+          }
+          limits[queue!] = Number(count);
+        }
+        return limits;
+      })
+      .describe('Jobs at once per queue in each worker, e.g. deliver-webhook=32,evaluate-alerts=4'),
     WORKER_QUEUES: csv
       .optional()
       .describe('Queues this worker serves (comma list of job names); default every queue'),
