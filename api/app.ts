@@ -13,6 +13,7 @@ import { anonymous, requirePermission } from '../core/platform/access/index.ts';
 import type { TQueues } from '../core/jobs/index.ts';
 import type { TServices } from '../core/services.ts';
 import { createEventStreams } from './http/event-streams.ts';
+import { createSchemaCheck } from '../core/platform/health/health.ts';
 import { authenticate, type TResolveActor } from './http/authenticate.ts';
 import { shadowingPathMethods, methodNotAllowed } from './http/method-not-allowed.ts';
 import { createIdempotency } from './http/idempotency.ts';
@@ -139,6 +140,7 @@ export function buildApp(deps: TAppDeps): Express {
         isShuttingDown: deps.isShuttingDown,
         isStarting: deps.isStarting ?? (() => false),
         streams: createEventStreams(redis),
+        schemaCheck: createSchemaCheck(db),
       },
     },
     {

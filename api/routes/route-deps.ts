@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { TConfig } from '../../core/platform/config/env.ts';
+import type { TCheck } from '../../core/platform/health/health.ts';
 import type { TServices } from '../../core/services.ts';
 import type { TEventStreams } from '../http/event-streams.ts';
 
@@ -17,6 +18,8 @@ export type TRouteDeps = {
     openApiJson: string;
     isShuttingDown: () => boolean;
     isStarting: () => boolean;
+    /** Whether the schema has every migration this code knows (readiness). */
+    schemaCheck: () => Promise<TCheck>;
     /** Redis pub/sub for live streams (alerts over SSE). */
     streams: TEventStreams;
   };

@@ -189,3 +189,22 @@ test('When the queue dashboard is opened, then only callers with jobs:admin get 
     200,
   );
 });
+
+test('When the schema lacks a migration this code knows, then /readyz is 503 naming it, and 200 once it is applied', async () => {
+  const config = testConfig();
+  const behind = await createTestDatabase(config);
+  const early = await startTestApi(config, behind.db);
+  try {
+    await behind.db.undoLastMigration();
+    const notYet = await request(early.url, '/readyz');
+    expect(notYet.status).toBe(503);
+    expect(notYet.body.checks.schema).toMatchObject({ status: 'down', error: 'migrations not applied yet' });
+    await behind.db.runMigrations();
+    const ready = await request(early.url, '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks.schema.status).toBe('up');
+  } finally {
+    await early.close();
+    await behind.drop();
+  }
+});

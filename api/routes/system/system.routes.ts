@@ -78,8 +78,8 @@ export const systemRoutes = [
     tags,
     summary: 'Readiness probe',
     description:
-      '503 while starting (until start-up work such as the bootstrap admin is done), while shutting down, or ' +
-      'when PostgreSQL is unreachable. Redis is reported but not required: ' +
+      '503 while starting (until start-up work such as the bootstrap admin is done), while shutting down, ' +
+      'when PostgreSQL is unreachable, or while migrations are not applied yet. Redis is reported but not required: ' +
       'without it the API serves from PostgreSQL and limits from process memory.',
     permission: null,
     response: { status: 200, description: 'Ready', schema: ZProbe },
@@ -95,14 +95,16 @@ export const systemRoutes = [
         res.status(503);
         return { status: 'starting' as const };
       }
-      const [database, cache] = await Promise.all([
+      const [database, cache, schema] = await Promise.all([
         checkDatabase(deps.system.db),
         checkRedis(deps.system.redis),
+        deps.system.schemaCheck(),
       ]);
-      if (database.status !== 'up') res.status(503);
+      const ready = database.status === 'up' && schema.status === 'up';
+      if (!ready) res.status(503);
       return {
-        status: database.status === 'up' ? ('ok' as const) : ('unavailable' as const),
-        checks: { database, redis: cache },
+        status: ready ? ('ok' as const) : ('unavailable' as const),
+        checks: { database, schema, redis: cache },
       };
     },
   }),

@@ -1,6 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import type { DataSource } from 'typeorm';
 import { loadConfigOrExit } from '../config/env.ts';
+import { createLogger } from '../logging/logger.ts';
+import { connectWithRetry } from './connect.ts';
 import { createDataSource } from './data-source.ts';
 
 // Any constant works; it only has to be the same for every process that migrates this database.
@@ -23,7 +25,9 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
 async function main(command: string): Promise<void> {
   const config = loadConfigOrExit();
   const dataSource = createDataSource(config, 'trading-backend-migrate');
-  await dataSource.initialize();
+  // A fresh cluster's database may still be starting (CloudNativePG): wait for it, within the Job's
+  // own deadline, rather than failing the install on the first refused connection.
+  await connectWithRetry(dataSource, createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-migrate' }));
   try {
     if (command === 'run') {
       const applied = await runMigrations(dataSource);

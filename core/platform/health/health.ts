@@ -40,3 +40,20 @@ export function checkRedis(redis: Redis, timeoutMs = 1000): Promise<TCheck> {
     await redis.ping();
   }, timeoutMs);
 }
+
+/**
+ * Whether every migration this code knows has been applied: a pod must not take traffic on a schema
+ * that is not there yet (with CloudNativePG the migrate hook may run after the first pods start).
+ * Once current it stays current for this process, so later probes cost nothing.
+ */
+export function createSchemaCheck(db: DataSource, timeoutMs = 1000) {
+  let current = false;
+  return (): Promise<TCheck> =>
+    current
+      ? Promise.resolve({ status: 'up', latency_ms: 0 })
+      : timed(async () => {
+          if (!db.isInitialized) throw new Error('not connected');
+          if (await db.showMigrations()) throw new Error('migrations not applied yet');
+          current = true;
+        }, timeoutMs);
+}
