@@ -17,6 +17,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY api ./api
 COPY core ./core
 COPY worker ./worker
+COPY operator ./operator
 RUN npx tsc -p tsconfig.build.json
 
 FROM ${NODE_IMAGE} AS deps

@@ -2,6 +2,8 @@
 // values.yaml (`# -- description` above a key, helm-docs style), so values, schema and docs cannot drift.
 //   node scripts/chart-docs.ts          write both files
 //   node scripts/chart-docs.ts --check  exit 1 when either is out of date
+import { structural } from '../operator/crd.ts';
+import { ZFeedSpec } from '../operator/feed.schema.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
@@ -27,12 +29,14 @@ const ENUMS: Record<string, string[]> = {
   'config.coingeckoApiPlan': ['demo', 'pro'],
   'api.topologySpread.whenUnsatisfiable': ['ScheduleAnyway', 'DoNotSchedule'],
   'worker.topologySpread.whenUnsatisfiable': ['ScheduleAnyway', 'DoNotSchedule'],
+  'operator.topologySpread.whenUnsatisfiable': ['ScheduleAnyway', 'DoNotSchedule'],
 };
 const ITEMS: Record<string, TSchema> = {
   imagePullSecrets: { type: 'string' },
   assumeApiVersions: { type: 'string' },
   'api.tolerations': { type: 'object' },
   'worker.tolerations': { type: 'object' },
+  'operator.apiServerPorts': { type: 'integer' },
   'api.ingress.tls': {
     type: 'object',
     additionalProperties: false,
@@ -61,6 +65,7 @@ const ITEMS: Record<string, TSchema> = {
 };
 const INT_OR_STRING = new Set(['api.pdb.minAvailable', 'worker.pdb.maxUnavailable']);
 const CRON_SCHEDULES = 'cronJobs.schedules';
+const FEEDS = 'operator.feeds';
 
 function scalarSchema(key: string, value: unknown): TSchema {
   if (ENUMS[key]) return { type: 'string', enum: ENUMS[key] };
@@ -106,6 +111,10 @@ function walk(map: YAMLMap, prefix: string, rows: TRow[]): TSchema {
           description: describe(entry.key as { commentBefore?: string }),
         });
       }
+    } else if (key === FEEDS) {
+      // Each default feed is checked against the MarketDataFeed spec schema (the CRD's own).
+      schema = { type: 'object', additionalProperties: structural(ZFeedSpec) };
+      rows.push({ key, type: 'object', default: JSON.stringify(json), description });
     } else if (OPEN.some((pattern) => pattern.test(key))) {
       schema = { type: 'object' };
       rows.push({ key, type: 'object', default: JSON.stringify(json), description });

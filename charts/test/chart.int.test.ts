@@ -75,8 +75,10 @@ for (const [name, args] of Object.entries(VALUE_SETS)) {
         withContext(`${where} pods carry a component label`, () =>
           expect(podLabelsOf(manifest)['app.kubernetes.io/component']).toBeTruthy(),
         );
-        withContext(`${where} mounts no service-account token`, () =>
-          expect(pod.automountServiceAccountToken).toBe(false),
+        // Only the operator talks to the Kubernetes API, so only its pods mount a token (its Role is namespaced).
+        const operator = manifest.metadata.name.endsWith('-operator');
+        withContext(`${where} mounts ${operator ? 'its' : 'no'} service-account token`, () =>
+          expect(pod.automountServiceAccountToken).toBe(operator),
         );
         withContext(`${where} runAsNonRoot`, () => expect(pod.securityContext?.runAsNonRoot).toBe(true));
         withContext(`${where} numeric user`, () =>
@@ -140,7 +142,8 @@ for (const [name, args] of Object.entries(VALUE_SETS)) {
 
     test('When rendered, then CronJobs never overlap and clean up after themselves', () => {
       const cronJobs = rendered[name]!.filter((manifest) => manifest.kind === 'CronJob');
-      expect(cronJobs.length).toBe(3);
+      // With the operator on, feeds take the static CronJobs' place (the operator makes theirs).
+      expect(cronJobs.length).toBe(name === 'operator' ? 0 : 3);
       for (const cronJob of cronJobs) {
         expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
         expect(cronJob.spec.startingDeadlineSeconds > 0).toBeTruthy();
@@ -156,11 +159,11 @@ for (const [name, args] of Object.entries(VALUE_SETS)) {
           (cronJob) => `${cronJob.spec.schedule} ${podSpecOf(cronJob).containers[0].args.slice(1).join(' ')}`,
         )
         .sort();
-      expect(schedules).toStrictEqual([
-        '*/5 * * * * sync --limit 50',
-        '17 3 * * * cleanup',
-        '7 * * * * sync --limit 200',
-      ]);
+      expect(schedules).toStrictEqual(
+        name === 'operator'
+          ? []
+          : ['*/5 * * * * sync --limit 50', '17 3 * * * cleanup', '7 * * * * sync --limit 200'],
+      );
     });
 
     test('When autoscaling is on, then the Deployment has no replicas and only one autoscaler', () => {
@@ -441,6 +444,54 @@ describe('generated files and the compose file', () => {
       encoding: 'utf8',
     });
     withContext(result.stderr, () => expect(result.status).toBe(0));
+  });
+
+  test('When the feed schema changes, then the committed CRD and its kubeconform schema are regenerated from it', () => {
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'generate-crd.ts'), '--check'], {
+      encoding: 'utf8',
+    });
+    withContext(result.stderr, () => expect(result.status).toBe(0));
+  });
+
+  test('When the operator is enabled, then feeds replace the static CronJobs and it gets least-privilege RBAC in its namespace', () => {
+    const manifests = rendered.operator!;
+    expect(manifests.filter((m) => m.kind === 'CronJob')).toEqual([]);
+    const feeds = manifests.filter((m) => m.kind === 'MarketDataFeed');
+    expect(feeds.map((feed) => [feed.metadata.name, feed.spec.topN, feed.spec.schedule])).toEqual([
+      ['sync-top200', 200, '7 * * * *'],
+      ['sync-top50', 50, '*/5 * * * *'],
+    ]);
+    const role = manifests.find((m) => m.kind === 'Role' && m.metadata.name.endsWith('-operator'))!;
+    const rules = (role as any).rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    expect(rules.flatMap((rule) => rule.resources).sort()).toEqual(
+      [
+        'cronjobs',
+        'events',
+        'jobs',
+        'leases',
+        'marketdatafeeds',
+        'marketdatafeeds/finalizers',
+        'marketdatafeeds/status',
+      ].sort(),
+    );
+    expect(rules.find((rule) => rule.resources.includes('jobs'))!.verbs).toEqual(['get', 'list', 'watch']);
+    expect(manifests.some((m) => m.kind === 'ClusterRole')).toBe(false);
+    const deployment = manifests.find(
+      (m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-operator'),
+    )!;
+    const env = Object.fromEntries(
+      deployment.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]),
+    );
+    const template = JSON.parse(env.OPERATOR_TRIGGER_TEMPLATE);
+    expect(template.metadata.labels).toMatchObject({
+      'app.kubernetes.io/component': 'trigger',
+      'app.kubernetes.io/instance': 'tb',
+    });
+    expect(template.spec.containers[0].env.map((e: any) => e.name)).toContain('DATABASE_URL');
+    expect(deployment.spec.replicas).toBe(2);
+    expect(
+      manifests.some((m) => m.kind === 'PodDisruptionBudget' && m.metadata.name.endsWith('-operator')),
+    ).toBe(true);
   });
 
   test('When docker-compose.yml is loaded like docker compose config does, then it is valid and complete', () => {

@@ -7,12 +7,13 @@ export const CHART = path.join(ROOT, 'charts', 'trading-backend');
 export const NAMESPACE = 'trading';
 export const ASSUME = ['postgresql.cnpg.io/v1', 'monitoring.coreos.com/v1', 'keda.sh/v1alpha1'];
 
-/** The value sets CI renders: defaults, dev, production (HA) and external PostgreSQL/Redis. */
+/** The value sets CI renders: defaults, dev, production (HA), external PostgreSQL/Redis, and the operator on. */
 export const VALUE_SETS: Record<string, string[]> = {
   default: [],
   dev: ['-f', path.join(CHART, 'values-dev.yaml')],
   production: ['-f', path.join(CHART, 'values-production.yaml')],
   external: ['-f', path.join(CHART, 'ci', 'values-external.yaml')],
+  operator: ['--set', 'operator.enabled=true'],
 };
 
 export type TManifest = {

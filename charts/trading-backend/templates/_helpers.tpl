@@ -273,3 +273,38 @@ max(bullmq_queue_jobs{namespace="{{ .Release.Namespace }}",queue="dead-letter",s
 {{ include "tb.fullname" . }}-bootstrap-admin
 {{- end -}}
 {{- end -}}
+
+{{/*
+The pod spec of a trigger run (worker/trigger.js enqueues a job and exits): the static CronJobs use it,
+and the operator gets it as JSON (OPERATOR_TRIGGER_TEMPLATE) for the CronJobs it makes from feeds.
+*/}}
+{{- define "tb.triggerPodSpec" -}}
+{{- $component := dict "root" . "component" "trigger" -}}
+restartPolicy: Never
+serviceAccountName: {{ include "tb.serviceAccountName" . }}
+automountServiceAccountToken: false
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+containers:
+  - name: trigger
+    image: {{ include "tb.image" . | quote }}
+    imagePullPolicy: {{ .Values.image.pullPolicy }}
+    envFrom:
+      {{- include "tb.envFrom" . | nindent 6 }}
+    env:
+      {{- include "tb.env" . | nindent 6 }}
+    resources:
+      {{- toYaml .Values.cronJobs.resources | nindent 6 }}
+    securityContext:
+      {{- toYaml .Values.securityContext | nindent 6 }}
+    volumeMounts:
+      {{- include "tb.tmpMount" . | nindent 6 }}
+volumes:
+  {{- include "tb.tmpVolume" . | nindent 2 }}
+{{- end -}}

@@ -4,7 +4,7 @@
  */
 export function exitOnListenError(
   error: NodeJS.ErrnoException,
-  variable: 'PORT' | 'WORKER_PORT',
+  variable: 'PORT' | 'WORKER_PORT' | 'OPERATOR_PORT',
   host: string,
   port: number,
 ): never {

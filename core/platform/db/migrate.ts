@@ -27,7 +27,10 @@ async function main(command: string): Promise<void> {
   const dataSource = createDataSource(config, 'trading-backend-migrate');
   // A fresh cluster's database may still be starting (CloudNativePG): wait for it, within the Job's
   // own deadline, rather than failing the install on the first refused connection.
-  await connectWithRetry(dataSource, createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-migrate' }));
+  await connectWithRetry(
+    dataSource,
+    createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-migrate' }),
+  );
   try {
     if (command === 'run') {
       const applied = await runMigrations(dataSource);
