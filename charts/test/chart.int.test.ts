@@ -435,6 +435,20 @@ describe('bad values fail with a clear message', () => {
   });
   test('When there is neither CloudNativePG nor an external database, then rendering stops', () => {
     expect(renderError(['--set', 'postgresql.cnpg.enabled=false'])).toMatch(/No database/);
+    // With generation off (production, GitOps), a render never invents a secret.
+    expect(renderError(['--set', 'secrets.generate=false'])).toMatch(
+      /secrets.generate is false and no SECRET_KEY exists/,
+    );
+    expect(
+      renderError([
+        '--set',
+        'secrets.generate=false',
+        '--set',
+        'secrets.secretKey=' + 'k'.repeat(40),
+        '--set',
+        'bootstrapAdmin.email=a@example.com',
+      ]),
+    ).toMatch(/no bootstrap admin password exists/);
   });
 });
 

@@ -1,10 +1,10 @@
 import { defineRoute } from '../define-route.ts';
 import { ZLimits, ZLimitsBody, ZLimitsStatus, ZPreTradeBody, ZPreTradeResult } from './limits.schemas.ts';
+import { portfolioResource } from './portfolios.routes.ts';
 import { ZPortfolioParams } from './portfolios.schemas.ts';
 
 const tags = ['Risk limits'];
 const BASE = '/api/v1/portfolios/{id}';
-const portfolioResource = (input: { params: { id: string } }) => `portfolio:${input.params.id}`;
 
 export const limitRoutes = [
   defineRoute({

@@ -1,8 +1,8 @@
 import { LIMIT_TYPES, REJECT_CODES } from '../../../core/portfolios/index.ts';
 import { z } from '../../openapi/zod.ts';
 import { ZSymbol } from '../common.schemas.ts';
+import { ZDecimalOut } from './portfolios.schemas.ts';
 
-const ZDecimalOut = z.string().openapi({ example: '0.25', description: 'Exact decimal' });
 const zDecimalIn = (description: string) =>
   z
     .string('must be a decimal string such as "0.25"')

@@ -34,7 +34,7 @@ const ownership =
   'Only the owner (and holders of `portfolios:admin`) see a portfolio; to anyone else it does not exist (404).';
 const day = (date: Date | undefined) => date?.toISOString().slice(0, 10);
 /** Cached answers about one portfolio are retired by its writes and by new market data. */
-const portfolioResource = (input: { params: { id: string } }) => `portfolio:${input.params.id}`;
+export const portfolioResource = (input: { params: { id: string } }) => `portfolio:${input.params.id}`;
 
 export const portfolioRoutes = [
   defineRoute({

@@ -20,7 +20,7 @@ const ZPositiveAmount = zAmount('Quantity (of the coin, or USD for cash movement
   (value) => !/^0(\.0+)?$/.test(value),
   'must be greater than 0',
 );
-const ZDecimalOut = z.string().openapi({ example: '1234.5', description: 'Exact decimal' });
+export const ZDecimalOut = z.string().openapi({ example: '1234.5', description: 'Exact decimal' });
 
 export const ZPortfolioParams = z.strictObject({ id: z.uuid('must be a UUID') });
 export const ZTransactionParams = z.strictObject({
