@@ -115,7 +115,27 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/* Environment shared by every app container: config by value, secrets by reference only. */}}
+{{/* The app containers' env; "tb.envDirect" for the migrate Job, which needs a session (advisory lock) and so bypasses the Pooler. */}}
 {{- define "tb.env" -}}
+{{- include "tb.envFor" (dict "root" . "direct" false) -}}
+{{- end -}}
+
+{{- define "tb.envDirect" -}}
+{{- include "tb.envFor" (dict "root" . "direct" true) -}}
+{{- end -}}
+
+{{- define "tb.envFor" -}}
+{{- $direct := .direct }}
+{{- with .root }}
+{{- if and .Values.postgresql.cnpg.enabled .Values.postgresql.cnpg.pooler.enabled (not $direct) }}
+{{- /* Through the Pooler: the operator's app Secret holds the credentials, the Pooler's Service the host. */}}
+- name: DATABASE_USER
+  valueFrom: { secretKeyRef: { name: {{ include "tb.cnpgClusterName" . }}-app, key: username } }
+- name: DATABASE_PASSWORD
+  valueFrom: { secretKeyRef: { name: {{ include "tb.cnpgClusterName" . }}-app, key: password } }
+- name: DATABASE_URL
+  value: postgres://$(DATABASE_USER):$(DATABASE_PASSWORD)@{{ include "tb.cnpgClusterName" . }}-pooler-rw:5432/{{ .Values.postgresql.cnpg.database }}
+{{- else }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
@@ -125,6 +145,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- else }}
       name: {{ .Values.postgresql.external.existingSecret }}
       key: {{ .Values.postgresql.external.existingSecretKey }}
+{{- end }}
 {{- end }}
 {{- if .Values.redis.enabled }}
 - name: REDIS_PASSWORD
@@ -182,6 +203,8 @@ app.kubernetes.io/component: {{ .component }}
       name: {{ include "tb.secretName" . }}
       key: COINMARKETCAP_API_KEY
       optional: true
+
+{{- end }}
 {{- end -}}
 
 {{- define "tb.envFrom" -}}
@@ -245,6 +268,11 @@ max(bullmq_queue_jobs{namespace="{{ .Release.Namespace }}",queue="dead-letter",s
     - podSelector:
         matchLabels:
           cnpg.io/cluster: {{ include "tb.cnpgClusterName" . }}
+    {{- if .Values.postgresql.cnpg.pooler.enabled }}
+    - podSelector:
+        matchLabels:
+          cnpg.io/poolerName: {{ include "tb.cnpgClusterName" . }}-pooler-rw
+    {{- end }}
   ports:
     - { protocol: TCP, port: 5432 }
 {{- else }}
