@@ -184,7 +184,7 @@ export function createAlertsService(deps: {
         });
         await recordEvaluation(tx, alert.id, { state: next.state, value, fired: next.fire, at });
         if (!next.fire) return null;
-        return insertEvent(tx, {
+        const stored = await insertEvent(tx, {
           alert_id: alert.id,
           owner_id: alert.owner_id,
           at,
@@ -201,15 +201,19 @@ export function createAlertsService(deps: {
             fired_at: at.toISOString(),
           },
         });
+        // The deliveries commit with the event: a firing is never stored without them, nor they without it.
+        const deliveries = await deps.webhooks.stage(
+          tx,
+          alert.owner_id,
+          alert.kind === 'limit_breach' ? 'limit.breached' : 'alert.fired',
+          { event_id: stored.id, ...stored.event },
+        );
+        return { stored, deliveries };
       });
       if (!event) continue;
       fired.push(candidate.id);
-      await deps.publish(candidate.owner_id, event).catch(() => undefined);
-      await deps.webhooks.emit(
-        candidate.owner_id,
-        candidate.kind === 'limit_breach' ? 'limit.breached' : 'alert.fired',
-        { event_id: event.id, ...event.event },
-      );
+      await deps.publish(candidate.owner_id, event.stored).catch(() => undefined);
+      await deps.webhooks.schedule(event.deliveries);
     }
     return { evaluated: alerts.length, fired };
   }

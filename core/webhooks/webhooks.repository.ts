@@ -230,3 +230,13 @@ export async function resetDelivery(q: TQueryable, id: string): Promise<void> {
     [id],
   );
 }
+
+/** Deliveries of the first round never attempted and created before `before` (oldest first, at most 500). */
+export async function stalledDeliveries(q: TQueryable, before: Date): Promise<string[]> {
+  const rows: { id: string }[] = await q.query(
+    `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND attempts = 0 AND round = 0 AND created_at < $1
+     ORDER BY created_at LIMIT 500`,
+    [before],
+  );
+  return rows.map((row) => row.id);
+}

@@ -19,6 +19,7 @@ import {
   resetDelivery,
   rotateSecret,
   setEndpointState,
+  stalledDeliveries,
   subscribers,
   TEST_EVENT,
   type TDeliveryStatus,
@@ -96,6 +97,18 @@ export function createWebhooksService(deps: {
     });
 
   /** Stores one delivery per endpoint and schedules each first attempt at once. */
+  /** Stores one delivery per endpoint in `q` (a caller's transaction, so they commit with its cause). */
+  async function stage(q: TQueryable, endpoints: readonly TEndpointRecord[], type: string, data: unknown) {
+    const rows = endpoints.map((endpoint) => ({
+      id: messageId(),
+      endpoint_id: endpoint.id,
+      event_type: type,
+      body: JSON.stringify({ type, timestamp: now().toISOString(), data }),
+    }));
+    await insertDeliveries(q, rows);
+    return rows.map((row) => row.id);
+  }
+
   async function fanOut(
     endpoints: readonly TEndpointRecord[],
     type: string,
@@ -272,6 +285,27 @@ export function createWebhooksService(deps: {
     /** Fans an event out to the owner's enabled endpoints subscribed to it; returns the delivery ids. */
     async emit(ownerId: string, type: TWebhookEvent, data: unknown): Promise<string[]> {
       return fanOut(await subscribers(db, ownerId, type), type, data);
+    },
+
+    /**
+     * An event's deliveries stored in the caller's transaction: they commit, or roll back, with the
+     * event itself. Schedule them after the commit (`schedule`); a crash in between leaves them pending,
+     * and `resumeStalled` picks them up.
+     */
+    async stage(q: TQueryable, ownerId: string, type: TWebhookEvent, data: unknown): Promise<string[]> {
+      return stage(q, await subscribers(q, ownerId, type), type, data);
+    },
+
+    async schedule(deliveryIds: readonly string[]): Promise<void> {
+      for (const id of deliveryIds) await deps.schedule(id, '0-0', 0);
+    },
+
+    /** Deliveries stored but never attempted for over `olderThanMs` (their scheduling was lost): schedule them. */
+    async resumeStalled(olderThanMs = 120_000): Promise<number> {
+      const ids = await stalledDeliveries(db, new Date(now().getTime() - olderThanMs));
+      // The same step's job id as the first scheduling: a job still waiting is not added twice.
+      for (const id of ids) await deps.schedule(id, '0-0', 0);
+      return ids.length;
     },
 
     /**

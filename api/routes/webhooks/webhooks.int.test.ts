@@ -310,6 +310,22 @@ describe('Deliveries', () => {
     expect((await get(`/api/v1/webhooks/${c.id}/deliveries`)).body.data[0].event_type).toBe('alert.fired');
   });
 
+  test('When deliveries were stored with their event but their scheduling was lost (a crash), then the sweep schedules and delivers them once', async () => {
+    await endpoint('/stalled');
+    const ids = await database.db.transaction((tx) =>
+      api.services.webhooks.stage(tx, owner.userId, 'alert.fired', { alert_id: 'a' }),
+    );
+    expect(ids).toHaveLength(1);
+    expect(await api.services.webhooks.resumeStalled()).toBe(0); // too recent to count as lost
+    await database.db.query(`UPDATE webhook_deliveries SET created_at = now() - interval '10 minutes'`);
+    expect(await api.services.webhooks.resumeStalled()).toBe(1);
+    const [received] = await receiver.waitFor('/stalled', 1);
+    expect(received!.headers['webhook-id']).toBe(ids[0]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await api.services.webhooks.resumeStalled()).toBe(0);
+    expect(receiver.received.filter((entry) => entry.path === '/stalled')).toHaveLength(1);
+  });
+
   test('When a delivery id or cursor is malformed or another endpoint’s, then it is a 400 or a 404', async () => {
     const a = await endpoint('/x');
     const b = await endpoint('/y');
