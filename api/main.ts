@@ -16,9 +16,9 @@ const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-api' });
 const accessLogger = createAccessLogger({ level: config.LOG_LEVEL, name: 'trading-backend-api' });
 const db = createDataSource(config, 'trading-backend-api');
-const redis = createCacheRedis(config.REDIS_URL);
+const redis = createCacheRedis(config.REDIS);
 redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
-const queueConnection = createQueueRedis(config.REDIS_URL);
+const queueConnection = createQueueRedis(config.REDIS);
 queueConnection.on('error', (error) => logger.debug({ err: error }, 'redis (queues) connection error'));
 const queues = createQueues(queueConnection, config.QUEUE_PREFIX, (error) =>
   logger.debug({ err: error }, 'job queue error'),

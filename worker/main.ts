@@ -25,9 +25,9 @@ const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-worker' });
 const registry = createMetricsRegistry();
 const db = createDataSource(config, 'trading-backend-worker');
-const cacheRedis = createCacheRedis(config.REDIS_URL);
+const cacheRedis = createCacheRedis(config.REDIS);
 cacheRedis.on('error', (error) => logger.debug({ err: error }, 'redis (cache) connection error'));
-const producer = createQueueRedis(config.REDIS_URL);
+const producer = createQueueRedis(config.REDIS);
 const queues = createQueues(producer, config.QUEUE_PREFIX, (error) =>
   logger.debug({ err: error }, 'job queue error'),
 );
@@ -76,7 +76,7 @@ const workers = createWorkers({
   ...processorServices(createServices({ config, db, redis: cacheRedis, queues, logger })),
   invalidateCache: () => invalidateMarketCache(cacheRedis, config.REDIS_KEY_PREFIX),
   connection: () => {
-    const connection = createQueueRedis(config.REDIS_URL);
+    const connection = createQueueRedis(config.REDIS);
     connections.push(connection);
     return connection;
   },

@@ -45,7 +45,7 @@ const payload = Object.fromEntries(
 );
 
 const config = loadConfigOrExit();
-const connection = createQueueRedis(config.REDIS_URL, { maxRetriesPerRequest: 3, connectTimeout: 5000 });
+const connection = createQueueRedis(config.REDIS, { maxRetriesPerRequest: 3, connectTimeout: 5000 });
 const queues = createQueues(connection, config.QUEUE_PREFIX);
 try {
   const result = await queues.enqueue(name, payload);

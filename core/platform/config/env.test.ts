@@ -55,3 +55,24 @@ test('When webhook retries, worker queues and queue concurrency are set, then th
   expect(() => loadConfig({ QUEUE_CONCURRENCY: 'deliver-webhook=0' })).toThrow(/not queue=jobs-at-once/);
   expect(() => loadConfig({ QUEUE_CONCURRENCY: 'deliver-webhook' })).toThrow(/QUEUE_CONCURRENCY/);
 });
+
+test('When Sentinels are configured, then every Redis connection targets their master; a malformed entry is refused', () => {
+  expect(loadConfig({}).REDIS).toBe('redis://127.0.0.1:6379');
+  expect(
+    loadConfig({
+      REDIS_SENTINELS: 'a.redis:26379, b.redis:26380',
+      REDIS_SENTINEL_MASTER: 'm',
+      REDIS_PASSWORD: 'pw',
+    }).REDIS,
+  ).toEqual({
+    sentinels: [
+      { host: 'a.redis', port: 26379 },
+      { host: 'b.redis', port: 26380 },
+    ],
+    name: 'm',
+    password: 'pw',
+  });
+  expect(() => loadConfig({ REDIS_SENTINELS: 'a.redis' })).toThrow(
+    /REDIS_SENTINELS: "a.redis" is not host:port/,
+  );
+});

@@ -45,6 +45,16 @@ export const ZConfig = z
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
     DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(1500),
     REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    REDIS_SENTINELS: csv
+      .optional()
+      .describe('Sentinels (host:port list): connect to the master they name instead of REDIS_URL'),
+    REDIS_SENTINEL_MASTER: z
+      .string()
+      .min(1)
+      .default('mymaster')
+      .describe('The master name the Sentinels monitor'),
+    REDIS_PASSWORD: z.string().min(1).optional().describe('Password of the Redis nodes (with Sentinels)'),
+    REDIS_SENTINEL_PASSWORD: z.string().min(1).optional().describe('Password of the Sentinels themselves'),
     REDIS_KEY_PREFIX: z.string().default('tb:').describe('Prefix of every cache and rate-limit key'),
     SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
     JWT_PRIVATE_KEY: z
@@ -250,7 +260,32 @@ export const ZConfig = z
       });
     }
   })
-  .transform((config) => ({ ...config, SECRET_KEY: config.SECRET_KEY ?? DEV_SECRET }));
+  .superRefine((config, ctx) => {
+    for (const sentinel of config.REDIS_SENTINELS ?? []) {
+      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(sentinel))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REDIS_SENTINELS'],
+          message: `"${sentinel}" is not host:port`,
+        });
+    }
+  })
+  .transform((config) => ({
+    ...config,
+    SECRET_KEY: config.SECRET_KEY ?? DEV_SECRET,
+    /** Where every Redis connection goes: the URL, or the master the Sentinels name. */
+    REDIS: config.REDIS_SENTINELS?.length
+      ? {
+          sentinels: config.REDIS_SENTINELS.map((entry) => {
+            const [host, port] = entry.split(':');
+            return { host: host!, port: Number(port) };
+          }),
+          name: config.REDIS_SENTINEL_MASTER,
+          ...(config.REDIS_PASSWORD ? { password: config.REDIS_PASSWORD } : {}),
+          ...(config.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: config.REDIS_SENTINEL_PASSWORD } : {}),
+        }
+      : config.REDIS_URL,
+  }));
 
 export type TConfig = Readonly<z.output<typeof ZConfig>>;
 

@@ -1,11 +1,24 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
+/** A Redis URL, or Sentinels and the master name they monitor (config.REDIS). */
+export type TRedisTarget =
+  | string
+  | {
+      sentinels: { host: string; port: number }[];
+      name: string;
+      password?: string;
+      sentinelPassword?: string;
+    };
+
+const connect = (target: TRedisTarget, options: RedisOptions) =>
+  typeof target === 'string' ? new Redis(target, options) : new Redis({ ...target, ...options });
+
 /**
  * Connection for the cache and the rate limiter: fails fast when Redis is away (no offline queue,
  * one retry) so that a read falls through to PostgreSQL instead of waiting on Redis.
  */
-export function createCacheRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
+export function createCacheRedis(target: TRedisTarget, options: RedisOptions = {}): Redis {
+  return connect(target, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 500,
@@ -19,6 +32,6 @@ export function createCacheRedis(url: string, options: RedisOptions = {}): Redis
 }
 
 /** Connection for BullMQ: it blocks on Redis and must retry forever (maxRetriesPerRequest: null). */
-export function createQueueRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: false, ...options });
+export function createQueueRedis(target: TRedisTarget, options: RedisOptions = {}): Redis {
+  return connect(target, { maxRetriesPerRequest: null, enableReadyCheck: false, ...options });
 }
