@@ -563,6 +563,24 @@ describe('generated files and the compose file', () => {
     ).toBe(true);
   });
 
+  test('When a platform team copies the load-test workflow, then it takes the image, kubeconfig and namespace from their settings and stops naming what is missing', () => {
+    const workflow = parse(readFileSync(path.join(ROOT, '.github/workflows/load-tests.yml'), 'utf8'));
+    const job = workflow.jobs.k6;
+    expect(job.env).toMatchObject({
+      IMAGE_REPOSITORY: '${{ vars.IMAGE_REPOSITORY }}',
+      NAMESPACE: "${{ vars.NAMESPACE || 'trading-loadtest' }}",
+    });
+    const steps = job.steps as { name?: string; run?: string; env?: Record<string, string> }[];
+    const check = steps.find((step) => step.name === 'Check the settings')!;
+    expect(check.env!.KUBECONFIG_DATA).toBe('${{ secrets.KUBECONFIG }}');
+    for (const setting of ['secrets.KUBECONFIG', 'vars.IMAGE_REPOSITORY', 'vars.IMAGE_TAG'])
+      expect(check.run).toContain(setting);
+    const deploy = steps.find((step) => step.name === 'Deploy the chart')!.run!;
+    expect(deploy).toContain('--set image.repository="$IMAGE_REPOSITORY" --set image.tag="$IMAGE_TAG"');
+    expect(deploy).toContain('-n "$NAMESPACE"');
+    expect(steps.at(-1)!.run).toContain('helm uninstall');
+  });
+
   test('When docker-compose.yml is loaded like docker compose config does, then it is valid and complete', () => {
     const output = execFileSync('compose-config', [path.join(ROOT, 'docker-compose.yml')], {
       encoding: 'utf8',
