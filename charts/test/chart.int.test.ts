@@ -224,6 +224,39 @@ describe('chart behaviour per value set', () => {
     );
   });
 
+  test('When production values are used, then Redis runs as a master, replicas and Sentinels, and the apps find the master through them', () => {
+    const manifests = rendered.production!;
+    const redis = manifests.find((m) => m.kind === 'StatefulSet' && m.metadata.name.endsWith('-redis'))!;
+    expect(redis.spec.replicas).toBe(3);
+    expect(redis.spec.serviceName).toBe('tb-trading-backend-redis-headless');
+    const pod = podSpecOf(redis);
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['redis', 'sentinel']);
+    expect(pod.initContainers[0].args[0]).toContain('sentinel monitor mymaster $master 6379 2');
+    expect(pod.affinity.podAntiAffinity).toBeTruthy();
+    expect(
+      manifests.some(
+        (m) => m.kind === 'PodDisruptionBudget' && m.metadata.name === 'tb-trading-backend-redis',
+      ),
+    ).toBe(true);
+    const headless = manifests.find(
+      (m) => m.kind === 'Service' && m.metadata.name.endsWith('-redis-headless'),
+    )!;
+    expect(headless.spec.clusterIP).toBe('None');
+    const api = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-api'))!;
+    const env = Object.fromEntries(
+      podSpecOf(api).containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]),
+    );
+    expect(env.REDIS_SENTINELS.split(',')).toEqual(
+      [0, 1, 2].map((i) => `tb-trading-backend-redis-${i}.tb-trading-backend-redis-headless:26379`),
+    );
+    expect(env.REDIS_SENTINEL_MASTER).toBe('mymaster');
+    expect(env.REDIS_URL).toBeUndefined();
+    const policy = manifests.find(
+      (m) => m.kind === 'NetworkPolicy' && m.metadata.name === 'tb-trading-backend-redis',
+    )!;
+    expect(JSON.stringify(policy.spec.ingress)).toContain('26379');
+  });
+
   test('When CloudNativePG backups are enabled, then the Cluster archives to object storage and a ScheduledBackup runs; without a destination it refuses', () => {
     const manifests = render([
       '--set',
@@ -263,7 +296,8 @@ describe('chart behaviour per value set', () => {
       // Dead letters wait for an operator, not for workers: they never count as backlog.
       /bullmq_queue_jobs\{namespace="trading",queue!="dead-letter",state=~"waiting\|prioritized"\}/,
     );
-    expect(manifests.filter((m) => m.kind === 'PodDisruptionBudget').length).toBe(2);
+    // api, worker and (with Sentinels) Redis.
+    expect(manifests.filter((m) => m.kind === 'PodDisruptionBudget').length).toBe(3);
     expect(manifests.find((m) => m.kind === 'Ingress')?.spec.tls.length).toBeTruthy();
     expect(manifests.find((m) => m.kind === 'ServiceMonitor')!.metadata.labels!.release).toBe(
       'kube-prometheus-stack',

@@ -80,6 +80,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-redis" (include "tb.fullname" .) -}}
 {{- end -}}
 
+{{- define "tb.redisSentinels" -}}
+{{- $name := include "tb.redisName" . -}}
+{{- $hosts := list -}}
+{{- range $index := until (int .Values.redis.sentinel.replicas) -}}
+{{- $hosts = append $hosts (printf "%s-%d.%s-headless:26379" $name $index $name) -}}
+{{- end -}}
+{{- join "," $hosts -}}
+{{- end -}}
+
 {{- define "tb.redisSecretName" -}}
 {{- default (include "tb.redisName" .) .Values.redis.auth.existingSecret -}}
 {{- end -}}
@@ -153,8 +162,16 @@ app.kubernetes.io/component: {{ .component }}
     secretKeyRef:
       name: {{ include "tb.redisSecretName" . }}
       key: {{ .Values.redis.auth.existingSecretKey }}
+{{- if .Values.redis.sentinel.enabled }}
+{{- /* Through the Sentinels: they name the master, which changes on a failover. */}}
+- name: REDIS_SENTINELS
+  value: {{ include "tb.redisSentinels" . | quote }}
+- name: REDIS_SENTINEL_MASTER
+  value: {{ .Values.redis.sentinel.masterName | quote }}
+{{- else }}
 - name: REDIS_URL
   value: "redis://:$(REDIS_PASSWORD)@{{ include "tb.redisName" . }}:6379"
+{{- end }}
 {{- else }}
 - name: REDIS_URL
   valueFrom:
@@ -287,6 +304,9 @@ max(bullmq_queue_jobs{namespace="{{ .Release.Namespace }}",queue="dead-letter",s
           {{- include "tb.componentSelector" (dict "root" . "component" "redis") | nindent 10 }}
   ports:
     - { protocol: TCP, port: 6379 }
+    {{- if .Values.redis.sentinel.enabled }}
+    - { protocol: TCP, port: 26379 }
+    {{- end }}
 {{- else }}
 - ports:
     - { protocol: TCP, port: 6379 }
