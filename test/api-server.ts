@@ -33,7 +33,9 @@ export async function startTestApi(
   options: { logLines?: string[] } = {},
 ): Promise<TTestApi> {
   // Tests take Redis away on purpose; a socket that never connected should not keep the process alive.
-  const redis = createCacheRedis(config.REDIS_URL, { disconnectTimeout: 50 });
+  // Sentinels when configured; else REDIS_URL, which tests override (a TCP proxy in front of Redis, say).
+  const target = typeof config.REDIS === 'object' ? config.REDIS : config.REDIS_URL;
+  const redis = createCacheRedis(target, { disconnectTimeout: 50 });
   redis.on('error', () => undefined);
   await new Promise<void>((resolve) => {
     // An unreachable Redis is a valid test setup: carry on once the first attempt failed or timed out.
@@ -47,7 +49,7 @@ export async function startTestApi(
     redis.once('error', done);
   });
   const metrics = createMetricsRegistry();
-  const queueConnection = createQueueRedis(config.REDIS_URL, { disconnectTimeout: 50 });
+  const queueConnection = createQueueRedis(target, { disconnectTimeout: 50 });
   queueConnection.on('error', () => undefined);
   const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
   let shuttingDown = false;
