@@ -282,11 +282,6 @@ export function createWebhooksService(deps: {
       return (await findDelivery(db, deliveryId))!;
     },
 
-    /** Fans an event out to the owner's enabled endpoints subscribed to it; returns the delivery ids. */
-    async emit(ownerId: string, type: TWebhookEvent, data: unknown): Promise<string[]> {
-      return fanOut(await subscribers(db, ownerId, type), type, data);
-    },
-
     /**
      * An event's deliveries stored in the caller's transaction: they commit, or roll back, with the
      * event itself. Schedule them after the commit (`schedule`); a crash in between leaves them pending,

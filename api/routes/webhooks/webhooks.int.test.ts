@@ -301,7 +301,10 @@ describe('Deliveries', () => {
     const a = await endpoint('/fan-a', ['alert.fired']);
     await endpoint('/fan-b', ['limit.breached']);
     const c = await endpoint('/fan-c', ['alert.fired', 'limit.breached']);
-    const ids = await api.services.webhooks.emit(owner.userId, 'alert.fired', { alert_id: 'x' });
+    const ids = await database.db.transaction((tx) =>
+      api.services.webhooks.stage(tx, owner.userId, 'alert.fired', { alert_id: 'x' }),
+    );
+    await api.services.webhooks.schedule(ids);
     expect(ids).toHaveLength(2);
     await receiver.waitFor('/fan-a', 1);
     await receiver.waitFor('/fan-c', 1);
