@@ -76,7 +76,20 @@ export const ZConfig = z
     BOOTSTRAP_ADMIN_PASSWORD: z.string().optional(),
     AUTH_SIGNUP: z.enum(['closed', 'open']).default('closed'),
     AUTH_SIGNUP_ROLE: z.enum(['trader', 'analyst']).default('trader'),
-    LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_CLIENT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe('Failed password checks for one account from one client address before that client waits'),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .describe(
+        'Failed password checks for one account from all clients before clients it does not know wait',
+      ),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(10).default(900),
     RATE_LIMIT_ROLE_QUOTAS: z
