@@ -113,6 +113,22 @@ export const ZConfig = z
       .describe(
         'Requests per minute per authenticated principal, by role; anonymous callers get RATE_LIMIT_PER_MINUTE',
       ),
+    ALERT_STREAMS_PER_USER: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(5)
+      .describe('Open alert streams (SSE) per user, over every replica; one more is a 429'),
+    ALERT_STREAM_RECHECK_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .default(30)
+      .describe(
+        'How often an open alert stream re-checks its session or key (ended credentials also end it at once)',
+      ),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).default(365),
     COINGECKO_API_KEY: z.string().optional(),
     COINGECKO_API_PLAN: z.enum(['demo', 'pro']).default('demo'),
