@@ -7,9 +7,9 @@ import { createLoginLimiter, type TLoginLimits } from './login-limiter.ts';
 
 const LIMITS: TLoginLimits = { perAccountClient: 3, perAccount: 6, perIp: 5, windowSeconds: 60 };
 const config = testConfig();
-const live = createCacheRedis(config.REDIS_URL);
+const live = createCacheRedis(config.REDIS_URL, { disconnectTimeout: 50 });
 // Nothing listens on port 1: every command fails at once, as while Redis is away.
-const away = createCacheRedis('redis://127.0.0.1:1', { retryStrategy: () => null });
+const away = createCacheRedis('redis://127.0.0.1:1', { retryStrategy: () => null, disconnectTimeout: 50 });
 away.on('error', () => undefined);
 // The cache connection sends nothing before it is ready: the Redis cases must not start in the fallback.
 beforeAll(async () => {

@@ -158,7 +158,9 @@ export function createLoginLimiter(deps: { redis: Redis; keyPrefix: string; limi
             memory.delete(keys[0]);
             giveBack(keys, 1);
             const known = memoryKnown.get(keys[3]) ?? new Map<string, number>();
+            known.delete(tag); // re-inserted last: the oldest client is the first to go past KNOWN_MAX
             known.set(tag, Date.now());
+            if (known.size > KNOWN_MAX) known.delete(known.keys().next().value!);
             memoryKnown.set(keys[3], known);
             return;
           }
