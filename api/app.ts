@@ -13,6 +13,7 @@ import { anonymous, requirePermission } from '../core/platform/access/index.ts';
 import type { TQueues } from '../core/jobs/index.ts';
 import type { TServices } from '../core/services.ts';
 import { createEventStreams } from './http/event-streams.ts';
+import { createStreamLeases } from './http/stream-leases.ts';
 import { createSchemaCheck } from '../core/platform/health/health.ts';
 import { authenticate, type TResolveActor } from './http/authenticate.ts';
 import { shadowingPathMethods, methodNotAllowed } from './http/method-not-allowed.ts';
@@ -140,6 +141,13 @@ export function buildApp(deps: TAppDeps): Express {
         isShuttingDown: deps.isShuttingDown,
         isStarting: deps.isStarting ?? (() => false),
         streams: createEventStreams(redis),
+        streamLeases: createStreamLeases({
+          redis,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          max: config.ALERT_STREAMS_PER_USER,
+          // Renewed at every re-check; a replica that dies leaves leases that run out after three missed ones.
+          leaseMs: Math.max(3 * config.ALERT_STREAM_RECHECK_SECONDS, 30) * 1000,
+        }),
         schemaCheck: createSchemaCheck(db),
       },
     },

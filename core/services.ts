@@ -9,6 +9,7 @@ import {
   createKeyRing,
   createLoginLimiter,
   createUserAdminService,
+  credentialsChannel,
 } from './auth/index.ts';
 import { createJobAdminService, createJobService, type TQueues } from './jobs/index.ts';
 import { createCryptocurrencyRepository, createMarketService, createMarketSource } from './market/index.ts';
@@ -45,11 +46,16 @@ export function createServices(deps: TServiceDeps) {
     redis,
     keyPrefix: config.REDIS_KEY_PREFIX,
     limits: {
+      perAccountClient: config.LOGIN_MAX_FAILURES_PER_ACCOUNT_CLIENT,
       perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       perIp: config.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
     },
   });
+  // Live streams of the user listen on this channel and re-check their own session or key.
+  const credentialsChanged = async (userId: string) => {
+    await redis.publish(credentialsChannel(config.REDIS_KEY_PREFIX, userId), 'changed');
+  };
   const portfolios = createPortfoliosService({
     db,
     onChange: async (id) => {
@@ -95,9 +101,10 @@ export function createServices(deps: TServiceDeps) {
         signup: config.AUTH_SIGNUP,
         signupRole: config.AUTH_SIGNUP_ROLE,
       },
+      credentialsChanged,
     }),
-    apiKeys: createApiKeyService({ db, audit }),
-    users: createUserAdminService({ db, audit }),
+    apiKeys: createApiKeyService({ db, audit, credentialsChanged }),
+    users: createUserAdminService({ db, audit, credentialsChanged }),
     market: createMarketService({ coins: createCryptocurrencyRepository(db) }),
     marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
     risk,

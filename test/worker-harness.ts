@@ -74,7 +74,8 @@ export async function waitForJob(queues: TQueues, jobId: string, timeoutMs = 20_
   while (Date.now() < deadline) {
     const found = await queues.find(jobId);
     const state = found ? await found.job.getState() : 'missing';
-    if (state === 'completed' || state === 'failed') return { state, job: found!.job };
+    // Read again: the job read above may predate its completion (no return value yet).
+    if (state === 'completed' || state === 'failed') return { state, job: (await queues.find(jobId))!.job };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`job ${jobId} did not finish within ${timeoutMs} ms`);

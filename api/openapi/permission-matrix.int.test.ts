@@ -98,6 +98,38 @@ const OUTSIDE_THE_DOCUMENT: Record<string, TPermission> = { 'GET /admin/queues/'
 /** Independent of the code: what an anonymous caller may read while PUBLIC_MARKET_DATA is on. */
 const PUBLIC: TPermission[] = ['market:read', 'risk:read'];
 
+/**
+ * What each role is granted, written out here and not read from the code under test: a grant added to
+ * or dropped from the role table fails the comparison below and the walk, which calls with these.
+ */
+const GRANTS: Record<TRole, readonly TPermission[]> = {
+  admin: [
+    'market:read',
+    'risk:read',
+    'account:manage',
+    'api_keys:manage',
+    'portfolios:manage',
+    'portfolios:admin',
+    'alerts:manage',
+    'alerts:admin',
+    'jobs:trigger',
+    'jobs:read',
+    'jobs:admin',
+    'users:admin',
+    'audit:read',
+  ],
+  trader: [
+    'market:read',
+    'risk:read',
+    'account:manage',
+    'api_keys:manage',
+    'portfolios:manage',
+    'alerts:manage',
+  ],
+  analyst: ['market:read', 'risk:read', 'account:manage', 'api_keys:manage', 'alerts:manage'],
+  service: ['market:read', 'risk:read', 'account:manage', 'api_keys:manage', 'jobs:trigger', 'jobs:read'],
+};
+
 const SAMPLE_PARAMS: Record<string, string> = {
   symbol: 'BTC',
   category: 'gainers',
@@ -132,6 +164,8 @@ beforeAll(async () => {
     RATE_LIMIT_PER_MINUTE: '10000',
     RATE_LIMIT_ROLE_QUOTAS: 'admin=10000,service=10000,trader=10000,analyst=10000',
     SYNC_RATE_LIMIT_PER_MINUTE: '1000',
+    // The cross-owner walk registers a webhook endpoint on loopback (never delivered: no worker runs here).
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
   });
   database = await createTestDatabase(config);
   api = await startTestApi(config, database.db);
@@ -139,7 +173,7 @@ beforeAll(async () => {
   const users: Record<string, TSignedIn> = {};
   for (const role of roles) {
     users[role] = await signIn(api, role);
-    principals.push({ name: role, headers: users[role]!.headers, permissions: ROLE_PERMISSIONS[role] });
+    principals.push({ name: role, headers: users[role]!.headers, permissions: GRANTS[role] });
   }
   const narrow = await createApiKey(api.url, users.trader!, ['market:read']);
   principals.push({
@@ -147,11 +181,11 @@ beforeAll(async () => {
     headers: { 'X-API-Key': narrow.key },
     permissions: ['market:read'],
   });
-  const serviceKey = await createApiKey(api.url, users.service!, [...ROLE_PERMISSIONS.service]);
+  const serviceKey = await createApiKey(api.url, users.service!, [...GRANTS.service]);
   principals.push({
     name: 'service key with all its owner’s scopes',
     headers: { Authorization: `Bearer ${serviceKey.key}` },
-    permissions: ROLE_PERMISSIONS.service,
+    permissions: GRANTS.service,
   });
 
   const suspended = await signIn(api, 'trader');
@@ -163,7 +197,7 @@ beforeAll(async () => {
       role: 'admin',
       sessionId: 'test',
       ip: '127.0.0.1',
-      permissions: new Set(ROLE_PERMISSIONS.admin),
+      permissions: new Set(GRANTS.admin),
     },
     suspended.userId,
     { status: 'suspended' },
@@ -237,7 +271,178 @@ function expectedOutcome(permission: TPermission | null, principal: TPrincipal):
 }
 const outcomeOf = (status: number) => (status === 401 || status === 403 ? status : 'through');
 
+/**
+ * Owned resources (portfolios, alerts, webhook endpoints) and the permission that reaches anyone's.
+ * Bodies are valid, so each call gets past validation to the service's ownership check; a resource that
+ * does not exist for the caller is a 404 naming its id, anything else means the caller reached it.
+ */
+const CROSS_OWNER: Record<string, { reach: TPermission; body?: unknown; csv?: string }> = {
+  'GET /api/v1/portfolios/{id}': { reach: 'portfolios:admin' },
+  'PATCH /api/v1/portfolios/{id}': { reach: 'portfolios:admin', body: { name: 'Renamed' } },
+  'POST /api/v1/portfolios/{id}/transactions': {
+    reach: 'portfolios:admin',
+    body: { type: 'deposit', symbol: 'USD', quantity: '1', timestamp: '2024-01-02T00:00:00Z' },
+  },
+  'GET /api/v1/portfolios/{id}/transactions': { reach: 'portfolios:admin' },
+  'PATCH /api/v1/portfolios/{id}/transactions/{txId}': { reach: 'portfolios:admin', body: { notes: 'x' } },
+  'POST /api/v1/portfolios/{id}/transactions/import': {
+    reach: 'portfolios:admin',
+    csv: 'timestamp,type,symbol,quantity,price,fee,notes,external_id,lot_ids\n',
+  },
+  'GET /api/v1/portfolios/{id}/transactions/export': { reach: 'portfolios:admin' },
+  'GET /api/v1/portfolios/{id}/holdings': { reach: 'portfolios:admin' },
+  'GET /api/v1/portfolios/{id}/realized': { reach: 'portfolios:admin' },
+  'GET /api/v1/portfolios/{id}/performance': { reach: 'portfolios:admin' },
+  'GET /api/v1/portfolios/{id}/risk': { reach: 'portfolios:admin' },
+  'PUT /api/v1/portfolios/{id}/targets': { reach: 'portfolios:admin', body: { weights: { BTC: '1' } } },
+  'GET /api/v1/portfolios/{id}/drift': { reach: 'portfolios:admin' },
+  'GET /api/v1/portfolios/{id}/limits': { reach: 'portfolios:admin' },
+  'PUT /api/v1/portfolios/{id}/limits': { reach: 'portfolios:admin', body: { limits: [] } },
+  'GET /api/v1/portfolios/{id}/limits/status': { reach: 'portfolios:admin' },
+  'POST /api/v1/portfolios/{id}/pre-trade-check': {
+    reach: 'portfolios:admin',
+    body: { symbol: 'BTC', side: 'buy', quantity: '1' },
+  },
+  'GET /api/v1/alerts/{id}': { reach: 'alerts:admin' },
+  'PATCH /api/v1/alerts/{id}': { reach: 'alerts:admin', body: { enabled: true } },
+  'GET /api/v1/alerts/{id}/events': { reach: 'alerts:admin' },
+  'GET /api/v1/webhooks/{id}': { reach: 'alerts:admin' },
+  'POST /api/v1/webhooks/{id}/rotate-secret': { reach: 'alerts:admin' },
+  'POST /api/v1/webhooks/{id}/enable': { reach: 'alerts:admin' },
+  'POST /api/v1/webhooks/{id}/test': { reach: 'alerts:admin' },
+  'GET /api/v1/webhooks/{id}/deliveries': { reach: 'alerts:admin' },
+  'POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': { reach: 'alerts:admin' },
+  // Deletions last: each principal works on resources of its own making-by-the-owner, so they can go.
+  'DELETE /api/v1/portfolios/{id}/transactions/{txId}': { reach: 'portfolios:admin' },
+  'DELETE /api/v1/alerts/{id}': { reach: 'alerts:admin' },
+  'DELETE /api/v1/webhooks/{id}': { reach: 'alerts:admin' },
+  'DELETE /api/v1/portfolios/{id}': { reach: 'portfolios:admin' },
+};
+const OWNED_PATHS = /^\w+ \/api\/v1\/(portfolios|alerts|webhooks)\/\{id\}/;
+
+describe('Cross-owner access', () => {
+  test('When an owned-resource operation is in the document, then the cross-owner walk covers it', () => {
+    const owned = operations.filter((operation) => OWNED_PATHS.test(operation));
+    expect(owned.filter((operation) => !(operation in CROSS_OWNER))).toEqual([]);
+    expect(Object.keys(CROSS_OWNER).filter((operation) => !operations.includes(operation))).toEqual([]);
+  });
+
+  test('When anyone calls an operation on a trader’s portfolio, alert or webhook, then only the owner and holders of portfolios:admin / alerts:admin reach it; an admin’s key without them is refused like a stranger', async () => {
+    const owner = await signIn(api, 'trader');
+    const admin = await signIn(api, 'admin');
+    const narrow: TPermission[] = ['alerts:manage', 'portfolios:manage'];
+    const wide: TPermission[] = [...narrow, 'alerts:admin', 'portfolios:admin'];
+    const narrowKey = await createApiKey(api.url, admin, narrow);
+    const wideKey = await createApiKey(api.url, admin, wide);
+    const callers: {
+      name: string;
+      headers: Record<string, string>;
+      owner: boolean;
+      holds: readonly TPermission[];
+    }[] = [
+      { name: 'the owner', headers: owner.headers, owner: true, holds: GRANTS.trader },
+      {
+        name: 'another trader',
+        headers: (await signIn(api, 'trader')).headers,
+        owner: false,
+        holds: GRANTS.trader,
+      },
+      {
+        name: 'an analyst',
+        headers: (await signIn(api, 'analyst')).headers,
+        owner: false,
+        holds: GRANTS.analyst,
+      },
+      { name: 'an admin’s session', headers: admin.headers, owner: false, holds: GRANTS.admin },
+      {
+        name: 'an admin’s key scoped to the manage permissions',
+        headers: { 'X-API-Key': narrowKey.key },
+        owner: false,
+        holds: narrow,
+      },
+      {
+        name: 'an admin’s key with the cross-owner permissions',
+        headers: { 'X-API-Key': wideKey.key },
+        owner: false,
+        holds: wide,
+      },
+    ];
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${api.url}${path}`, {
+        method: 'POST',
+        headers: { ...owner.headers, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (response.status !== 201) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { id: string }).id;
+    };
+    const mismatches: string[] = [];
+    for (const caller of callers) {
+      // Fresh resources of the owner's for each caller, since the walk ends by deleting them.
+      const portfolio = await post('/api/v1/portfolios', { name: `Owned ${caller.name}` });
+      const ids: Record<string, string> = {
+        portfolios: portfolio,
+        alerts: await post('/api/v1/alerts', { kind: 'limit_breach', portfolio_id: portfolio }),
+        webhooks: await post('/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['alert.fired'] }),
+      };
+      for (const [operation, { reach, body, csv }] of Object.entries(CROSS_OWNER)) {
+        const [method, template] = operation.split(' ') as [string, string];
+        const feature = template.split('/')[3]!;
+        const path = template
+          .replace('{id}', ids[feature]!)
+          .replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE_PARAMS[name]!);
+        const response = await fetch(`${api.url}${path}${csv ? '?dry_run=true' : ''}`, {
+          method,
+          headers: {
+            ...caller.headers,
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(csv !== undefined ? { 'content-type': 'text/csv' } : {}),
+          },
+          body: csv ?? (body === undefined ? undefined : JSON.stringify(body)),
+        });
+        const text = await response.text();
+        const outcome =
+          response.status === 404 && text.includes(`"${ids[feature]}`)
+            ? 404
+            : response.status === 401 || response.status === 403
+              ? response.status
+              : response.status === 400
+                ? `400 ${text}`
+                : 'through';
+        const permission = EXPECTED[operation]!;
+        const wanted = !caller.holds.includes(permission)
+          ? 403
+          : caller.owner || caller.holds.includes(reach)
+            ? 'through'
+            : 404;
+        if (outcome !== wanted)
+          mismatches.push(
+            `${operation} as ${caller.name}: ${response.status} (${outcome}), expected ${wanted}`,
+          );
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
+
 describe('Permission matrix', () => {
+  test('When the role table is read, then each role holds exactly the grants written in this test', () => {
+    for (const role of Object.keys(GRANTS) as TRole[])
+      expect(`${role}: ${[...ROLE_PERMISSIONS[role]].sort().join(', ')}`).toBe(
+        `${role}: ${[...GRANTS[role]].sort().join(', ')}`,
+      );
+  });
+
+  test('When each role asks who it is, then its session holds exactly the grants written in this test', async () => {
+    for (const role of Object.keys(GRANTS) as TRole[]) {
+      const principal = principals.find((each) => each.name === role)!;
+      const me = (await (await fetch(`${api.url}/api/v1/me`, { headers: principal.headers })).json()) as {
+        permissions: string[];
+      };
+      expect(`${role}: ${me.permissions.join(', ')}`).toBe(`${role}: ${[...GRANTS[role]].sort().join(', ')}`);
+    }
+  });
+
   test('When the document is read, then every operation has an entry in the expected matrix, and every entry an operation', () => {
     expect(operations.filter((operation) => !(operation in EXPECTED))).toEqual([]);
     expect(Object.keys(EXPECTED).filter((operation) => !operations.includes(operation))).toEqual([]);

@@ -5,6 +5,7 @@ import type { TConfig } from '../../core/platform/config/env.ts';
 import type { TCheck } from '../../core/platform/health/health.ts';
 import type { TServices } from '../../core/services.ts';
 import type { TEventStreams } from '../http/event-streams.ts';
+import type { TStreamLeases } from '../http/stream-leases.ts';
 
 /** What route handlers are given: the domain services, and for the system routes the infrastructure. */
 export type TRouteDeps = {
@@ -22,5 +23,7 @@ export type TRouteDeps = {
     schemaCheck: () => Promise<TCheck>;
     /** Redis pub/sub for live streams (alerts over SSE). */
     streams: TEventStreams;
+    /** The cap on open streams per user, over every replica. */
+    streamLeases: TStreamLeases;
   };
 };

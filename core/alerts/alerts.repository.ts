@@ -1,4 +1,5 @@
 import { changedRows, type TQueryable } from '../platform/db/tx.ts';
+import type { TRole } from '../platform/access/index.ts';
 import type { TAlertKind, TAlertMetric, TAlertState } from './rules.ts';
 
 export type TAlertRecord = {
@@ -174,4 +175,31 @@ export async function eventsAfter(q: TQueryable, ownerId: string, afterId: strin
     [ownerId, afterId, limit],
   );
   return rows.map(toEvent);
+}
+
+export type TAlertOwnerRow = {
+  id: string;
+  role: TRole;
+  status: 'active' | 'suspended';
+  /** The owner of the portfolio the alert watches; null for coin alerts and for a portfolio that is gone. */
+  portfolio_owner_id: string | null;
+};
+
+/**
+ * The alert owner's account as it is now and, for a portfolio alert, who owns that portfolio. `share`
+ * holds the owner's row until the caller's transaction ends, so a suspension or role change waits for
+ * a firing decided under the old standing (and one committed first is seen).
+ */
+export async function alertOwner(
+  q: TQueryable,
+  alert: Pick<TAlertRecord, 'owner_id' | 'portfolio_id'>,
+  options: { share?: boolean } = {},
+): Promise<TAlertOwnerRow | null> {
+  const [row] = await q.query(
+    `SELECT u.id, u.role, u.status, p.owner_id AS portfolio_owner_id
+     FROM users u LEFT JOIN portfolios p ON p.id = $2
+     WHERE u.id = $1${options.share ? ' FOR SHARE OF u' : ''}`,
+    [alert.owner_id, alert.portfolio_id],
+  );
+  return row ?? null;
 }

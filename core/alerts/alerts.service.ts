@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { createPriceReader } from '../market/index.ts';
-import { requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
+import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import type { TLimitsService, TPortfoliosService } from '../portfolios/index.ts';
@@ -22,6 +22,7 @@ import {
   type TAlertRecord,
 } from './alerts.repository.ts';
 import { step, type TAlertKind, type TAlertMetric } from './rules.ts';
+import { lostStanding } from './standing.ts';
 
 export type TAlertInput = {
   kind: TAlertKind;
@@ -67,7 +68,7 @@ export function createAlertsService(deps: {
     requirePermission(actor, 'alerts:manage');
     const user = requireUser(actor);
     const alert = await findAlert(db, id);
-    if (!alert || (alert.owner_id !== user.userId && user.role !== 'admin')) throw notFound(id);
+    if (!alert || !ownsOrMay(user, alert.owner_id, 'alerts:admin')) throw notFound(id);
     return alert;
   }
 
@@ -161,15 +162,21 @@ export function createAlertsService(deps: {
     return risk ? { ...risk.metrics, risk_score: risk.risk_score } : null;
   }
 
-  /** Evaluates alerts; returns how many were evaluated and which fired. */
-  async function evaluate(alerts: TAlertRecord[]): Promise<{ evaluated: number; fired: string[] }> {
+  /** Evaluates alerts; returns how many were evaluated, which fired and which no longer act for their owner. */
+  async function evaluate(alerts: TAlertRecord[]) {
     const fired: string[] = [];
+    const skipped: string[] = [];
     for (const candidate of alerts) {
+      // Nothing is observed for an owner who may no longer see it; checked again under the locks below.
+      if (await lostStanding(db, candidate)) {
+        skipped.push(candidate.id);
+        continue;
+      }
       const at = now();
       const value = await observe(candidate, at);
       const event = await inTransaction(db, async (tx) => {
         const alert = await findAlert(tx, candidate.id, { forUpdate: true });
-        if (!alert || !alert.enabled) return null;
+        if (!alert || !alert.enabled || (await lostStanding(tx, alert, { share: true }))) return null;
         const next = step({
           rule: {
             kind: alert.kind,
@@ -215,7 +222,7 @@ export function createAlertsService(deps: {
       await deps.publish(candidate.owner_id, event.stored).catch(() => undefined);
       await deps.webhooks.schedule(event.deliveries);
     }
-    return { evaluated: alerts.length, fired };
+    return { evaluated: alerts.length - skipped.length, fired, skipped };
   }
 
   return {

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { TAuditService } from '../audit/index.ts';
 import { requirePermission, requireUser, type TActor, type TPermission } from '../platform/access/index.ts';
-import { inTransaction } from '../platform/db/tx.ts';
+import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import {
   findApiKey,
@@ -22,26 +22,55 @@ const notFound = (id: string) => new AppError(ErrorCode.NotFound, { detail: `No 
 
 export type TApiKeyService = ReturnType<typeof createApiKeyService>;
 
-/** API keys of the caller (and, for admins, of anyone): create once-shown keys, list them, revoke them. */
-export function createApiKeyService(deps: { db: DataSource; audit: TAuditService; now?: () => Date }) {
+/**
+ * API keys of the caller (and, for admins, of anyone): create once-shown keys, list them, revoke them.
+ * A key made with a key belongs under it: it expires no later than its maker and is revoked with it,
+ * so a key holding `api_keys:manage` cannot mint credentials that outlive itself.
+ */
+export function createApiKeyService(deps: {
+  db: DataSource;
+  audit: TAuditService;
+  /** Told after commit when a user's keys were revoked (live streams opened with them end). */
+  credentialsChanged?: (userId: string) => Promise<void>;
+  now?: () => Date;
+}) {
   const { db, audit } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function revoke(actor: TActor, id: string, keyOf: (key: TApiKeyRecord) => boolean) {
     const user = requireUser(actor);
-    return inTransaction(db, async (tx) => {
-      const key = await findApiKey(tx, id);
+    const answer = await inTransaction(db, async (tx) => {
+      // Locked first, so a key being made under it (which shares this row) lands before the cascade reads.
+      const key = await findApiKey(tx, id, { lock: 'update' });
       // Someone else's key does not exist for this caller: 404, not 403, so ids do not leak.
       if (!key || !keyOf(key)) throw notFound(id);
-      const revoked = (await revokeApiKey(tx, id, user.userId)) ?? key;
+      const { key: revoked, descendants } = await revokeApiKey(tx, id, user.userId);
       await audit.record(tx, actor, {
         action: 'api_key.revoke',
         outcome: 'success',
         target: { type: 'api_key', id },
-        details: { owner: key.user_id, prefix: key.prefix, already_revoked: revoked === key },
+        details: {
+          owner: key.user_id,
+          prefix: key.prefix,
+          already_revoked: revoked === null,
+          ...(descendants ? { keys_made_under_it_revoked: descendants } : {}),
+        },
       });
-      return publicKey(revoked);
+      return { owner: key.user_id, key: publicKey(revoked ?? key) };
     });
+    await deps.credentialsChanged?.(answer.owner).catch(() => undefined);
+    return answer.key;
+  }
+
+  /** The expiry of a key made by `actor`: what was asked, but never past the making key's own. */
+  async function expiryUnder(tx: TQueryable, actor: TActor, asked: Date | null): Promise<Date | null> {
+    if (actor.kind !== 'api_key') return asked;
+    const maker = await findApiKey(tx, actor.keyId, { lock: 'share' });
+    if (!maker || maker.revoked_at)
+      throw new AppError(ErrorCode.Unauthorized, { detail: 'The credentials are not valid.' });
+    if (!maker.expires_at) return asked;
+    const limit = new Date(maker.expires_at);
+    return asked && asked < limit ? asked : limit;
   }
 
   return {
@@ -78,13 +107,19 @@ export function createApiKeyService(deps: { db: DataSource; audit: TAuditService
           prefix,
           hash: secretHash(key),
           scopes: [...new Set(input.scopes)].sort(),
-          expires_at: input.expires_at ?? null,
+          expires_at: await expiryUnder(tx, actor, input.expires_at ?? null),
+          created_by_key_id: actor.kind === 'api_key' ? actor.keyId : null,
         });
         await audit.record(tx, actor, {
           action: 'api_key.create',
           outcome: 'success',
           target: { type: 'api_key', id: record.id },
-          details: { prefix, scopes: record.scopes, expires_at: record.expires_at },
+          details: {
+            prefix,
+            scopes: record.scopes,
+            expires_at: record.expires_at,
+            created_by_key_id: record.created_by_key_id,
+          },
         });
         return { ...publicKey(record), key };
       });

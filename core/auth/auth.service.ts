@@ -2,31 +2,23 @@ import type { DataSource } from 'typeorm';
 import type { TAuditService } from '../audit/index.ts';
 import {
   anonymous,
-  PUBLIC_PERMISSIONS,
   requireUser,
-  ROLE_PERMISSIONS,
   type TActor,
   type TPermission,
   type TRole,
 } from '../platform/access/index.ts';
 import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
-import { issueAccessToken, looksLikeJwt, verifyAccessToken, type TKeyRing } from './access-tokens.ts';
-import { keyCredential, touchApiKey } from './api-keys.repository.ts';
+import { issueAccessToken, type TKeyRing } from './access-tokens.ts';
+import { createActorResolver } from './actors.ts';
 import type { TLoginLimiter } from './login-limiter.ts';
-import {
-  hashPassword,
-  needsRehash,
-  passwordProblem,
-  verifyAgainstNothing,
-  verifyPassword,
-} from './passwords.ts';
-import { generateRefreshToken, isWellFormedApiKey, secretHash } from './secrets.ts';
+import { createPasswordChange, validPassword } from './password-change.ts';
+import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords.ts';
+import { generateRefreshToken, secretHash } from './secrets.ts';
 import {
   insertRefreshToken,
   insertSession,
   revokeSessions,
-  sessionState,
   spendRefreshToken,
   touchSession,
 } from './sessions.repository.ts';
@@ -34,11 +26,13 @@ import {
   findUser,
   findUserForLogin,
   insertUser,
-  passwordHashOf,
   setPasswordHash,
   touchLogin,
   type TUserRecord,
 } from './users.repository.ts';
+
+export { keyPermissions } from './actors.ts';
+export { validPassword } from './password-change.ts';
 
 export type TAuthSettings = {
   refreshTokenDays: number;
@@ -61,20 +55,6 @@ const invalidLogin = () => new AppError(ErrorCode.Unauthorized, { detail: 'Inval
 const invalidCredentials = (detail = 'The credentials are not valid.') =>
   new AppError(ErrorCode.Unauthorized, { detail });
 
-export function validPassword(password: string, email?: string): void {
-  const problem = passwordProblem(password, email);
-  if (problem) {
-    throw new AppError(ErrorCode.ValidationFailed, {
-      detail: `password: ${problem}`,
-      errors: [{ name: 'password', in: 'body', detail: problem }],
-    });
-  }
-}
-
-/** Permissions of an API key: its scopes, never more than its owner's role holds now. */
-export const keyPermissions = (scopes: readonly TPermission[], role: TRole): TPermission[] =>
-  scopes.filter((scope) => ROLE_PERMISSIONS[role].includes(scope));
-
 export type TAuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: {
@@ -83,10 +63,18 @@ export function createAuthService(deps: {
   limiter: TLoginLimiter;
   audit: TAuditService;
   settings: TAuthSettings;
+  /**
+   * Told after a user's sessions or keys ended or changed (logout, a reused refresh token, a password
+   * change), after commit: live streams opened with them re-check and end.
+   */
+  credentialsChanged?: (userId: string) => Promise<void>;
   now?: () => Date;
 }) {
   const { db, keys, limiter, audit, settings } = deps;
   const now = deps.now ?? (() => new Date());
+  const credentialsChanged = (userId: string) =>
+    (deps.credentialsChanged?.(userId) ?? Promise.resolve()).catch(() => undefined);
+  const resolver = createActorResolver({ db, keys, audit, publicMarketData: settings.publicMarketData, now });
 
   async function openSession(
     tx: TQueryable,
@@ -118,101 +106,37 @@ export function createAuthService(deps: {
     };
   }
 
-  /** A user session's actor, from a verified access token; null when the session or the user is no longer valid. */
-  async function userActor(token: string, ip: string): Promise<TActor | null> {
-    const claims = await verifyAccessToken(keys, token, now());
-    if (!claims) return null;
-    const state = await sessionState(db, claims.sid, claims.sub);
-    // Checked on every request, so that logout, suspension and role changes apply at once.
-    if (!state || state.revoked || state.expired || state.status !== 'active') return null;
-    return {
-      kind: 'user',
-      userId: claims.sub,
-      role: state.role,
-      sessionId: claims.sid,
-      ip,
-      permissions: new Set(ROLE_PERMISSIONS[state.role]),
-    };
-  }
-
-  async function keyActor(key: string, ip: string): Promise<TActor | null> {
-    if (!isWellFormedApiKey(key)) return null; // a typo or a random string: no database lookup
-    const credential = await keyCredential(db, secretHash(key));
-    if (!credential) return null;
-    if (credential.revoked) {
-      await audit.recordAlone(
-        { kind: 'anonymous', ip, permissions: new Set() },
-        {
-          action: 'api_key.use_after_revoke',
-          outcome: 'denied',
-          target: { type: 'api_key', id: credential.id },
-          details: { user_id: credential.user_id },
-        },
-      );
-      return null;
-    }
-    if (credential.expired || credential.status !== 'active') return null;
-    void touchApiKey(db, credential.id, ip).catch(() => undefined);
-    return {
-      kind: 'api_key',
-      userId: credential.user_id,
-      role: credential.role,
-      keyId: credential.id,
-      ip,
-      permissions: new Set(keyPermissions(credential.scopes, credential.role)),
-    };
-  }
-
   return {
     keys,
 
-    /**
-     * Who is asking: anonymous without credentials; a user for a valid access token; an API key's
-     * owner (within the key's scopes) for a valid key, given as `Authorization: Bearer tbk_…`,
-     * `X-API-Key` or, for the browser-only queue dashboard, as the password of HTTP Basic.
-     * Credentials that are present but invalid are a 401.
-     */
-    async resolveActor(request: { authorization?: string; apiKey?: string; ip: string }): Promise<TActor> {
-      const { authorization, apiKey, ip } = request;
-      if (!authorization && !apiKey)
-        return anonymous(ip, settings.publicMarketData ? PUBLIC_PERMISSIONS : []);
-      let actor: TActor | null = null;
-      if (apiKey) {
-        actor = await keyActor(apiKey.trim(), ip);
-      } else {
-        const [scheme = '', value = ''] = authorization!.trim().split(/\s+/, 2);
-        if (scheme.toLowerCase() === 'bearer') {
-          actor = looksLikeJwt(value) ? await userActor(value, ip) : await keyActor(value, ip);
-        } else if (scheme.toLowerCase() === 'basic') {
-          const password = Buffer.from(value, 'base64').toString('utf8').split(':').slice(1).join(':');
-          actor = await keyActor(password, ip);
-        }
-      }
-      if (!actor) throw invalidCredentials();
-      return actor;
-    },
+    ...resolver,
 
     async login(
       credentials: { email: string; password: string },
       client: { ip: string; userAgent?: string },
     ): Promise<TTokenPair> {
       const who = anonymous(client.ip, []);
-      try {
-        await limiter.check(credentials.email, client.ip);
-      } catch (error) {
+      // Counted before the password is checked, so parallel guesses cannot pass the limit together.
+      const attempt = await limiter.attempt(credentials.email, client.ip).catch(async (error: unknown) => {
         await audit.recordAlone(who, {
           action: 'auth.login',
           outcome: 'denied',
           details: { email: credentials.email, reason: 'too many failures' },
         });
         throw error;
+      });
+      let user: Awaited<ReturnType<typeof findUserForLogin>>;
+      let ok: boolean;
+      try {
+        user = await findUserForLogin(db, credentials.email);
+        ok = user
+          ? await verifyPassword(credentials.password, user.password_hash)
+          : await verifyAgainstNothing(credentials.password);
+      } catch (error) {
+        await attempt.abandoned();
+        throw error;
       }
-      const user = await findUserForLogin(db, credentials.email);
-      const ok = user
-        ? await verifyPassword(credentials.password, user.password_hash)
-        : await verifyAgainstNothing(credentials.password);
       if (!user || !ok || user.status !== 'active') {
-        await limiter.failed(credentials.email, client.ip);
         await audit.recordAlone(who, {
           action: 'auth.login',
           outcome: 'failure',
@@ -224,7 +148,7 @@ export function createAuthService(deps: {
         });
         throw invalidLogin();
       }
-      await limiter.succeeded(credentials.email);
+      await attempt.succeeded();
       const rehash = needsRehash(user.password_hash) ? await hashPassword(credentials.password) : null;
       return inTransaction(db, async (tx) => {
         if (rehash) await setPasswordHash(tx, user.id, rehash);
@@ -278,9 +202,10 @@ export function createAuthService(deps: {
             details: { user_id: use.user_id, revoked: 'session' },
           });
         }
-        return null;
-      }).then((tokens) => {
-        if (!tokens)
+        return use.outcome === 'reused' ? use.user_id : null;
+      }).then(async (tokens) => {
+        if (typeof tokens === 'string') await credentialsChanged(tokens);
+        if (!tokens || typeof tokens === 'string')
           throw invalidCredentials(
             'The refresh token is not valid (expired, used or revoked); log in again.',
           );
@@ -303,40 +228,11 @@ export function createAuthService(deps: {
           target: { type: 'session', id: actor.sessionId },
         });
       });
+      await credentialsChanged(actor.userId);
     },
 
-    /** Changes one's password (the current one must be given) and ends one's other sessions. */
-    async changePassword(
-      actor: TActor,
-      change: { current_password: string; new_password: string },
-    ): Promise<void> {
-      const user = requireUser(actor);
-      const record = await findUser(db, user.userId);
-      const hash = await passwordHashOf(db, user.userId);
-      if (!record || !hash || !(await verifyPassword(change.current_password, hash))) {
-        await audit.recordAlone(actor, {
-          action: 'auth.password_change',
-          outcome: 'failure',
-          target: { type: 'user', id: user.userId },
-          details: { reason: 'wrong current password' },
-        });
-        throw new AppError(ErrorCode.Forbidden, { detail: 'The current password is not correct.' });
-      }
-      validPassword(change.new_password, record.email);
-      const newHash = await hashPassword(change.new_password);
-      await inTransaction(db, async (tx) => {
-        await setPasswordHash(tx, user.userId, newHash);
-        const ended = await revokeSessions(tx, user.userId, 'password changed', {
-          ...(actor.kind === 'user' ? { except: actor.sessionId } : {}),
-        });
-        await audit.record(tx, actor, {
-          action: 'auth.password_change',
-          outcome: 'success',
-          target: { type: 'user', id: user.userId },
-          details: { sessions_ended: ended },
-        });
-      });
-    },
+    /** Changes one's password (password-change.ts). */
+    changePassword: createPasswordChange({ db, audit, limiter, credentialsChanged }),
 
     /** The caller's own account, and what this very credential may do. */
     async me(

@@ -3,7 +3,7 @@ import type { TAuditActor, TAuditService } from '../audit/index.ts';
 import { requirePermission, type TActor, type TRole } from '../platform/access/index.ts';
 import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
-import { validPassword } from './auth.service.ts';
+import { validPassword } from './password-change.ts';
 import { hashPassword } from './passwords.ts';
 import { revokeSessions } from './sessions.repository.ts';
 import {
@@ -32,8 +32,15 @@ function emailTaken(error: unknown): boolean {
 export type TUserAdminService = ReturnType<typeof createUserAdminService>;
 
 /** User administration (the moderation half of BACKEND-007), and the ways accounts come to exist. */
-export function createUserAdminService(deps: { db: DataSource; audit: TAuditService }) {
+export function createUserAdminService(deps: {
+  db: DataSource;
+  audit: TAuditService;
+  /** Told after commit when a user's sessions end or their standing changes (live streams re-check). */
+  credentialsChanged?: (userId: string) => Promise<void>;
+}) {
   const { db, audit } = deps;
+  const credentialsChanged = (userId: string) =>
+    (deps.credentialsChanged?.(userId) ?? Promise.resolve()).catch(() => undefined);
 
   async function create(
     tx: TQueryable,
@@ -120,7 +127,7 @@ export function createUserAdminService(deps: { db: DataSource; audit: TAuditServ
       change: { role?: TRole; status?: TUserStatus; display_name?: string },
     ): Promise<TUserRecord> {
       requirePermission(actor, 'users:admin');
-      return inTransaction(db, async (tx) => {
+      const updated = await inTransaction(db, async (tx) => {
         const before = await lockTarget(tx, id, change);
         const after = (await updateUser(tx, id, change))!;
         const ended = change.status === 'suspended' ? await revokeSessions(tx, id, 'suspended') : 0;
@@ -137,13 +144,15 @@ export function createUserAdminService(deps: { db: DataSource; audit: TAuditServ
             ...(ended ? { sessions_ended: ended } : {}),
           },
         });
-        return after;
+        return { after, changed: after.role !== before.role || after.status !== before.status };
       });
+      if (updated.changed) await credentialsChanged(id);
+      return updated.after;
     },
 
     async revokeSessions(actor: TActor, id: string): Promise<{ sessions_ended: number }> {
       requirePermission(actor, 'users:admin');
-      return inTransaction(db, async (tx) => {
+      const ended = await inTransaction(db, async (tx) => {
         if (!(await findUser(tx, id))) throw notFound(id);
         const ended = await revokeSessions(tx, id, 'revoked by an admin');
         await audit.record(tx, actor, {
@@ -154,6 +163,8 @@ export function createUserAdminService(deps: { db: DataSource; audit: TAuditServ
         });
         return { sessions_ended: ended };
       });
+      await credentialsChanged(id);
+      return ended;
     },
 
     /** For operators (npm run admin) and the bootstrap: an account without an acting user. */

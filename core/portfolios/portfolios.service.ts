@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { createPriceReader } from '../market/index.ts';
-import { can, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
+import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import { parseCsv, toCsv, CsvError } from './csv.ts';
@@ -129,7 +129,7 @@ export function createPortfoliosService(deps: {
     requirePermission(actor, 'portfolios:manage');
     const user = requireUser(actor);
     const portfolio = await findPortfolio(q, id, { forUpdate });
-    if (!portfolio || (portfolio.owner_id !== user.userId && !can(actor, 'portfolios:admin')))
+    if (!portfolio || !ownsOrMay(user, portfolio.owner_id, 'portfolios:admin'))
       throw notFound('portfolio', id);
     return portfolio;
   }

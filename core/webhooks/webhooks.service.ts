@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { TAuditService } from '../audit/index.ts';
-import { requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
+import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import { checkUrl, post, resolveTarget, TargetRefused, type TTargetPolicy } from './outbound.ts';
@@ -85,7 +85,7 @@ export function createWebhooksService(deps: {
     requirePermission(actor, 'alerts:manage');
     const user = requireUser(actor);
     const endpoint = await findEndpoint(q, id, { forUpdate });
-    if (!endpoint || (endpoint.owner_id !== user.userId && user.role !== 'admin'))
+    if (!endpoint || !ownsOrMay(user, endpoint.owner_id, 'alerts:admin'))
       throw notFound('webhook endpoint', id);
     return endpoint;
   }

@@ -219,6 +219,78 @@ describe('Alerts', () => {
   });
 });
 
+describe('Alerts act for their owner only while the owner may', () => {
+  const eventsOf = async (alertId: string) =>
+    (
+      (await database.db.query(`SELECT count(*)::int AS count FROM alert_events WHERE alert_id = $1`, [
+        alertId,
+      ])) as { count: number }[]
+    )[0]!.count;
+  const deliveries = async () =>
+    (
+      (await database.db.query(`SELECT count(*)::int AS count FROM webhook_deliveries`)) as {
+        count: number;
+      }[]
+    )[0]!.count;
+  const setAccount = (userId: string, change: { status?: string; role?: string }) =>
+    database.db.query(
+      `UPDATE users SET status = COALESCE($2, status), role = COALESCE($3, role) WHERE id = $1`,
+      [userId, change.status ?? null, change.role ?? null],
+    );
+
+  test('When the owner is suspended, then their alert neither fires, nor stores an event, nor stages a webhook; reactivated, it fires', async () => {
+    await send('POST', '/api/v1/webhooks', { url: hookUrl('/suspended'), events: ['alert.fired'] });
+    const { id } = await alert({ kind: 'price_above', symbol: 'BTC', threshold: '100' });
+    await setAccount(owner.userId, { status: 'suspended' });
+    const held = await api.services.alerts.evaluateMarket(['BTC']);
+    expect(held).toMatchObject({ fired: [], skipped: [id] });
+    expect(await eventsOf(id)).toBe(0);
+    expect(await deliveries()).toBe(0);
+    await setAccount(owner.userId, { status: 'active' });
+    expect((await api.services.alerts.evaluateMarket(['BTC'])).fired).toEqual([id]);
+    expect(await eventsOf(id)).toBe(1);
+  });
+
+  test('When the owner’s role no longer holds alerts:manage, then their alert is not evaluated', async () => {
+    const { id } = await alert({ kind: 'price_above', symbol: 'BTC', threshold: '100' });
+    await setAccount(owner.userId, { role: 'service' });
+    expect(await api.services.alerts.evaluateMarket(['BTC'])).toMatchObject({ fired: [], skipped: [id] });
+    expect(await eventsOf(id)).toBe(0);
+  });
+
+  test('When an admin watching a trader’s portfolio loses portfolios:admin, then that alert stops sending the portfolio’s state; restored, it fires', async () => {
+    const admin = await signIn(api, 'admin');
+    const portfolio = (await send('POST', '/api/v1/portfolios', { name: 'Watched' })).body.id;
+    await send('PUT', `/api/v1/portfolios/${portfolio}/limits`, {
+      limits: [{ type: 'max_position_value', symbol: 'BTC', value: '1000' }],
+    });
+    const watched = await send(
+      'POST',
+      '/api/v1/alerts',
+      { kind: 'limit_breach', portfolio_id: portfolio, cooldown_seconds: 0 },
+      admin,
+    );
+    expect(watched.status).toBe(201);
+    await send('POST', '/api/v1/webhooks', { url: hookUrl('/watcher'), events: ['limit.breached'] }, admin);
+    await setAccount(admin.userId, { role: 'trader' });
+    const trade = {
+      type: 'buy',
+      symbol: 'BTC',
+      quantity: '10',
+      price: '150',
+      timestamp: `${daysAgo(1)}T12:00:00Z`,
+    };
+    expect((await send('POST', `/api/v1/portfolios/${portfolio}/transactions`, trade)).status).toBe(201);
+    const held = await api.services.alerts.evaluatePortfolio(portfolio);
+    expect(held.skipped).toEqual([watched.body.id]);
+    expect(await eventsOf(watched.body.id)).toBe(0);
+    await setAccount(admin.userId, { role: 'admin' });
+    // The trade's own evaluation (in the worker) may fire it first; either way it has fired once now.
+    await api.services.alerts.evaluatePortfolio(portfolio);
+    expect(await eventsOf(watched.body.id)).toBe(1);
+  });
+});
+
 /** An SSE client: collects events until `count` arrived, then disconnects. */
 function streamEvents(headers: Record<string, string>, count: number, onOpen: () => Promise<void>) {
   return new Promise<{ id: string; data: { alert_id: string } }[]>((resolve, reject) => {

@@ -1,7 +1,5 @@
-import { alertChannel, type TAlertEventRecord } from '../../../core/alerts/index.ts';
-import { requireUser } from '../../../core/platform/access/index.ts';
-import { AppError, ErrorCode } from '../../../core/platform/errors/app-error.ts';
 import { defineRoute } from '../define-route.ts';
+import { streamAlerts } from './alert-stream.ts';
 import {
   ZAlert,
   ZAlertCreate,
@@ -15,8 +13,6 @@ import {
 
 const tags = ['Alerts'];
 const BASE = '/api/v1/alerts';
-const HEARTBEAT_MS = 15_000;
-const sse = (event: TAlertEventRecord) => `id: ${event.id}\nevent: alert\ndata: ${JSON.stringify(event)}\n\n`;
 
 export const alertRoutes = [
   defineRoute({
@@ -25,7 +21,9 @@ export const alertRoutes = [
     tags,
     summary: "Live stream of one's alert events (Server-Sent Events)",
     description:
-      'Each event: `id` (increasing), `event: alert`, `data` (the AlertEvent JSON). With `Last-Event-ID` (or `last_event_id`), the events after it are sent first from the history, then live ones; a comment every 15 s keeps proxies from closing the connection.',
+      'Each event: `id` (increasing), `event: alert`, `data` (the AlertEvent JSON). With `Last-Event-ID` (or `last_event_id`), the events after it are sent first from the history, then live ones; a comment every 15 s keeps proxies from closing the connection. ' +
+      'The stream lives as long as the session or key it was opened with: logout, ended sessions, suspension, a role or password change or a revoked or expired key end it (`event: end` with the reason, then the connection closes) at once, or at the latest within ALERT_STREAM_RECHECK_SECONDS (30). ' +
+      'At most ALERT_STREAMS_PER_USER (5) streams are open per user over every replica, whether by sessions or keys; one more is a 429 problem.',
     request: { query: ZStreamQuery },
     permission: 'alerts:manage',
     response: {
@@ -33,61 +31,7 @@ export const alertRoutes = [
       description: 'text/event-stream',
       content: { 'text/event-stream': { schema: { type: 'string' } } },
     },
-    handler: async ({ input, actor, deps, req, res }) => {
-      const header = req.get('last-event-id');
-      if (header !== undefined && !/^\d{1,18}$/.test(header)) {
-        throw new AppError(ErrorCode.ValidationFailed, {
-          detail: 'Last-Event-ID: must be an event id',
-          errors: [{ name: 'Last-Event-ID', in: 'header', detail: 'must be an event id' }],
-        });
-      }
-      const user = requireUser(actor);
-      const resumeAfter = header ?? input.query.last_event_id;
-      // Live events are held back until the history is sent, then passed on unless already sent.
-      let lastSent = BigInt(resumeAfter ?? 0);
-      let replaying = true;
-      const held: TAlertEventRecord[] = [];
-      const write = (event: TAlertEventRecord) => {
-        if (BigInt(event.id) <= lastSent) return;
-        lastSent = BigInt(event.id);
-        res.write(sse(event));
-      };
-      const stop = await deps.system.streams
-        .listen(alertChannel(deps.config.REDIS_KEY_PREFIX, user.userId), (message) => {
-          const event = JSON.parse(message) as TAlertEventRecord;
-          if (replaying) held.push(event);
-          else write(event);
-        })
-        .catch(() => {
-          throw new AppError(ErrorCode.DependencyUnavailable, {
-            detail: 'Live alert streams need Redis, which is unavailable; retry shortly.',
-          });
-        });
-      res.status(200);
-      res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-      res.setHeader('Cache-Control', 'no-store');
-      res.setHeader('X-Accel-Buffering', 'no');
-      res.flushHeaders();
-      res.write('retry: 3000\n\n');
-      let ticks = 0;
-      const timer = setInterval(() => {
-        // A shutting-down API ends its streams (clients reconnect to another replica with Last-Event-ID).
-        if (deps.system.isShuttingDown()) res.end();
-        else if ((ticks += 1) % (HEARTBEAT_MS / 1000) === 0) res.write(': keep-alive\n\n');
-      }, 1000);
-      res.on('close', () => {
-        clearInterval(timer);
-        void stop();
-      });
-      if (resumeAfter !== undefined) {
-        for (let page = await deps.services.alerts.eventsSince(actor, resumeAfter); page.length;) {
-          page.forEach(write);
-          page = page.length < 500 ? [] : await deps.services.alerts.eventsSince(actor, page.at(-1)!.id);
-        }
-      }
-      replaying = false;
-      held.forEach(write);
-    },
+    handler: streamAlerts,
   }),
   defineRoute({
     method: 'post',

@@ -231,3 +231,95 @@ describe('Revoked, expired and others’ keys', () => {
     expect(status).toBe(400);
   });
 });
+
+describe('Keys made with a key', () => {
+  const makeWith = (key: string, body: Record<string, unknown>) =>
+    sendJson(api.url, 'POST', '/api/v1/api-keys', { name: 'made by a key', ...body }, { 'X-API-Key': key });
+
+  test('When a key makes a key, then the new key expires no later than its maker, whatever it asked, and names its maker', async () => {
+    const owner = await signIn(api, 'trader');
+    const makerExpiry = new Date(Date.now() + 86_400_000).toISOString();
+    const maker = await sendJson(
+      api.url,
+      'POST',
+      '/api/v1/api-keys',
+      { name: 'maker', scopes: ['api_keys:manage', 'account:manage'], expires_at: makerExpiry },
+      owner.headers,
+    );
+    expect(maker.status).toBe(201);
+    const forever = await makeWith(maker.body.key, { scopes: ['account:manage'] });
+    const later = await makeWith(maker.body.key, {
+      scopes: ['account:manage'],
+      expires_at: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+    });
+    const sooner = new Date(Date.now() + 3_600_000).toISOString();
+    const earlier = await makeWith(maker.body.key, { scopes: ['account:manage'], expires_at: sooner });
+    expect([forever.status, later.status, earlier.status]).toEqual([201, 201, 201]);
+    expect(forever.body).toMatchObject({ expires_at: makerExpiry, created_by_key_id: maker.body.id });
+    expect(later.body.expires_at).toBe(makerExpiry);
+    expect(earlier.body.expires_at).toBe(sooner);
+    // A key made from a session is nobody's.
+    expect(maker.body.created_by_key_id).toBeNull();
+    const listed = await request(api.url, '/api/v1/api-keys', { headers: owner.headers });
+    expect(
+      listed.body.data.filter((key: { created_by_key_id: string | null }) => key.created_by_key_id),
+    ).toHaveLength(3);
+  });
+
+  test('When the making key is revoked, then the keys made with it, and with those, stop too; revoking a made key leaves its maker working', async () => {
+    const owner = await signIn(api, 'trader');
+    const maker = await createApiKey(api.url, owner, ['api_keys:manage', 'account:manage']);
+    const child = (await makeWith(maker.key, { scopes: ['api_keys:manage', 'account:manage'] })).body;
+    const grandchild = (await makeWith(child.key, { scopes: ['account:manage'] })).body;
+    const sibling = (await makeWith(maker.key, { scopes: ['account:manage'] })).body;
+    const unrelated = await createApiKey(api.url, owner, ['account:manage']);
+    expect((await me({ 'X-API-Key': grandchild.key })).status).toBe(200);
+
+    const dropSibling = await sendJson(
+      api.url,
+      'DELETE',
+      `/api/v1/api-keys/${sibling.id}`,
+      undefined,
+      owner.headers,
+    );
+    expect(dropSibling.status).toBe(200);
+    expect((await me({ 'X-API-Key': maker.key })).status).toBe(200);
+
+    const revoked = await sendJson(
+      api.url,
+      'DELETE',
+      `/api/v1/api-keys/${maker.id}`,
+      undefined,
+      owner.headers,
+    );
+    expect(revoked.status).toBe(200);
+    for (const key of [maker.key, child.key, grandchild.key])
+      expect((await me({ 'X-API-Key': key })).status).toBe(401);
+    expect((await me({ 'X-API-Key': unrelated.key })).status).toBe(200);
+    const listed = await request(api.url, '/api/v1/api-keys', { headers: owner.headers });
+    const revokedIds = listed.body.data
+      .filter((key: { revoked_at: string | null }) => key.revoked_at)
+      .map((key: { id: string }) => key.id)
+      .sort();
+    expect(revokedIds).toEqual([maker.id, child.id, grandchild.id, sibling.id].sort());
+    expect((await auditRows('api_key.revoke')).at(-1)!.details).toMatchObject({
+      keys_made_under_it_revoked: 2,
+    });
+  });
+
+  test('When the making key stops by any other way (its expiry, a revocation the cascade missed), then the key made with it stops as well', async () => {
+    const owner = await signIn(api, 'trader');
+    const maker = await createApiKey(api.url, owner, ['api_keys:manage', 'account:manage']);
+    const made = (await makeWith(maker.key, { scopes: ['account:manage'] })).body;
+    await database.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      maker.id,
+    ]);
+    expect((await me({ 'X-API-Key': made.key })).status).toBe(401);
+    await database.db.query(`UPDATE api_keys SET expires_at = NULL, revoked_at = now() WHERE id = $1`, [
+      maker.id,
+    ]);
+    expect((await me({ 'X-API-Key': made.key })).status).toBe(401);
+    await database.db.query(`UPDATE api_keys SET revoked_at = NULL WHERE id = $1`, [maker.id]);
+    expect((await me({ 'X-API-Key': made.key })).status).toBe(200);
+  });
+});

@@ -11,13 +11,17 @@ import { request } from '../../../test/openapi-conformance.ts';
 import { ROLE_PERMISSIONS } from '../../../core/platform/access/index.ts';
 
 const LIMITS = {
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_CLIENT: '3',
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: '6',
   LOGIN_MAX_FAILURES_PER_IP: '5',
   LOGIN_FAILURE_WINDOW_SECONDS: '60',
   // Tests pose as many clients through X-Forwarded-For from loopback.
   TRUST_PROXY: 'loopback',
   AUTH_RATE_LIMIT_PER_MINUTE: '10000',
   RATE_LIMIT_PER_MINUTE: '10000',
+  // A burst of 30 logins writes 30 audit rows through a pool of 10; on a loaded machine the default
+  // 1.5 s wait for a connection turns some into 503s, which is not what the burst test is about.
+  DATABASE_CONNECT_TIMEOUT_MS: '15000',
 };
 
 let database: TTestDatabase;
@@ -99,29 +103,56 @@ describe('Logging in', () => {
     expect(suspended.body.detail).toBe(unknown.body.detail);
   });
 
-  test('When one account fails 3 times, then its next login (even with the right password) is a 429 with Retry-After, from any client', async () => {
+  test('When one client fails 3 times on an account, then that client’s next login (even with the right password) is a 429 with Retry-After, while the owner elsewhere still logs in', async () => {
     const user = await signIn(api, 'trader');
+    const attacker = clientIp();
     for (let attempt = 0; attempt < 3; attempt++)
-      expect((await login(user.email, 'wrong password here')).status).toBe(401);
-    const blocked = await login(user.email, TEST_PASSWORD, clientIp());
+      expect((await login(user.email, 'wrong password here', attacker)).status).toBe(401);
+    const blocked = await login(user.email, TEST_PASSWORD, attacker);
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get('content-type')).toContain('application/problem+json');
     const retryAfter = Number(blocked.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    // Another account is not held back by this one's failures.
+    // The attacker cannot lock the owner out from another address.
+    expect((await login(user.email, TEST_PASSWORD, clientIp())).status).toBe(200);
+    // Another account is not held back by this one's failures, even from that client.
     const other = await signIn(api, 'analyst');
-    expect((await login(other.email, TEST_PASSWORD)).status).toBe(200);
+    expect((await login(other.email, TEST_PASSWORD, attacker)).status).toBe(200);
     const denied = (await auditRows('auth.login')).filter((row) => row.outcome === 'denied');
     expect(denied).toHaveLength(1);
   });
 
-  test('When a success follows failures below the limit, then the account count starts again', async () => {
+  test('When 30 wrong passwords for one account arrive at once from one client, then only 3 are checked (401) and the others are 429', async () => {
     const user = await signIn(api, 'trader');
+    const ip = clientIp();
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => login(user.email, 'wrong password here', ip)),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status !== 429).sort()).toEqual([401, 401, 401]);
+    const checked = (await auditRows('auth.login')).filter((row) => row.outcome === 'failure');
+    expect(checked).toHaveLength(3);
+  });
+
+  test('When failures for one account come from many clients up to the account ceiling, then clients new to the account wait (429), while one that logged in before still gets in', async () => {
+    const user = await signIn(api, 'trader');
+    const home = clientIp();
+    expect((await login(user.email, TEST_PASSWORD, home)).status).toBe(200);
+    for (const attacker of [clientIp(), clientIp()])
+      for (let attempt = 0; attempt < 3; attempt++)
+        expect((await login(user.email, 'wrong password here', attacker)).status).toBe(401);
+    expect((await login(user.email, TEST_PASSWORD, clientIp())).status).toBe(429);
+    expect((await login(user.email, TEST_PASSWORD, home)).status).toBe(200);
+  });
+
+  test('When a success follows failures below the limit, then the client’s count for the account starts again', async () => {
+    const user = await signIn(api, 'trader');
+    const ip = clientIp();
     for (let round = 0; round < 2; round++) {
       for (let attempt = 0; attempt < 2; attempt++)
-        expect((await login(user.email, 'wrong password here')).status).toBe(401);
-      expect((await login(user.email, TEST_PASSWORD)).status).toBe(200);
+        expect((await login(user.email, 'wrong password here', ip)).status).toBe(401);
+      expect((await login(user.email, TEST_PASSWORD, ip)).status).toBe(200);
     }
   });
 
@@ -344,6 +375,63 @@ describe('Logout and password change', () => {
     );
     expect(status).toBe(403);
     expect((await login(user.email, TEST_PASSWORD)).status).toBe(200);
+  });
+
+  test('When the current password is guessed wrong 3 times, then the next change (even with the right one) is a 429 with Retry-After, and the guesses count with logins from that client', async () => {
+    const user = await signIn(api, 'trader');
+    const thief = clientIp();
+    const change = (current: string) =>
+      sendJson(
+        api.url,
+        'POST',
+        '/api/v1/me/password',
+        { current_password: current, new_password: 'the thief’s passphrase 9' },
+        { ...user.headers, 'x-forwarded-for': thief },
+      );
+    for (let guess = 0; guess < 3; guess++) expect((await change(`guess number ${guess}`)).status).toBe(403);
+    const limited = await change(TEST_PASSWORD);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toContain('application/problem+json');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await login(user.email, TEST_PASSWORD, thief)).status).toBe(429);
+    // The password did not change, and the owner elsewhere is not locked out.
+    expect((await login(user.email, TEST_PASSWORD)).status).toBe(200);
+    const denied = (await auditRows('auth.password_change')).filter((row) => row.outcome === 'denied');
+    expect(denied).toHaveLength(1);
+  });
+
+  test('When the password is changed with revoke_api_keys, then every key of the account stops; without it, keys keep working', async () => {
+    const user = await signIn(api, 'trader');
+    const kept = await createApiKey(api.url, user, ['account:manage']);
+    const first = await sendJson(
+      api.url,
+      'POST',
+      '/api/v1/me/password',
+      { current_password: TEST_PASSWORD, new_password: 'a brand new passphrase 8' },
+      user.headers,
+    );
+    expect(first.status).toBe(204);
+    expect((await me(bearer(kept.key))).status).toBe(200);
+    const other = await createApiKey(api.url, user, ['account:manage', 'market:read']);
+    const second = await sendJson(
+      api.url,
+      'POST',
+      '/api/v1/me/password',
+      {
+        current_password: 'a brand new passphrase 8',
+        new_password: 'another new passphrase 9',
+        revoke_api_keys: true,
+      },
+      user.headers,
+    );
+    expect(second.status).toBe(204);
+    expect((await me(bearer(kept.key))).status).toBe(401);
+    expect((await me(bearer(other.key))).status).toBe(401);
+    expect((await me(user.headers)).status).toBe(200);
+    const [audit] = (await auditRows('auth.password_change')).filter(
+      (row) => row.outcome === 'success' && row.details.api_keys_revoked,
+    );
+    expect(audit!.details.api_keys_revoked).toBe(2);
   });
 
   test.each([

@@ -28,7 +28,8 @@ export const authRoutes = [
     summary: 'Log in with email and password',
     description:
       'A 15-minute access token and a single-use refresh token. A wrong password and an unknown email get the ' +
-      'same 401. Too many failures for the account or from this client: 429 with Retry-After.',
+      'same 401. Too many failures for this account from this client, from this client overall, or (for a client ' +
+      'that has not logged into the account before) for the account from everywhere: 429 with Retry-After.',
     request: { body: ZLoginBody },
     permission: null,
     rateLimit: 'auth',
@@ -103,7 +104,9 @@ export const authRoutes = [
     path: '/api/v1/me/password',
     tags: accountTags,
     summary: 'Change one’s password',
-    description: 'Needs the current password; ends every other session of the account.',
+    description:
+      'Needs the current password, whose failed checks count like failed logins (429 with Retry-After past the limit). ' +
+      'Ends every other session of the account; with `revoke_api_keys: true` also revokes every API key of the account.',
     request: { body: ZPasswordChange },
     permission: 'account:manage',
     rateLimit: 'auth',
@@ -118,7 +121,8 @@ export const authRoutes = [
     summary: 'Create an API key',
     description:
       'The key is in this answer only. Its scopes must be permissions the caller holds; it never holds more than ' +
-      'its owner, whose later changes narrow it too. Send it as `Authorization: Bearer <key>` or `X-API-Key`.',
+      'its owner, whose later changes narrow it too. Send it as `Authorization: Bearer <key>` or `X-API-Key`. ' +
+      'A key made with an API key expires no later than that key and is revoked with it.',
     request: { body: ZApiKeyCreate },
     permission: 'api_keys:manage',
     response: { status: 201, description: 'The key, shown once', schema: ZApiKeyCreated },
@@ -143,6 +147,7 @@ export const authRoutes = [
     path: '/api/v1/api-keys/{id}',
     tags: accountTags,
     summary: 'Revoke one of the caller’s API keys',
+    description: 'Revokes the key and every key made with it (and with those, in turn).',
     request: { params: ZIdParams },
     permission: 'api_keys:manage',
     response: { status: 200, description: 'The revoked key', schema: ZApiKey },

@@ -27,7 +27,14 @@ export const ZSignupBody = z
   .strictObject({ email: ZEmail, password: ZNewPassword, display_name: zText(100).min(1) })
   .openapi('SignupRequest');
 export const ZPasswordChange = z
-  .strictObject({ current_password: ZPresentedPassword, new_password: ZNewPassword })
+  .strictObject({
+    current_password: ZPresentedPassword,
+    new_password: ZNewPassword,
+    revoke_api_keys: z.boolean().default(false).openapi({
+      description:
+        'Also revoke every API key of the account (the one making this call included); without it keys keep working',
+    }),
+  })
   .openapi('PasswordChange');
 
 export const ZTokenPair = z
@@ -74,7 +81,8 @@ export const ZApiKeyCreate = z
     name: zText(100).min(1),
     scopes: ZScopes,
     expires_at: ZTimestampParam.optional().openapi({
-      description: 'When the key stops working; must be in the future',
+      description:
+        'When the key stops working; must be in the future. A key made with a key expires no later than that key (the answer shows the expiry in force)',
     }),
   })
   .openapi('ApiKeyCreate');
@@ -91,6 +99,10 @@ export const ZApiKey = z
     expires_at: nullableDateTime,
     last_used_at: nullableDateTime,
     revoked_at: nullableDateTime,
+    created_by_key_id: z.uuid().nullable().openapi({
+      description:
+        'The key this one was made with (it expires no later than that key and is revoked with it); null when made from a login session',
+    }),
   })
   .openapi('ApiKey');
 

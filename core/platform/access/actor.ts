@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../errors/app-error.ts';
-import type { TPermission, TRole } from './permissions.ts';
+import { ROLE_PERMISSIONS, type TPermission, type TRole } from './permissions.ts';
 
 /**
  * Who is asking, on every request and in every service call: an anonymous caller (by IP), a user
@@ -34,6 +34,23 @@ export const anonymous = (ip: string, permissions: readonly TPermission[]): TAct
 });
 
 export const can = (actor: TActor, permission: TPermission): boolean => actor.permissions.has(permission);
+
+/** Who holds what, with or without a request: an actor, or a user's standing from their role alone. */
+export type TSubject = { userId?: string; permissions: ReadonlySet<TPermission> };
+
+/**
+ * The one rule for reaching an owned resource (a portfolio, an alert, a webhook endpoint): its owner,
+ * or a holder of the feature's cross-owner permission (`portfolios:admin`, `alerts:admin`). Decided by
+ * permission, never by role name, so an admin's key scoped to `alerts:manage` reaches only its owner's.
+ */
+export const ownsOrMay = (subject: TSubject, ownerId: string, permission: TPermission): boolean =>
+  (subject.userId !== undefined && subject.userId === ownerId) || subject.permissions.has(permission);
+
+/** A user's standing outside any request (alert evaluation, deliveries): what their role grants now. */
+export const standingOf = (user: { id: string; role: TRole }): TSubject => ({
+  userId: user.id,
+  permissions: new Set(ROLE_PERMISSIONS[user.role]),
+});
 
 /** The stable name of a principal: rate limits and private cache entries are keyed by it. */
 export function principalOf(actor: TActor): string {

@@ -11,6 +11,7 @@ export const PERMISSIONS = {
     "Create portfolios and manage one's own: transactions, imports, holdings, performance, risk, targets",
   'portfolios:admin': "Read and change anyone's portfolios",
   'alerts:manage': "Create one's own alerts and webhook endpoints; read their events and deliveries",
+  'alerts:admin': "Read and change anyone's alerts and webhook endpoints",
   'jobs:trigger': 'Trigger market syncs and backfills',
   'jobs:read': 'Follow the jobs one started',
   'jobs:admin': 'See every job; the queue dashboard',

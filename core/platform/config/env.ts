@@ -76,7 +76,8 @@ export const ZConfig = z
     BOOTSTRAP_ADMIN_PASSWORD: z.string().optional(),
     AUTH_SIGNUP: z.enum(['closed', 'open']).default('closed'),
     AUTH_SIGNUP_ROLE: z.enum(['trader', 'analyst']).default('trader'),
-    LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_CLIENT: z.coerce.number().int().min(1).default(10),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(10).default(900),
     RATE_LIMIT_ROLE_QUOTAS: z
@@ -100,6 +101,8 @@ export const ZConfig = z
       .describe(
         'Requests per minute per authenticated principal, by role; anonymous callers get RATE_LIMIT_PER_MINUTE',
       ),
+    ALERT_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
+    ALERT_STREAM_RECHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).default(365),
     COINGECKO_API_KEY: z.string().optional(),
     COINGECKO_API_PLAN: z.enum(['demo', 'pro']).default('demo'),
