@@ -240,3 +240,21 @@ export async function stalledDeliveries(q: TQueryable, before: Date): Promise<st
   );
   return rows.map((row) => row.id);
 }
+
+/** What decides whether an endpoint's owner may still receive: their account's status and role. */
+export async function ownerStanding(
+  q: TQueryable,
+  ownerId: string,
+): Promise<{ status: string; role: string } | null> {
+  const rows = await q.query(`SELECT status, role FROM users WHERE id = $1`, [ownerId]);
+  return rows[0] ? { status: rows[0].status, role: rows[0].role } : null;
+}
+
+/** A delivery that will not be sent (its owner may no longer receive): dead, with why, no attempt counted. */
+export async function withholdDelivery(q: TQueryable, id: string, reason: string): Promise<void> {
+  await q.query(
+    `UPDATE webhook_deliveries SET status = 'dead', last_status_code = NULL, last_error = $2, last_latency_ms = NULL,
+       next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
+    [id, reason],
+  );
+}

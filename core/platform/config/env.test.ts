@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@jest/globals';
 import { ConfigError, loadConfig } from './env.ts';
 
@@ -75,4 +78,35 @@ test('When Sentinels are configured, then every Redis connection targets their m
   expect(() => loadConfig({ REDIS_SENTINELS: 'a.redis' })).toThrow(
     /REDIS_SENTINELS: "a.redis" is not host:port/,
   );
+});
+
+test('When webhook delivery safety is configured, then the deadline, the CA file and the DNS servers are checked at start', () => {
+  expect(loadConfig({}).WEBHOOK_DEADLINE_MS).toBe(15_000);
+  expect(loadConfig({}).WEBHOOK_DNS_SERVERS).toEqual([]);
+  expect(() => loadConfig({ WEBHOOK_DEADLINE_MS: '500' })).toThrow(/WEBHOOK_DEADLINE_MS/);
+  expect(
+    loadConfig({ WEBHOOK_DNS_SERVERS: '1.1.1.1, 127.0.0.1:5353, [::1]:53, 2606:4700::1111' })
+      .WEBHOOK_DNS_SERVERS,
+  ).toEqual(['1.1.1.1', '127.0.0.1:5353', '[::1]:53', '2606:4700::1111']);
+  expect(() => loadConfig({ WEBHOOK_DNS_SERVERS: 'dns.example:53' })).toThrow(
+    /WEBHOOK_DNS_SERVERS.*must be an IP address/,
+  );
+  expect(() => loadConfig({ WEBHOOK_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
+    /WEBHOOK_CA_FILE: cannot read \/nonexistent\/ca.pem/,
+  );
+  const folder = mkdtempSync(path.join(tmpdir(), 'env-test-'));
+  try {
+    writeFileSync(path.join(folder, 'empty.pem'), 'not a certificate\n');
+    expect(() => loadConfig({ WEBHOOK_CA_FILE: path.join(folder, 'empty.pem') })).toThrow(
+      /holds no PEM certificate/,
+    );
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    writeFileSync(path.join(folder, 'ca.pem'), `${pem}\n${pem}\n`);
+    expect(loadConfig({ WEBHOOK_CA_FILE: path.join(folder, 'ca.pem') }).WEBHOOK_CA_FILE?.pems).toEqual([
+      pem,
+      pem,
+    ]);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });

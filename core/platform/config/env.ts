@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECURITY_ENV } from './env-security.ts';
 
 /**
  * The whole runtime configuration, parsed once at start-up. Nothing else in the code base reads
@@ -57,6 +58,7 @@ export const ZConfig = z
     REDIS_SENTINEL_PASSWORD: z.string().min(1).optional().describe('Password of the Sentinels themselves'),
     REDIS_KEY_PREFIX: z.string().default('tb:').describe('Prefix of every cache and rate-limit key'),
     SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    ...SECURITY_ENV,
     JWT_PRIVATE_KEY: z
       .string()
       .optional()
