@@ -46,6 +46,7 @@ export function createServices(deps: TServiceDeps) {
     privateKeyPem: config.JWT_PRIVATE_KEY,
     previousPublicKeysPem: config.JWT_PREVIOUS_PUBLIC_KEYS,
     secret: config.SECRET_KEY,
+    previousSecrets: config.SECRET_KEY_PREVIOUS,
   });
   const limiter = createLoginLimiter({
     redis,
@@ -69,7 +70,7 @@ export function createServices(deps: TServiceDeps) {
   const webhooks = createWebhooksService({
     db,
     audit,
-    box: createSecretBox(config.SECRET_KEY),
+    box: createSecretBox(config.SECRET_KEY, config.SECRET_KEY_PREVIOUS),
     resolve: config.WEBHOOK_DNS_SERVERS.length
       ? dnsServersResolve(config.WEBHOOK_DNS_SERVERS)
       : systemResolve,

@@ -10,3 +10,4 @@ export { createSecretBox, verify as verifyWebhookSignature } from './signature.t
 export { WEBHOOK_JOBS } from './webhooks.jobs.ts';
 export { createWebhookTrust } from './outbound.ts';
 export { dnsServersResolve, systemResolve } from './targets.ts';
+export { resealSecrets, type TResealReport } from './reseal.ts';

@@ -258,3 +258,27 @@ export async function withholdDelivery(q: TQueryable, id: string, reason: string
     [id, reason],
   );
 }
+
+/** A page of endpoints' sealed secrets after `afterId` (by id), locked until the transaction ends. */
+export async function lockSealedSecrets(
+  q: TQueryable,
+  afterId: string | null,
+  limit: number,
+): Promise<({ id: string } & TEndpointSecrets)[]> {
+  return q.query(
+    `SELECT id, secret_box, previous_secret_box FROM webhook_endpoints
+     WHERE $1::uuid IS NULL OR id > $1::uuid ORDER BY id LIMIT $2 FOR UPDATE`,
+    [afterId, limit],
+  );
+}
+
+export async function replaceSealedSecrets(
+  q: TQueryable,
+  id: string,
+  secrets: TEndpointSecrets,
+): Promise<void> {
+  await q.query(
+    `UPDATE webhook_endpoints SET secret_box = $2, previous_secret_box = $3, updated_at = now() WHERE id = $1`,
+    [id, secrets.secret_box, secrets.previous_secret_box],
+  );
+}

@@ -1,8 +1,35 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-/** The configuration keys of outbound webhook safety (part of the one schema in env.ts). */
+/**
+ * The configuration keys of secrets and outbound webhook safety (part of the one schema in env.ts),
+ * and the rules about SECRET_KEY: never a value published anywhere, never a constant in code.
+ */
+
+/**
+ * SECRET_KEY values that have been published (old code defaults, the compose file, scripts): whoever
+ * reads this repository knows them, so production refuses them.
+ */
+export const PUBLISHED_SECRET_KEYS: readonly string[] = [
+  'dev-only-secret-key-change-me-in-production-000',
+  'change-me-to-32-or-more-characters-please',
+  'ci-load-test-secret-key-0123456789abcdef',
+  'benchmark-secret-key-0123456789abcdefgh',
+];
+
+let processKey: string | undefined;
+/**
+ * Outside production without SECRET_KEY: a key made for this process, never a constant. `npm run dev`
+ * and `npm start` keep one per installation in .run/secret-key, so the API and the worker share it.
+ */
+export function processSecretKey(): string {
+  processKey ??= randomBytes(32).toString('hex');
+  return processKey;
+}
+
+const secretKey = z.string().min(32, 'must be at least 32 characters');
 
 /** A PEM bundle file, read at start so that a wrong path stops start-up rather than every delivery. */
 const pemCertificates = z.string().transform((file, ctx) => {
@@ -35,6 +62,18 @@ const dnsServer = z.string().refine((value) => {
 }, 'must be an IP address, optionally with :port ([v6]:port)');
 
 export const SECURITY_ENV = {
+  SECRET_KEY: secretKey.optional(),
+  SECRET_KEY_PREVIOUS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(secretKey))
+    .default([])
+    .describe('Earlier SECRET_KEYs (comma list) still accepted while sealed secrets are re-sealed'),
   WEBHOOK_DEADLINE_MS: z.coerce
     .number()
     .int()
@@ -57,3 +96,19 @@ export const SECURITY_ENV = {
     .default([])
     .describe('Resolve webhook receivers through these DNS servers only (default: the system resolver)'),
 };
+
+/** Production refuses a missing SECRET_KEY and any published one. */
+export function checkSecretKey(
+  config: { NODE_ENV: string; SECRET_KEY?: string | undefined; SECRET_KEY_PREVIOUS: string[] },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.NODE_ENV !== 'production') return;
+  if (!config.SECRET_KEY)
+    ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required when NODE_ENV=production' });
+  else if (PUBLISHED_SECRET_KEYS.includes(config.SECRET_KEY))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SECRET_KEY'],
+      message: 'is a published example value: generate one (openssl rand -hex 32)',
+    });
+}
