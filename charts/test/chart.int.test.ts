@@ -15,6 +15,7 @@ import {
   renderText,
   ROOT,
   VALUE_SETS,
+  type TManifest,
 } from './render.ts';
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'CronJob', 'Job', 'Pod']);
@@ -408,6 +409,31 @@ describe('chart behaviour per value set', () => {
         expect(variable.valueFrom.secretKeyRef).toMatchObject({ key: 'SECRET_KEY_PREVIOUS', optional: true }),
       );
     }
+  });
+
+  test('When webhook receivers use a private CA, then the pods that deliver mount its bundle as WEBHOOK_CA_FILE, and no others', () => {
+    const deliverer = (manifests: TManifest[], suffix: string) =>
+      podSpecOf(manifests.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith(suffix))!);
+    const caFile = (spec: any) =>
+      spec.containers[0].env.find((e: { name: string }) => e.name === 'WEBHOOK_CA_FILE')?.value;
+    const split = render(['--set', 'webhookWorker.caConfigMap=corp-ca']);
+    const hooks = deliverer(split, '-webhook-worker');
+    expect(caFile(hooks)).toBe('/etc/trading-backend/webhook-ca/ca.crt');
+    expect(hooks.volumes).toContainEqual({ name: 'webhook-ca', configMap: { name: 'corp-ca' } });
+    expect(hooks.containers[0].volumeMounts).toContainEqual({
+      name: 'webhook-ca',
+      mountPath: '/etc/trading-backend/webhook-ca',
+      readOnly: true,
+    });
+    expect(caFile(deliverer(split, '-worker'))).toBeUndefined();
+    const single = render([
+      '--set',
+      'webhookWorker.caConfigMap=corp-ca',
+      '--set',
+      'webhookWorker.enabled=false',
+    ]);
+    expect(caFile(deliverer(single, '-worker'))).toBe('/etc/trading-backend/webhook-ca/ca.crt');
+    expect(caFile(deliverer(rendered.default!, '-webhook-worker'))).toBeUndefined();
   });
 
   test('When Redis runs in the release, then it persists and never evicts', () => {
