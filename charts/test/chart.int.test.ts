@@ -436,6 +436,54 @@ describe('chart behaviour per value set', () => {
     expect(caFile(deliverer(rendered.default!, '-webhook-worker'))).toBeUndefined();
   });
 
+  test('When the API is exposed through an Ingress, then it routes the public paths and never /metrics or the probes', () => {
+    /** What an Ingress rule set sends to the API for `path`, by the Kubernetes matching rules. */
+    const routes = (ingress: TManifest, path: string) =>
+      ingress.spec.rules.some((rule: any) =>
+        rule.http.paths.some((entry: { path: string; pathType: string }) =>
+          entry.pathType === 'Exact'
+            ? entry.path === path
+            : entry.path === '/' ||
+              path === entry.path ||
+              path.startsWith(`${entry.path.replace(/\/$/, '')}/`),
+        ),
+      );
+    for (const ingress of [
+      rendered.production!.find((m) => m.kind === 'Ingress')!,
+      render(['--set', 'api.ingress.enabled=true']).find((m) => m.kind === 'Ingress')!,
+    ]) {
+      for (const path of [
+        '/api/v1/cryptocurrencies/',
+        '/.well-known/jwks.json',
+        '/docs/',
+        '/openapi.json',
+        '/health',
+        '/admin/queues/',
+        '/',
+      ])
+        withContext(path, () => expect(routes(ingress, path)).toBe(true));
+      for (const path of ['/metrics', '/readyz', '/livez', '/metricsx'])
+        withContext(path, () => expect(routes(ingress, path)).toBe(false));
+    }
+    for (const [path, type] of [
+      ['/', 'Prefix'],
+      ['/metrics', 'Exact'],
+      ['/metrics/', 'ImplementationSpecific'],
+    ])
+      expect(
+        renderError([
+          '--set',
+          'api.ingress.enabled=true',
+          '--set',
+          `api.ingress.hosts[0].host=x.example.com`,
+          '--set',
+          `api.ingress.hosts[0].paths[0].path=${path}`,
+          '--set',
+          `api.ingress.hosts[0].paths[0].pathType=${type}`,
+        ]),
+      ).toMatch(`the path ${path} (${type}) would route /metrics through the ingress`);
+  });
+
   test('When Redis runs in the release, then it persists and never evicts', () => {
     const config = rendered.default!.find(
       (m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-redis-config'),
