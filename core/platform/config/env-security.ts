@@ -95,6 +95,11 @@ export const SECURITY_ENV = {
     .pipe(z.array(dnsServer))
     .default([])
     .describe('Resolve webhook receivers through these DNS servers only (default: the system resolver)'),
+  QUEUE_DASHBOARD_WRITES: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((value) => value === 'true' || value === '1')
+    .default(false)
+    .describe('Let the queue dashboard (/admin/queues) retry, clean, add and remove jobs; off: read-only'),
 };
 
 /** Production refuses a missing SECRET_KEY and any published one. */
