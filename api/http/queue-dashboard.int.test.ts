@@ -90,7 +90,7 @@ describe('Queue dashboard', () => {
         target_id: 'cleanup-history/not-a-job',
       }),
     ]);
-    expect(rows[0]!.details).toMatchObject({ method: 'PUT', status: 200 });
+    expect(rows[0]!.details).toMatchObject({ method: 'PUT', status: 200, answered: true });
   });
 
   test('When a write path is read, then it names the action and what it acts on', () => {
@@ -103,6 +103,11 @@ describe('Queue dashboard', () => {
       action: 'clean_all',
       queue: 'sync-markets',
       state: 'failed',
+    });
+    expect(dashboardAction('/api/queues/sync-markets/%E0%A4%A/retry')).toEqual({
+      action: 'retry',
+      queue: 'sync-markets',
+      job: '%E0%A4%A',
     });
     expect(dashboardAction('/api/queues/sync-markets/job%201/update-data')).toEqual({
       action: 'update-data',

@@ -23,6 +23,15 @@ const dashboardAccess: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** A path segment decoded, or as it is when its escapes are malformed (an audit label, never a failure). */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /**
  * What a write call of Bull Board's API does, from its path: `/api/queues/pause`,
  * `/api/queues/<queue>/<verb>[/<state>]` or `/api/queues/<queue>/<job>/<verb>`.
@@ -37,7 +46,7 @@ export function dashboardAction(path: string): {
     .replace(/^\/api\/queues\/?/, '')
     .split('/')
     .filter(Boolean)
-    .map(decodeURIComponent);
+    .map(decoded);
   const [first, second, third] = parts;
   if (parts.length === 1) return { action: `${first}_all` };
   if (parts.length === 2) return { action: second!, queue: first! };
@@ -61,7 +70,8 @@ function guardWrites(deps: { writable: boolean; audit: TAuditService; logger: Lo
       });
     const actor = actorOf(res);
     const { action, queue, job, state } = dashboardAction(req.path);
-    res.once('finish', () => {
+    // 'close' comes whether the answer was sent or the client left first: the write is audited either way.
+    res.once('close', () => {
       deps.audit
         .recordAlone(actor, {
           action: `queue_dashboard.${action}`,
@@ -73,6 +83,7 @@ function guardWrites(deps: { writable: boolean; audit: TAuditService; logger: Lo
             method: req.method,
             path: req.path,
             status: res.statusCode,
+            answered: res.writableFinished,
             ...(state ? { state } : {}),
           },
         })
