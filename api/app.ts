@@ -1,6 +1,3 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
@@ -9,7 +6,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { poolStats } from '../core/platform/db/data-source.ts';
-import { anonymous, requirePermission } from '../core/platform/access/index.ts';
+import { anonymous } from '../core/platform/access/index.ts';
 import type { TQueues } from '../core/jobs/index.ts';
 import type { TServices } from '../core/services.ts';
 import { createEventStreams } from './http/event-streams.ts';
@@ -18,6 +15,7 @@ import { createSchemaCheck } from '../core/platform/health/health.ts';
 import { authenticate, type TResolveActor } from './http/authenticate.ts';
 import { shadowingPathMethods, methodNotAllowed } from './http/method-not-allowed.ts';
 import { createIdempotency } from './http/idempotency.ts';
+import { DASHBOARD_PATH, queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
@@ -26,7 +24,7 @@ import { createResponseCache } from './http/response-cache.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { generateOpenApiDocument } from './openapi/document.ts';
 import { ROUTES } from './routes/index.ts';
-import { actorOf, mountRoutes } from './routes/mount-routes.ts';
+import { mountRoutes } from './routes/mount-routes.ts';
 import { docsRouter } from './routes/system/system.routes.ts';
 
 export type TAppDeps = {
@@ -91,8 +89,17 @@ export function buildApp(deps: TAppDeps): Express {
 
   app.use(requestContext(deps.accessLogger ?? logger, deps.isShuttingDown));
   app.use(httpMetrics.middleware);
-  app.use('/admin/queues', authenticate(resolveActor), dashboardAccess, queueDashboard(deps.queues));
   app.use(securityHeaders());
+  app.use(
+    DASHBOARD_PATH,
+    queueDashboard({
+      queues: deps.queues,
+      authenticate: authenticate(resolveActor),
+      audit: deps.services.audit,
+      logger,
+      writable: config.QUEUE_DASHBOARD_WRITES,
+    }),
+  );
   app.use(
     cors({
       origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,
@@ -174,27 +181,4 @@ export function buildApp(deps: TAppDeps): Express {
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
   return app;
-}
-
-/**
- * The dashboard is a browser page: without credentials it asks for them the way browsers understand
- * (HTTP Basic; the password is an API key with jobs:admin), besides Bearer and X-API-Key.
- */
-const dashboardAccess: RequestHandler = (_req, res, next) => {
-  const actor = actorOf(res);
-  if (actor.kind === 'anonymous')
-    res.setHeader('WWW-Authenticate', 'Basic realm="trading-backend queues", charset="UTF-8"');
-  requirePermission(actor, 'jobs:admin');
-  next();
-};
-
-/** Bull Board for operators; it ships its own UI assets and inline bootstrapping, so no CSP from helmet here. */
-function queueDashboard(queues: TQueues) {
-  const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath('/admin/queues');
-  createBullBoard({
-    queues: Object.values(queues.queues).map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })),
-    serverAdapter,
-  });
-  return serverAdapter.getRouter();
 }

@@ -14,6 +14,10 @@ import { createHttpServer } from './http/server.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-api' });
+if (config.SECRET_KEY_GENERATED)
+  logger.warn(
+    'SECRET_KEY is not set: this process made its own key, so sealed webhook secrets and tokens do not outlive it (npm run dev and npm start keep one in .run/secret-key)',
+  );
 const accessLogger = createAccessLogger({ level: config.LOG_LEVEL, name: 'trading-backend-api' });
 const db = createDataSource(config, 'trading-backend-api');
 const redis = createCacheRedis(config.REDIS);

@@ -17,7 +17,13 @@ import type { TConfig } from './platform/config/env.ts';
 import { createLimitsService, createPortfoliosService } from './portfolios/index.ts';
 import { invalidateResourceCache } from './platform/redis/resource-cache.ts';
 import { createRiskRepository, createRiskService } from './risk/index.ts';
-import { createSecretBox, createWebhooksService } from './webhooks/index.ts';
+import {
+  createSecretBox,
+  createWebhookTrust,
+  createWebhooksService,
+  dnsServersResolve,
+  systemResolve,
+} from './webhooks/index.ts';
 
 export type TServiceDeps = {
   config: TConfig;
@@ -41,6 +47,7 @@ export function createServices(deps: TServiceDeps) {
     privateKeyPem: config.JWT_PRIVATE_KEY,
     previousPublicKeysPem: config.JWT_PREVIOUS_PUBLIC_KEYS,
     secret: config.SECRET_KEY,
+    previousSecrets: config.SECRET_KEY_PREVIOUS,
   });
   const limiter = createLoginLimiter({
     redis,
@@ -69,12 +76,17 @@ export function createServices(deps: TServiceDeps) {
   const webhooks = createWebhooksService({
     db,
     audit,
-    box: createSecretBox(config.SECRET_KEY),
+    box: createSecretBox(config.SECRET_KEY, config.SECRET_KEY_PREVIOUS),
+    resolve: config.WEBHOOK_DNS_SERVERS.length
+      ? dnsServersResolve(config.WEBHOOK_DNS_SERVERS)
+      : systemResolve,
+    trust: createWebhookTrust(config.WEBHOOK_CA_FILE?.pems ?? []),
     settings: {
       allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       requireHttps: config.NODE_ENV === 'production',
       retrySchedule: config.WEBHOOK_RETRY_SCHEDULE,
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      deadlineMs: config.WEBHOOK_DEADLINE_MS,
       maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES,
       disableAfterDead: config.WEBHOOK_DISABLE_AFTER_DEAD,
       secretGraceMs: config.WEBHOOK_SECRET_GRACE_HOURS * 3_600_000,

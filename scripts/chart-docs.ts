@@ -31,6 +31,15 @@ const ENUMS: Record<string, string[]> = {
   'worker.topologySpread.whenUnsatisfiable': ['ScheduleAnyway', 'DoNotSchedule'],
   'operator.topologySpread.whenUnsatisfiable': ['ScheduleAnyway', 'DoNotSchedule'],
 };
+const INGRESS_PATH: TSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path', 'pathType'],
+  properties: {
+    path: { type: 'string' },
+    pathType: { enum: ['Prefix', 'Exact', 'ImplementationSpecific'] },
+  },
+};
 const ITEMS: Record<string, TSchema> = {
   imagePullSecrets: { type: 'string' },
   assumeApiVersions: { type: 'string' },
@@ -45,23 +54,10 @@ const ITEMS: Record<string, TSchema> = {
   'api.ingress.hosts': {
     type: 'object',
     additionalProperties: false,
-    required: ['host', 'paths'],
-    properties: {
-      host: { type: 'string' },
-      paths: {
-        type: 'array',
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['path', 'pathType'],
-          properties: {
-            path: { type: 'string' },
-            pathType: { enum: ['Prefix', 'Exact', 'ImplementationSpecific'] },
-          },
-        },
-      },
-    },
+    required: ['host'],
+    properties: { host: { type: 'string' }, paths: { type: 'array', items: INGRESS_PATH } },
   },
+  'api.ingress.paths': INGRESS_PATH,
 };
 const INT_OR_STRING = new Set(['api.pdb.minAvailable', 'worker.pdb.maxUnavailable']);
 const CRON_SCHEDULES = 'cronJobs.schedules';

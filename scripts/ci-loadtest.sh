@@ -6,7 +6,9 @@ ensure_node
 ensure_commands curl:curl
 mkdir -p "$RUN_DIR"
 cd "$ROOT"
-export NODE_ENV=production SECRET_KEY="ci-load-test-secret-key-0123456789abcdef" LOG_LEVEL=warn \
+# A key of this run only: production refuses the ones published in this repository.
+SECRET_KEY="$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))")"
+export NODE_ENV=production SECRET_KEY LOG_LEVEL=warn \
   PORT="${PORT:-8000}" WORKER_PORT="${WORKER_PORT:-9100}" RATE_LIMIT_PER_MINUTE=1000000 \
   HISTORY_RETENTION_DAYS=5000 MARKET_DATA_PROVIDER=replay
 if curl -s "http://127.0.0.1:$PORT/livez" >/dev/null 2>&1; then

@@ -9,6 +9,7 @@ ensure_node
 cd "$ROOT"
 load_dotenv
 ensure_dev_admin
+ensure_secret_key
 export NODE_ENV="${NODE_ENV:-development}"
 export SCHEDULER="${SCHEDULER:-internal}"
 # The bundled history reaches back to 2015 (shifted); keep it locally instead of letting the daily cleanup delete it.

@@ -14,13 +14,8 @@ fi
 export NODE_ENV=production
 export SCHEDULER="${SCHEDULER:-internal}"
 export HISTORY_RETENTION_DAYS="${HISTORY_RETENTION_DAYS:-5000}"
-if [ -z "${SECRET_KEY:-}" ]; then
-  # Production mode requires a secret; for a local run keep one generated key under .run/.
-  mkdir -p "$RUN_DIR"
-  [ -f "$RUN_DIR/secret-key" ] || node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))" > "$RUN_DIR/secret-key"
-  SECRET_KEY="$(cat "$RUN_DIR/secret-key")"
-  export SECRET_KEY
-fi
+# Production mode requires a secret; for a local run, the installation's own (.run/secret-key).
+ensure_secret_key
 node dist/core/market/bundled/seed-cli.js --prepare
 processes=("node --enable-source-maps dist/api/main.js")
 [ -f dist/worker/main.js ] && processes+=("node --enable-source-maps dist/worker/main.js")

@@ -23,6 +23,10 @@ import { createWorkerMetrics } from './worker-metrics.ts';
 assertEveryJobHasAHandler();
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-worker' });
+if (config.SECRET_KEY_GENERATED)
+  logger.warn(
+    'SECRET_KEY is not set: this process made its own key, so sealed webhook secrets and tokens do not outlive it (npm run dev and npm start keep one in .run/secret-key)',
+  );
 const registry = createMetricsRegistry();
 const db = createDataSource(config, 'trading-backend-worker');
 const cacheRedis = createCacheRedis(config.REDIS);

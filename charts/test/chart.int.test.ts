@@ -15,6 +15,7 @@ import {
   renderText,
   ROOT,
   VALUE_SETS,
+  type TManifest,
 } from './render.ts';
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'CronJob', 'Job', 'Pod']);
@@ -393,6 +394,96 @@ describe('chart behaviour per value set', () => {
     });
   });
 
+  test('When a SECRET_KEY rotation keeps the previous key, then it goes to the Secret and every app reads it', () => {
+    const manifests = render(['--set-string', `secrets.secretKeyPrevious=${'p'.repeat(48)}`]);
+    const secret = manifests.find(
+      (m) => m.kind === 'Secret' && m.metadata.name === 'tb-trading-backend-app',
+    )!;
+    expect(Buffer.from(secret.data.SECRET_KEY_PREVIOUS, 'base64').toString()).toBe('p'.repeat(48));
+    for (const name of ['-api', '-worker']) {
+      const deployment = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith(name))!;
+      const variable = podSpecOf(deployment).containers[0].env.find(
+        (e: { name: string }) => e.name === 'SECRET_KEY_PREVIOUS',
+      );
+      withContext(name, () =>
+        expect(variable.valueFrom.secretKeyRef).toMatchObject({ key: 'SECRET_KEY_PREVIOUS', optional: true }),
+      );
+    }
+  });
+
+  test('When webhook receivers use a private CA, then the pods that deliver mount its bundle as WEBHOOK_CA_FILE, and no others', () => {
+    const deliverer = (manifests: TManifest[], suffix: string) =>
+      podSpecOf(manifests.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith(suffix))!);
+    const caFile = (spec: any) =>
+      spec.containers[0].env.find((e: { name: string }) => e.name === 'WEBHOOK_CA_FILE')?.value;
+    const split = render(['--set', 'webhookWorker.caConfigMap=corp-ca']);
+    const hooks = deliverer(split, '-webhook-worker');
+    expect(caFile(hooks)).toBe('/etc/trading-backend/webhook-ca/ca.crt');
+    expect(hooks.volumes).toContainEqual({ name: 'webhook-ca', configMap: { name: 'corp-ca' } });
+    expect(hooks.containers[0].volumeMounts).toContainEqual({
+      name: 'webhook-ca',
+      mountPath: '/etc/trading-backend/webhook-ca',
+      readOnly: true,
+    });
+    expect(caFile(deliverer(split, '-worker'))).toBeUndefined();
+    const single = render([
+      '--set',
+      'webhookWorker.caConfigMap=corp-ca',
+      '--set',
+      'webhookWorker.enabled=false',
+    ]);
+    expect(caFile(deliverer(single, '-worker'))).toBe('/etc/trading-backend/webhook-ca/ca.crt');
+    expect(caFile(deliverer(rendered.default!, '-webhook-worker'))).toBeUndefined();
+  });
+
+  test('When the API is exposed through an Ingress, then it routes the public paths and never /metrics or the probes', () => {
+    /** What an Ingress rule set sends to the API for `path`, by the Kubernetes matching rules. */
+    const routes = (ingress: TManifest, path: string) =>
+      ingress.spec.rules.some((rule: any) =>
+        rule.http.paths.some((entry: { path: string; pathType: string }) =>
+          entry.pathType === 'Exact'
+            ? entry.path === path
+            : entry.path === '/' ||
+              path === entry.path ||
+              path.startsWith(`${entry.path.replace(/\/$/, '')}/`),
+        ),
+      );
+    for (const ingress of [
+      rendered.production!.find((m) => m.kind === 'Ingress')!,
+      render(['--set', 'api.ingress.enabled=true']).find((m) => m.kind === 'Ingress')!,
+    ]) {
+      for (const path of [
+        '/api/v1/cryptocurrencies/',
+        '/.well-known/jwks.json',
+        '/docs/',
+        '/openapi.json',
+        '/health',
+        '/admin/queues/',
+        '/',
+      ])
+        withContext(path, () => expect(routes(ingress, path)).toBe(true));
+      for (const path of ['/metrics', '/readyz', '/livez', '/metricsx'])
+        withContext(path, () => expect(routes(ingress, path)).toBe(false));
+    }
+    for (const [path, type] of [
+      ['/', 'Prefix'],
+      ['/metrics', 'Exact'],
+      ['/metrics/', 'ImplementationSpecific'],
+    ])
+      expect(
+        renderError([
+          '--set',
+          'api.ingress.enabled=true',
+          '--set',
+          `api.ingress.hosts[0].host=x.example.com`,
+          '--set',
+          `api.ingress.hosts[0].paths[0].path=${path}`,
+          '--set',
+          `api.ingress.hosts[0].paths[0].pathType=${type}`,
+        ]),
+      ).toMatch(`the path ${path} (${type}) would route /metrics through the ingress`);
+  });
+
   test('When Redis runs in the release, then it persists and never evicts', () => {
     const config = rendered.default!.find(
       (m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-redis-config'),
@@ -618,14 +709,31 @@ describe('generated files and the compose file', () => {
   test('When docker-compose.yml is loaded like docker compose config does, then it is valid and complete', () => {
     const output = execFileSync('compose-config', [path.join(ROOT, 'docker-compose.yml')], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH },
+      env: { PATH: process.env.PATH, SECRET_KEY: 'k'.repeat(64) },
     });
     const project = parse(output);
+    expect(project.services.api.environment.SECRET_KEY).toBe('k'.repeat(64));
     for (const service of ['api', 'worker', 'postgres', 'redis', 'migrate'])
       withContext(service, () => expect(project.services[service]).toBeTruthy());
     const redis = project.services.redis.command.join(' ');
     expect(redis).toMatch(/--appendonly yes --appendfsync everysec .*--maxmemory-policy noeviction/);
     expect(project.services.api.read_only).toBe(true);
+  });
+
+  test('When docker-compose.yml is loaded without SECRET_KEY, then it refuses to start rather than use a published default', () => {
+    // A copy in a folder of its own: a developer's .env beside the real file must not supply the key.
+    const folder = mkdtempSync(path.join(tmpdir(), 'compose-'));
+    writeFileSync(
+      path.join(folder, 'docker-compose.yml'),
+      readFileSync(path.join(ROOT, 'docker-compose.yml')),
+    );
+    const result = spawnSync('compose-config', [path.join(folder, 'docker-compose.yml')], {
+      encoding: 'utf8',
+      cwd: folder,
+      env: { PATH: process.env.PATH },
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/SECRET_KEY.*set SECRET_KEY in \.env or the environment/);
   });
 
   test('When the chart version is read, then it matches the app version in package.json', async () => {

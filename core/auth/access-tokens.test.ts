@@ -82,6 +82,15 @@ describe('Access tokens', () => {
     expect(await verifyAccessToken(afterRotation, oldToken, NOW)).toBeNull();
   });
 
+  test('When SECRET_KEY is rotated with the old one in SECRET_KEY_PREVIOUS, then tokens signed under the old derived key still verify; without it they fail', async () => {
+    const oldToken = (await issueAccessToken(ring(), subject, NOW)).token;
+    const rotated = ring({ secret: `${SECRET}-rotated`, previousSecrets: [SECRET] });
+    expect(rotated.signing.kid).not.toBe(ring().signing.kid);
+    expect(await verifyAccessToken(rotated, oldToken, NOW)).not.toBeNull();
+    expect(rotated.jwks.map((jwk) => jwk.kid)).toContain(ring().signing.kid);
+    expect(await verifyAccessToken(ring({ secret: `${SECRET}-rotated` }), oldToken, NOW)).toBeNull();
+  });
+
   test('When the token has expired or is not valid yet, then it does not verify (5 s of clock skew allowed)', async () => {
     const keys = ring();
     const { token } = await issueAccessToken(keys, subject, NOW);

@@ -54,6 +54,11 @@ export function createKeyRing(options: {
   /** PEMs of earlier public keys still accepted while their last tokens expire. */
   previousPublicKeysPem?: string;
   secret: string;
+  /**
+   * Earlier SECRET_KEYs (SECRET_KEY_PREVIOUS): without a configured private key, the keys derived from
+   * them still verify, so rotating SECRET_KEY logs no one out.
+   */
+  previousSecrets?: readonly string[];
 }): TKeyRing {
   const privateKey = options.privateKeyPem
     ? createPrivateKey(options.privateKeyPem)
@@ -63,6 +68,9 @@ export function createKeyRing(options: {
   const publics = [
     createPublicKey(privateKey),
     ...pemBlocks(options.previousPublicKeysPem ?? '').map((pem) => createPublicKey(pem)),
+    ...(options.privateKeyPem ? [] : (options.previousSecrets ?? [])).map((secret) =>
+      createPublicKey(derivedSigningKey(secret)),
+    ),
   ];
   const verifying = new Map<string, KeyObject>();
   const jwks: JWK[] = [];

@@ -8,3 +8,6 @@ export {
 } from './webhooks.repository.ts';
 export { createSecretBox, verify as verifyWebhookSignature } from './signature.ts';
 export { WEBHOOK_JOBS } from './webhooks.jobs.ts';
+export { createWebhookTrust } from './outbound.ts';
+export { dnsServersResolve, systemResolve } from './targets.ts';
+export { resealSecrets, type TResealReport } from './reseal.ts';

@@ -1,121 +1,131 @@
-import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import net, { type Socket } from 'node:net';
+import tls, { type SecureContext } from 'node:tls';
+import {
+  checkUrl,
+  hostOf,
+  resolveTarget,
+  type TAddress,
+  type TResolve,
+  type TTargetPolicy,
+} from './targets.ts';
 
 /**
- * Outbound safety for webhook deliveries: only http(s) URLs (https only when required), the host's
- * addresses resolved once and checked against private, loopback, link-local and other special ranges
- * (unless allowed), the connection pinned to the checked address (no DNS rebinding between check and
- * connect), no redirects followed, a timeout and a cap on the response read.
+ * One webhook POST: the URL checked, its host resolved and checked, then a connection to the checked
+ * addresses only, in turn until one accepts (as browsers do); TLS verified against the host NAME (SNI
+ * and certificate check) with the trusted CAs; no redirect followed; the answer read up to a cap.
+ * Two clocks bound it: `timeoutMs` of silence (also per connection attempt), and `deadlineMs` for
+ * the whole attempt from resolution to the last byte, whatever the receiver trickles.
  */
-const SPECIAL = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  SPECIAL.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['64:ff9b::', 96],
-] as const)
-  SPECIAL.addSubnet(network, prefix, 'ipv6');
-
-export class TargetRefused extends Error {
-  readonly reason: string;
-  constructor(reason: string, message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
-
-export type TTargetPolicy = { allowPrivate: boolean; requireHttps: boolean };
-
-function isSpecial(address: string): boolean {
-  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-  // An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is checked as the IPv4 address it carries.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return SPECIAL.check(mapped[1]!, 'ipv4');
-  return SPECIAL.check(address, family);
-}
-
-/** Checks the URL's form alone (when an endpoint is registered): scheme, credentials, a host. */
-export function checkUrl(raw: string, policy: TTargetPolicy): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new TargetRefused('invalid_url', 'not an absolute URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new TargetRefused('scheme', 'only http and https URLs can receive webhooks');
-  if (policy.requireHttps && url.protocol !== 'https:')
-    throw new TargetRefused('scheme', 'webhook URLs must use https');
-  if (url.username || url.password)
-    throw new TargetRefused('credentials', 'URLs with credentials are refused');
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) && !policy.allowPrivate && isSpecial(host))
-    throw new TargetRefused('private_address', `${host} is a private, loopback or link-local address`);
-  return url;
-}
-
-/** Resolves the host and returns the address to connect to, refusing special ranges unless allowed. */
-export async function resolveTarget(
-  url: URL,
-  policy: TTargetPolicy,
-): Promise<{ address: string; family: 4 | 6 }> {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host)
-    ? [{ address: host, family: isIP(host) as 4 | 6 }]
-    : await lookup(host, { all: true, verbatim: true }).catch(() => {
-        throw new TargetRefused('dns', `${host} does not resolve`);
-      });
-  if (!addresses.length) throw new TargetRefused('dns', `${host} does not resolve`);
-  // Every address must pass: a name resolving to one public and one private address is refused.
-  if (!policy.allowPrivate) {
-    const bad = addresses.find((entry) => isSpecial(entry.address));
-    if (bad)
-      throw new TargetRefused(
-        'private_address',
-        `${host} resolves to ${bad.address}, a private or special address`,
-      );
-  }
-  return { address: addresses[0]!.address, family: addresses[0]!.family as 4 | 6 };
-}
+export type TOutboundOptions = {
+  timeoutMs: number;
+  deadlineMs: number;
+  maxBytes: number;
+  /** Trusted CAs for https receivers; undefined: Node's default store. */
+  secureContext?: SecureContext;
+};
 
 export type TPostResult = { status: number; body: string; retryAfter: string | null; latencyMs: number };
 
-/** POSTs `body` to `url` at the checked address; never follows a redirect; reads at most `maxBytes`. */
-export async function post(
+export class DeadlineExceeded extends Error {
+  constructor(ms: number) {
+    super(`no complete answer within the deadline of ${ms} ms`);
+  }
+}
+
+/**
+ * Trusted CAs for webhook receivers: Node's default store (its bundled roots, NODE_EXTRA_CA_CERTS and,
+ * with --use-system-ca, the system's) plus the given PEM certificates, such as a company's private CA.
+ */
+export function createWebhookTrust(extraCaPems: readonly string[]): SecureContext | undefined {
+  if (!extraCaPems.length) return undefined;
+  return tls.createSecureContext({ ca: [...tls.getCACertificates('default'), ...extraCaPems] });
+}
+
+/** Connects to each address in turn; the first that accepts carries the request (wrapped in TLS for https). */
+function connectInTurn(
   url: URL,
-  target: { address: string; family: 4 | 6 },
+  addresses: readonly TAddress[],
+  options: TOutboundOptions,
+  signal: AbortSignal,
+): (opts: unknown, callback: (error: Error | null, socket?: Socket) => void) => undefined {
+  const secure = url.protocol === 'https:';
+  const port = Number(url.port) || (secure ? 443 : 80);
+  const host = hostOf(url);
+  return (_opts, callback) => {
+    const failures: string[] = [];
+    const attempt = (index: number) => {
+      if (signal.aborted) return callback(signal.reason as Error);
+      const target = addresses[index];
+      if (!target) return callback(new Error(`could not connect: ${failures.join('; ')}`));
+      const socket = net.connect({ host: target.address, port, family: target.family });
+      socket.setTimeout(options.timeoutMs);
+      const cleanUp = () => {
+        socket.off('error', onError).off('timeout', onTimeout).setTimeout(0);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const giveUp = (message: string) => {
+        cleanUp();
+        socket.destroy();
+        failures.push(message);
+        attempt(index + 1);
+      };
+      const onError = (error: Error) => giveUp(error.message);
+      const onTimeout = () => giveUp(`${target.address}: no connection within ${options.timeoutMs} ms`);
+      const onAbort = () => {
+        cleanUp();
+        socket.destroy();
+        callback(signal.reason as Error);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      socket.once('error', onError);
+      socket.once('timeout', onTimeout);
+      socket.once('connect', () => {
+        cleanUp();
+        if (!secure) return callback(null, socket);
+        const wrapped = tls.connect({
+          socket,
+          // The certificate is checked against the name the user registered, never the address.
+          host,
+          ...(net.isIP(host) ? {} : { servername: host }),
+          ...(options.secureContext ? { secureContext: options.secureContext } : {}),
+        });
+        // Destroying a TLS socket leaves the TCP socket it wraps open: close both together.
+        wrapped.once('close', () => socket.destroy());
+        callback(null, wrapped);
+      });
+    };
+    attempt(0);
+    return undefined;
+  };
+}
+
+/** POSTs `body` to `url` at the checked `addresses`; never follows a redirect; reads at most `maxBytes`. */
+export function post(
+  url: URL,
+  addresses: readonly TAddress[],
   headers: Record<string, string>,
   body: string,
-  options: { timeoutMs: number; maxBytes: number },
+  options: TOutboundOptions,
+  signal: AbortSignal,
+  started = performance.now(),
 ): Promise<TPostResult> {
-  const started = performance.now();
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (finish: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      finish();
+    };
     const request = client.request(
       url,
       {
         method: 'POST',
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        timeout: options.timeoutMs,
-        lookup: (_host, _options, callback) => callback(null, target.address, target.family),
+        createConnection: connectInTurn(url, addresses, options, signal) as never,
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -126,18 +136,58 @@ export async function post(
           else response.destroy();
         });
         const done = () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8').slice(0, 1000),
-            retryAfter: (response.headers['retry-after'] as string | undefined) ?? null,
-            latencyMs: Math.round(performance.now() - started),
-          });
+          settle(() =>
+            resolve({
+              status: response.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8').slice(0, 1000),
+              retryAfter: (response.headers['retry-after'] as string | undefined) ?? null,
+              latencyMs: Math.round(performance.now() - started),
+            }),
+          );
         response.on('end', done);
         response.on('close', done);
       },
     );
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    request.on('error', reject);
+    const fail = (error: Error) => {
+      settle(() => reject(error));
+      request.destroy(error);
+    };
+    const onAbort = () => fail(signal.reason as Error);
+    if (signal.aborted) return fail(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    // Without an agent nothing sets the socket's idle timeout from a `timeout` option: set it here.
+    request.setTimeout(options.timeoutMs, () => fail(new Error(`no answer within ${options.timeoutMs} ms`)));
+    request.on('error', (error) => settle(() => reject(error)));
     request.end(body);
   });
+}
+
+/** Checks, resolves and POSTs under one deadline (`deadlineMs`), whatever the receiver or the resolver does. */
+export async function send(
+  rawUrl: string,
+  policy: TTargetPolicy,
+  resolve: TResolve,
+  headers: Record<string, string>,
+  body: string,
+  options: TOutboundOptions,
+): Promise<TPostResult> {
+  const started = performance.now();
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new DeadlineExceeded(options.deadlineMs)),
+    options.deadlineMs,
+  );
+  try {
+    const url = checkUrl(rawUrl, policy);
+    const aborted = new Promise<never>((_, reject) =>
+      deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason as Error), {
+        once: true,
+      }),
+    );
+    aborted.catch(() => undefined);
+    const addresses = await Promise.race([resolveTarget(url, policy, resolve), aborted]);
+    return await post(url, addresses, headers, body, options, deadline.signal, started);
+  } finally {
+    clearTimeout(timer);
+  }
 }

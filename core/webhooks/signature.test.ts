@@ -1,3 +1,4 @@
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
 import { createSecretBox, newWebhookSecret, sign, signatureHeader, verify } from './signature.ts';
 
@@ -45,5 +46,35 @@ describe('Standard Webhooks signatures', () => {
     parts[3] = Buffer.from('whsec_xyz').toString('base64');
     expect(() => box.open(parts.join('.'))).toThrow();
     expect(() => box.open('plain')).toThrow('not a sealed webhook secret');
+  });
+
+  test('When SECRET_KEY is rotated, then boxes name their key, the previous key still opens its boxes, and only those are stale', () => {
+    const before = createSecretBox('a'.repeat(32));
+    const old = before.seal('whsec_old');
+    const after = createSecretBox('b'.repeat(32), ['a'.repeat(32)]);
+    expect(old.split('.').slice(0, 2)).toEqual(['v2', before.keyId]);
+    expect(after.keyId).not.toBe(before.keyId);
+    expect(after.open(old)).toBe('whsec_old');
+    expect(after.stale(old)).toBe(true);
+    const fresh = after.seal('whsec_new');
+    expect(after.stale(fresh)).toBe(false);
+    expect(after.open(fresh)).toBe('whsec_new');
+    // The key id is derived one way: it tells which key, never the key.
+    expect(old).not.toContain(Buffer.from('a'.repeat(32)).toString('base64').slice(0, 12));
+    expect(() => createSecretBox('b'.repeat(32)).open(old)).toThrow(
+      `sealed under a key that is neither SECRET_KEY nor in SECRET_KEY_PREVIOUS (key id ${before.keyId})`,
+    );
+  });
+
+  test('When a box was sealed before key ids (v1), then whichever configured key it was sealed under opens it, and it is stale', () => {
+    const key = Buffer.from(hkdfSync('sha256', 'a'.repeat(32), 'trading-backend', 'webhook-secrets', 32));
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const sealed = Buffer.concat([cipher.update('whsec_legacy', 'utf8'), cipher.final()]);
+    const legacy = `v1.${iv.toString('base64')}.${cipher.getAuthTag().toString('base64')}.${sealed.toString('base64')}`;
+    expect(createSecretBox('a'.repeat(32)).open(legacy)).toBe('whsec_legacy');
+    expect(createSecretBox('b'.repeat(32), ['a'.repeat(32)]).open(legacy)).toBe('whsec_legacy');
+    expect(createSecretBox('a'.repeat(32)).stale(legacy)).toBe(true);
+    expect(() => createSecretBox('b'.repeat(32)).open(legacy)).toThrow(/neither SECRET_KEY nor/);
   });
 });

@@ -47,25 +47,62 @@ export function verify(
 
 /**
  * Endpoint secrets at rest: AES-256-GCM under a key derived from SECRET_KEY, so a database dump alone
- * does not let anyone sign deliveries (the secret itself must be recoverable to sign with it).
+ * does not let anyone sign deliveries (the secret itself must be recoverable to sign with it). A box
+ * names the key that sealed it (`v2.<key id>.…`, the id a one-way derivation of the key), so SECRET_KEY
+ * can be rotated: the earlier keys (SECRET_KEY_PREVIOUS) still open their boxes until `reseal` has
+ * rewritten every box under the current key. Boxes from before key ids (`v1.…`) open with whichever
+ * key's GCM tag matches.
  */
-export function createSecretBox(secretKey: string) {
-  const key = Buffer.from(hkdfSync('sha256', secretKey, 'trading-backend', 'webhook-secrets', 32));
+export function createSecretBox(secretKey: string, previousKeys: readonly string[] = []) {
+  const derive = (secret: string) => ({
+    id: Buffer.from(hkdfSync('sha256', secret, 'trading-backend', 'webhook-secrets-key-id', 6)).toString(
+      'hex',
+    ),
+    key: Buffer.from(hkdfSync('sha256', secret, 'trading-backend', 'webhook-secrets', 32)),
+  });
+  const current = derive(secretKey);
+  const keys = [current, ...previousKeys.map(derive)];
+  const decrypt = (key: Buffer, iv: string, tag: string, sealed: string) => {
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(sealed, 'base64')), decipher.final()]).toString('utf8');
+  };
   return {
+    /** The id of the key new boxes are sealed under. */
+    keyId: current.id,
     seal(plain: string): string {
       const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const cipher = createCipheriv('aes-256-gcm', current.key, iv);
       const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return `v1.${iv.toString('base64')}.${cipher.getAuthTag().toString('base64')}.${sealed.toString('base64')}`;
+      return `v2.${current.id}.${iv.toString('base64')}.${cipher.getAuthTag().toString('base64')}.${sealed.toString('base64')}`;
     },
     open(box: string): string {
-      const [version, iv, tag, sealed] = box.split('.');
-      if (version !== 'v1' || !iv || !tag || !sealed) throw new Error('not a sealed webhook secret');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64'));
-      return Buffer.concat([decipher.update(Buffer.from(sealed, 'base64')), decipher.final()]).toString(
-        'utf8',
-      );
+      const parts = box.split('.');
+      if (parts[0] === 'v2' && parts.length === 5) {
+        const [, id, iv, tag, sealed] = parts as [string, string, string, string, string];
+        const key = keys.find((candidate) => candidate.id === id);
+        if (!key)
+          throw new Error(
+            `sealed under a key that is neither SECRET_KEY nor in SECRET_KEY_PREVIOUS (key id ${id})`,
+          );
+        return decrypt(key.key, iv, tag, sealed);
+      }
+      if (parts[0] === 'v1' && parts.length === 4) {
+        const [, iv, tag, sealed] = parts as [string, string, string, string];
+        for (const key of keys) {
+          try {
+            return decrypt(key.key, iv, tag, sealed);
+          } catch {
+            // another key's tag: try the next
+          }
+        }
+        throw new Error('sealed under a key that is neither SECRET_KEY nor in SECRET_KEY_PREVIOUS');
+      }
+      throw new Error('not a sealed webhook secret');
+    },
+    /** Whether `box` is sealed under another key than the current one (or in the old form). */
+    stale(box: string): boolean {
+      return !box.startsWith(`v2.${current.id}.`);
     },
   };
 }

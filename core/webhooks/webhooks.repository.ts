@@ -240,3 +240,45 @@ export async function stalledDeliveries(q: TQueryable, before: Date): Promise<st
   );
   return rows.map((row) => row.id);
 }
+
+/** What decides whether an endpoint's owner may still receive: their account's status and role. */
+export async function ownerStanding(
+  q: TQueryable,
+  ownerId: string,
+): Promise<{ status: string; role: string } | null> {
+  const rows = await q.query(`SELECT status, role FROM users WHERE id = $1`, [ownerId]);
+  return rows[0] ? { status: rows[0].status, role: rows[0].role } : null;
+}
+
+/** A delivery that will not be sent (its owner may no longer receive): dead, with why, no attempt counted. */
+export async function withholdDelivery(q: TQueryable, id: string, reason: string): Promise<void> {
+  await q.query(
+    `UPDATE webhook_deliveries SET status = 'dead', last_status_code = NULL, last_error = $2, last_latency_ms = NULL,
+       next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
+    [id, reason],
+  );
+}
+
+/** A page of endpoints' sealed secrets after `afterId` (by id), locked until the transaction ends. */
+export async function lockSealedSecrets(
+  q: TQueryable,
+  afterId: string | null,
+  limit: number,
+): Promise<({ id: string } & TEndpointSecrets)[]> {
+  return q.query(
+    `SELECT id, secret_box, previous_secret_box FROM webhook_endpoints
+     WHERE $1::uuid IS NULL OR id > $1::uuid ORDER BY id LIMIT $2 FOR UPDATE`,
+    [afterId, limit],
+  );
+}
+
+export async function replaceSealedSecrets(
+  q: TQueryable,
+  id: string,
+  secrets: TEndpointSecrets,
+): Promise<void> {
+  await q.query(
+    `UPDATE webhook_endpoints SET secret_box = $2, previous_secret_box = $3, updated_at = now() WHERE id = $1`,
+    [id, secrets.secret_box, secrets.previous_secret_box],
+  );
+}

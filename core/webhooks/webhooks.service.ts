@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { SecureContext } from 'node:tls';
 import type { DataSource } from 'typeorm';
 import type { TAuditService } from '../audit/index.ts';
 import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
-import { checkUrl, post, resolveTarget, TargetRefused, type TTargetPolicy } from './outbound.ts';
-import { newWebhookSecret, signatureHeader, type TSecretBox } from './signature.ts';
+import { createDeliveryAttempt, type TDeadLetterEntry, type TDeliverySettings } from './delivery.ts';
+import { newWebhookSecret, type TSecretBox } from './signature.ts';
+import { checkUrl, resolveTarget, systemResolve, TargetRefused, type TResolve } from './targets.ts';
 import {
   countEndpoints,
   deleteEndpoint,
@@ -15,7 +17,6 @@ import {
   insertEndpoint,
   listDeliveries,
   listEndpoints,
-  recordAttempt,
   resetDelivery,
   rotateSecret,
   setEndpointState,
@@ -27,13 +28,7 @@ import {
   type TWebhookEvent,
 } from './webhooks.repository.ts';
 
-export type TWebhookSettings = TTargetPolicy & {
-  /** Delay before each retry, in ms; after the last one the delivery is dead (the dead letter). */
-  retrySchedule: readonly number[];
-  timeoutMs: number;
-  maxResponseBytes: number;
-  /** Consecutive dead deliveries after which an endpoint is disabled. */
-  disableAfterDead: number;
+export type TWebhookSettings = TDeliverySettings & {
   secretGraceMs: number;
   maxEndpoints: number;
 };
@@ -48,8 +43,6 @@ const MAX_ENDPOINTS_DEFAULT = 20;
 const notFound = (what: string, id: string) =>
   new AppError(ErrorCode.NotFound, { detail: `No ${what} with id "${id}".` });
 const messageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
-// ±20 % around each step of the ladder, so that many failing deliveries do not retry in lockstep.
-const jittered = (delay: number) => Math.round(delay * (0.8 + Math.random() * 0.4));
 
 export type TWebhooksService = ReturnType<typeof createWebhooksService>;
 
@@ -66,19 +59,16 @@ export function createWebhooksService(deps: {
   audit: TAuditService;
   schedule: TScheduleAttempt;
   /** Files a delivery whose every attempt failed in the dead-letter queue. */
-  deadLetter: (entry: {
-    delivery_id: string;
-    endpoint_id: string;
-    event_type: string;
-    round: number;
-    failed_reason: string;
-    attempts: number;
-    failed_at: string;
-  }) => Promise<void>;
+  deadLetter: (entry: TDeadLetterEntry) => Promise<void>;
+  /** How receivers' names resolve (default: the system resolver). */
+  resolve?: TResolve;
+  /** Trusted CAs for https receivers; undefined: Node's default store. */
+  trust?: SecureContext;
   now?: () => Date;
 }) {
   const { db, box, settings, audit } = deps;
   const now = deps.now ?? (() => new Date());
+  const resolve = deps.resolve ?? systemResolve;
   const policy = { allowPrivate: settings.allowPrivate, requireHttps: settings.requireHttps };
 
   async function owned(actor: TActor, id: string, q: TQueryable = db, forUpdate = false) {
@@ -96,7 +86,6 @@ export function createWebhooksService(deps: {
       extensions: { reason: error.reason },
     });
 
-  /** Stores one delivery per endpoint and schedules each first attempt at once. */
   /** Stores one delivery per endpoint in `q` (a caller's transaction, so they commit with its cause). */
   async function stage(q: TQueryable, endpoints: readonly TEndpointRecord[], type: string, data: unknown) {
     const rows = endpoints.map((endpoint) => ({
@@ -109,23 +98,11 @@ export function createWebhooksService(deps: {
     return rows.map((row) => row.id);
   }
 
-  async function fanOut(
-    endpoints: readonly TEndpointRecord[],
-    type: string,
-    data: unknown,
-  ): Promise<string[]> {
-    const rows = endpoints.map((endpoint) => {
-      const id = messageId();
-      return {
-        id,
-        endpoint_id: endpoint.id,
-        event_type: type,
-        body: JSON.stringify({ type, timestamp: now().toISOString(), data }),
-      };
-    });
-    await insertDeliveries(db, rows);
-    for (const row of rows) await deps.schedule(row.id, '0-0', 0);
-    return rows.map((row) => row.id);
+  /** Stores one delivery per endpoint and schedules each first attempt at once. */
+  async function fanOut(endpoints: readonly TEndpointRecord[], type: string, data: unknown) {
+    const ids = await stage(db, endpoints, type, data);
+    for (const id of ids) await deps.schedule(id, '0-0', 0);
+    return ids;
   }
 
   async function disable(endpoint: TEndpointRecord, reason: string): Promise<void> {
@@ -137,12 +114,24 @@ export function createWebhooksService(deps: {
     await fanOut(others, 'endpoint.disabled', { endpoint_id: endpoint.id, url: endpoint.url, reason });
   }
 
+  const attempt = createDeliveryAttempt({
+    db,
+    box,
+    settings,
+    resolve,
+    trust: deps.trust,
+    schedule: deps.schedule,
+    deadLetter: deps.deadLetter,
+    disable,
+    now,
+  });
+
   return {
     async create(actor: TActor, input: { url: string; events: TWebhookEvent[]; description?: string }) {
       requirePermission(actor, 'alerts:manage');
       const user = requireUser(actor);
       try {
-        await resolveTarget(checkUrl(input.url, policy), policy);
+        await resolveTarget(checkUrl(input.url, policy), policy, resolve);
       } catch (error) {
         if (error instanceof TargetRefused) throw refused(error);
         throw error;
@@ -303,124 +292,7 @@ export function createWebhooksService(deps: {
       return ids.length;
     },
 
-    /**
-     * One attempt (the worker's job): sign with every secret in force, POST, record the outcome; on
-     * failure schedule the next step of the ladder or, after the last, mark it dead.
-     */
-    async attempt(
-      deliveryId: string,
-    ): Promise<{ outcome: 'succeeded' | 'retrying' | 'dead' | 'skipped'; status_code?: number | null }> {
-      const found = await findDelivery(db, deliveryId);
-      if (!found || found.status === 'succeeded' || found.status === 'dead') return { outcome: 'skipped' };
-      const endpoint = await findEndpoint(db, found.endpoint_id);
-      if (!endpoint) return { outcome: 'skipped' };
-      if (endpoint.status === 'disabled') {
-        await recordAttempt(db, deliveryId, {
-          status: 'dead',
-          status_code: null,
-          error: 'endpoint disabled',
-          latency_ms: null,
-          next_attempt_at: null,
-        });
-        return { outcome: 'dead' };
-      }
-      const at = now();
-      const secrets = [box.open(endpoint.secret_box)];
-      if (
-        endpoint.previous_secret_box &&
-        endpoint.previous_secret_until &&
-        new Date(endpoint.previous_secret_until) > at
-      )
-        secrets.push(box.open(endpoint.previous_secret_box));
-      const timestamp = Math.floor(at.getTime() / 1000);
-      let statusCode: number | null = null;
-      let error: string | null = null;
-      let latency: number | null = null;
-      let retryAfterMs: number | null = null;
-      try {
-        const url = checkUrl(endpoint.url, policy);
-        const target = await resolveTarget(url, policy);
-        const answer = await post(
-          url,
-          target,
-          {
-            'content-type': 'application/json',
-            'user-agent': 'trading-backend-webhooks/1',
-            'webhook-id': found.id,
-            'webhook-timestamp': String(timestamp),
-            'webhook-signature': signatureHeader(secrets, found.id, timestamp, found.body),
-          },
-          found.body,
-          { timeoutMs: settings.timeoutMs, maxBytes: settings.maxResponseBytes },
-        );
-        statusCode = answer.status;
-        latency = answer.latencyMs;
-        if (answer.status >= 200 && answer.status < 300) {
-          await recordAttempt(db, deliveryId, {
-            status: 'succeeded',
-            status_code: statusCode,
-            error: null,
-            latency_ms: latency,
-            next_attempt_at: null,
-          });
-          await setEndpointState(db, endpoint.id, { consecutive_failures: 0 });
-          return { outcome: 'succeeded', status_code: statusCode };
-        }
-        error =
-          answer.status >= 300 && answer.status < 400
-            ? 'redirects are not followed'
-            : `HTTP ${answer.status}`;
-        const seconds = Number(answer.retryAfter);
-        if ([429, 502, 503, 504].includes(answer.status) && Number.isFinite(seconds) && seconds > 0)
-          retryAfterMs = Math.min(seconds * 1000, 24 * 3600_000);
-      } catch (failure) {
-        error = failure instanceof Error ? failure.message : String(failure);
-      }
-      if (statusCode === 410) {
-        await recordAttempt(db, deliveryId, {
-          status: 'dead',
-          status_code: 410,
-          error: 'the receiver answered 410 Gone',
-          latency_ms: latency,
-          next_attempt_at: null,
-        });
-        await disable(endpoint, 'the receiver answered 410 Gone');
-        return { outcome: 'dead', status_code: 410 };
-      }
-      const step = found.attempts; // attempts made before this one
-      if (step < settings.retrySchedule.length) {
-        const delay = Math.max(jittered(settings.retrySchedule[step]!), retryAfterMs ?? 0);
-        await recordAttempt(db, deliveryId, {
-          status: 'retrying',
-          status_code: statusCode,
-          error,
-          latency_ms: latency,
-          next_attempt_at: new Date(at.getTime() + delay),
-        });
-        await deps.schedule(deliveryId, `${found.round}-${step + 1}`, delay);
-        return { outcome: 'retrying', status_code: statusCode };
-      }
-      await recordAttempt(db, deliveryId, {
-        status: 'dead',
-        status_code: statusCode,
-        error,
-        latency_ms: latency,
-        next_attempt_at: null,
-      });
-      await deps.deadLetter({
-        delivery_id: deliveryId,
-        endpoint_id: endpoint.id,
-        event_type: found.event_type,
-        round: found.round,
-        failed_reason: error ?? `HTTP ${statusCode}`,
-        attempts: found.attempts + 1,
-        failed_at: at.toISOString(),
-      });
-      const failures = endpoint.consecutive_failures + 1;
-      await setEndpointState(db, endpoint.id, { consecutive_failures: failures });
-      if (failures >= settings.disableAfterDead)
-        await disable(endpoint, `${failures} deliveries in a row failed every attempt`);
-      return { outcome: 'dead', status_code: statusCode };
-    },
+    /** One attempt (the worker's job): see delivery.ts. */
+    attempt,
   };
 }

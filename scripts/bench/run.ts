@@ -6,6 +6,7 @@
 //   npm run bench -- --compare 9f448d3   this checkout's API against an earlier commit's (same schema),
 //                                        cached listing in turns with the bare server; prints a table
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -50,6 +51,8 @@ const PAIR_ROUNDS = values.quick ? 3 : 5;
 const PAIR_SECONDS = values.quick ? 3 : 5;
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const config = testConfig({ LOG_LEVEL: 'silent', DATABASE_STATEMENT_TIMEOUT_MS: '600000' });
+// One key for every API of this run (production refuses the ones published in this repository).
+const BENCH_SECRET_KEY = randomBytes(32).toString('hex');
 const lines: string[] = [];
 const children: TChild[] = [];
 const log = (text: string) => process.stdout.write(`${text}\n`);
@@ -82,7 +85,7 @@ async function startApi(
     entry,
     {
       NODE_ENV: 'production',
-      SECRET_KEY: 'benchmark-secret-key-0123456789abcdefgh',
+      SECRET_KEY: BENCH_SECRET_KEY,
       DATABASE_URL: database.url,
       REDIS_URL: config.REDIS_URL,
       REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,

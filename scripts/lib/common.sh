@@ -130,3 +130,15 @@ ensure_dev_admin() {
     log "admin login: $BOOTSTRAP_ADMIN_EMAIL, password in .run/dev-admin-password"
   fi
 }
+
+# SECRET_KEY for npm run dev / npm start when none is given: generated once per installation into
+# .run/secret-key (never a constant), so the API and the worker, and every restart, share it.
+ensure_secret_key() {
+  if [ -z "${SECRET_KEY:-}" ]; then
+    mkdir -p "$RUN_DIR"
+    [ -s "$RUN_DIR/secret-key" ] ||
+      (umask 077 && node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))" > "$RUN_DIR/secret-key")
+    SECRET_KEY="$(cat "$RUN_DIR/secret-key")"
+    export SECRET_KEY
+  fi
+}

@@ -1,11 +1,26 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { can } from '../../../core/platform/access/index.ts';
 import swaggerUi from 'swagger-ui-express';
 import { checkDatabase, checkRedis } from '../../../core/platform/health/health.ts';
 import { defineRoute } from '../define-route.ts';
+import type { TRouteDeps } from '../route-deps.ts';
 import { ZHealth, ZProbe, ZRoot } from './system.schemas.ts';
 
 const tags = ['System'];
 const started = Date.now();
+
+/** Whether the request carries credentials holding jobs:admin; anything else (none, invalid) is the public view. */
+async function mayReadDetails(deps: TRouteDeps, req: Request): Promise<boolean> {
+  const authorization = req.get('authorization');
+  const apiKey = req.get('x-api-key');
+  if (!authorization && !apiKey) return false;
+  try {
+    const actor = await deps.services.auth.resolveActor({ authorization, apiKey, ip: req.ip ?? 'unknown' });
+    return can(actor, 'jobs:admin');
+  } catch {
+    return false;
+  }
+}
 
 /** Health, probes, metrics and the documents: no authentication at all (permission null). */
 export const systemRoutes = [
@@ -35,27 +50,39 @@ export const systemRoutes = [
     path: '/health',
     tags,
     summary: 'Dependency health',
-    description: '200 when PostgreSQL and Redis are both up, 503 otherwise.',
+    description:
+      '200 when PostgreSQL and Redis are both up, 503 otherwise. Anyone sees up or down per dependency; ' +
+      'a caller whose credentials hold jobs:admin (operators) also sees the version, uptime, latencies and ' +
+      'the dependencies’ own error messages. Credentials are optional here: invalid ones get the public answer.',
     permission: null,
     response: { status: 200, description: 'All dependencies up', schema: ZHealth },
     otherResponses: {
       503: { description: 'A dependency is down', content: { 'application/json': { schema: ZHealth } } },
     },
-    handler: async ({ deps, res }) => {
+    handler: async ({ deps, req, res }) => {
       const { db, redis, version, isShuttingDown } = deps.system;
-      const [database, cache, market] = await Promise.all([
+      const [database, cache, market, detailed] = await Promise.all([
         checkDatabase(db),
         checkRedis(redis),
         deps.services.marketSource(),
+        mayReadDetails(deps, req),
       ]);
       const allUp = database.status === 'up' && cache.status === 'up';
       if (!allUp || isShuttingDown()) res.status(503);
+      const status = isShuttingDown()
+        ? ('shutting_down' as const)
+        : allUp
+          ? ('ok' as const)
+          : ('degraded' as const);
+      // Error texts name hosts, ports and users of the dependencies: not for the public internet.
+      if (!detailed)
+        return {
+          status,
+          checks: { database: { status: database.status }, redis: { status: cache.status } },
+          market_data: market,
+        };
       return {
-        status: isShuttingDown()
-          ? ('shutting_down' as const)
-          : allUp
-            ? ('ok' as const)
-            : ('degraded' as const),
+        status,
         version,
         uptime_seconds: Math.round((Date.now() - started) / 1000),
         checks: { database, redis: cache },
@@ -102,9 +129,12 @@ export const systemRoutes = [
       ]);
       const ready = database.status === 'up' && schema.status === 'up';
       if (!ready) res.status(503);
+      // The dependencies' own error texts stay out of probe answers (/health shows them to operators).
+      const { error: _database, ...databaseCheck } = database;
+      const { error: _redis, ...redisCheck } = cache;
       return {
         status: ready ? ('ok' as const) : ('unavailable' as const),
-        checks: { database, schema, redis: cache },
+        checks: { database: databaseCheck, schema, redis: redisCheck },
       };
     },
   }),

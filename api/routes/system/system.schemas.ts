@@ -4,8 +4,11 @@ import { z } from '../../openapi/zod.ts';
 const ZCheck = z
   .object({
     status: z.enum(['up', 'down']),
-    latency_ms: z.number(),
-    error: z.string().optional(),
+    latency_ms: z.number().optional().openapi({ description: 'Operators only (jobs:admin) on /health' }),
+    error: z
+      .string()
+      .optional()
+      .openapi({ description: 'The dependency’s own message: operators only (jobs:admin), /health only' }),
   })
   .openapi('DependencyCheck');
 
@@ -37,8 +40,8 @@ export const ZMarketSource = z
 export const ZHealth = z
   .object({
     status: z.enum(['ok', 'degraded', 'shutting_down']),
-    version: z.string(),
-    uptime_seconds: z.number(),
+    version: z.string().optional().openapi({ description: 'Operators only (jobs:admin)' }),
+    uptime_seconds: z.number().optional().openapi({ description: 'Operators only (jobs:admin)' }),
     checks: z.object({ database: ZCheck, redis: ZCheck }),
     market_data: ZMarketSource,
   })

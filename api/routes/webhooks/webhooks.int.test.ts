@@ -158,14 +158,16 @@ describe('Webhook endpoints', () => {
   });
 
   test.each([
-    ['http://127.0.0.1:8080/hook'],
-    ['http://169.254.169.254/latest/meta-data'],
-    ['http://[::1]/hook'],
-    ['http://localhost/hook'],
-    ['http://10.0.0.7/hook'],
+    ['http://127.0.0.1:8080/hook', 'private_address'],
+    ['http://169.254.169.254/latest/meta-data', 'private_address'],
+    ['http://[::1]/hook', 'private_address'],
+    ['http://[2002:a00:1::1]/hook', 'private_address'],
+    ['http://localhost/hook', 'target_refused'],
+    ['http://no-such-host.invalid/hook', 'target_refused'],
+    ['http://10.0.0.7/hook', 'private_address'],
   ])(
-    'When private targets are not allowed and the URL is %s, then it is a 422 and nothing is stored',
-    async (url) => {
+    'When private targets are not allowed and the URL is %s, then it is a 422 (%s) naming no resolved address, and nothing is stored',
+    async (url, reason) => {
       const answer = await send(
         'POST',
         '/api/v1/webhooks',
@@ -174,7 +176,10 @@ describe('Webhook endpoints', () => {
         strictApi.url,
       );
       expect(answer.status).toBe(422);
-      expect(answer.body.reason).toBe('private_address');
+      expect(answer.body.reason).toBe(reason);
+      // What a name resolves to is never told: that would map internal names through our resolver.
+      if (reason === 'target_refused')
+        expect(answer.body.detail).toBe(`url: ${new URL(url).hostname} is refused as a webhook target`);
       expect(await database.db.query(`SELECT id FROM webhook_endpoints`)).toEqual([]);
     },
   );

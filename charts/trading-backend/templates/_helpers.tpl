@@ -184,6 +184,12 @@ app.kubernetes.io/component: {{ .component }}
     secretKeyRef:
       name: {{ include "tb.secretName" . }}
       key: SECRET_KEY
+- name: SECRET_KEY_PREVIOUS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tb.secretName" . }}
+      key: SECRET_KEY_PREVIOUS
+      optional: true
 - name: JWT_PRIVATE_KEY
   valueFrom:
     secretKeyRef:

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@jest/globals';
 import { ConfigError, loadConfig } from './env.ts';
 
@@ -41,6 +44,38 @@ test('When running in production without SECRET_KEY, then start-up is refused', 
   expect(loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'x'.repeat(32) }).SECRET_KEY).toBe('x'.repeat(32));
 });
 
+test('When production is given a SECRET_KEY that was ever published (code, compose file, scripts), then start-up is refused', () => {
+  for (const published of [
+    'dev-only-secret-key-change-me-in-production-000',
+    'change-me-to-32-or-more-characters-please',
+  ])
+    expect(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: published })).toThrow(
+      /SECRET_KEY: is a published example value/,
+    );
+});
+
+test('When no SECRET_KEY is given outside production, then the key is made for this process: never a constant, the same for every load', () => {
+  const config = loadConfig({});
+  expect(config.SECRET_KEY).not.toBe('dev-only-secret-key-change-me-in-production-000');
+  expect(config.SECRET_KEY).toMatch(/^[0-9a-f]{64}$/);
+  expect(config.SECRET_KEY_GENERATED).toBe(true);
+  expect(loadConfig({ NODE_ENV: 'test' }).SECRET_KEY).toBe(config.SECRET_KEY);
+  expect(loadConfig({ SECRET_KEY: 'k'.repeat(32) })).toMatchObject({
+    SECRET_KEY: 'k'.repeat(32),
+    SECRET_KEY_GENERATED: false,
+  });
+});
+
+test('When earlier SECRET_KEYs are kept for a rotation, then they are a list of full-length keys', () => {
+  expect(loadConfig({}).SECRET_KEY_PREVIOUS).toEqual([]);
+  expect(
+    loadConfig({ SECRET_KEY_PREVIOUS: `${'a'.repeat(32)}, ${'b'.repeat(40)}` }).SECRET_KEY_PREVIOUS,
+  ).toEqual(['a'.repeat(32), 'b'.repeat(40)]);
+  expect(() => loadConfig({ SECRET_KEY_PREVIOUS: 'short' })).toThrow(
+    /SECRET_KEY_PREVIOUS.*must be at least 32 characters/,
+  );
+});
+
 test('When webhook retries, worker queues and queue concurrency are set, then they are parsed into milliseconds, lists and counts', () => {
   const config = loadConfig({
     WEBHOOK_RETRY_SCHEDULE: '500ms, 5s,2m,1h',
@@ -75,4 +110,35 @@ test('When Sentinels are configured, then every Redis connection targets their m
   expect(() => loadConfig({ REDIS_SENTINELS: 'a.redis' })).toThrow(
     /REDIS_SENTINELS: "a.redis" is not host:port/,
   );
+});
+
+test('When webhook delivery safety is configured, then the deadline, the CA file and the DNS servers are checked at start', () => {
+  expect(loadConfig({}).WEBHOOK_DEADLINE_MS).toBe(15_000);
+  expect(loadConfig({}).WEBHOOK_DNS_SERVERS).toEqual([]);
+  expect(() => loadConfig({ WEBHOOK_DEADLINE_MS: '500' })).toThrow(/WEBHOOK_DEADLINE_MS/);
+  expect(
+    loadConfig({ WEBHOOK_DNS_SERVERS: '1.1.1.1, 127.0.0.1:5353, [::1]:53, 2606:4700::1111' })
+      .WEBHOOK_DNS_SERVERS,
+  ).toEqual(['1.1.1.1', '127.0.0.1:5353', '[::1]:53', '2606:4700::1111']);
+  expect(() => loadConfig({ WEBHOOK_DNS_SERVERS: 'dns.example:53' })).toThrow(
+    /WEBHOOK_DNS_SERVERS.*must be an IP address/,
+  );
+  expect(() => loadConfig({ WEBHOOK_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
+    /WEBHOOK_CA_FILE: cannot read \/nonexistent\/ca.pem/,
+  );
+  const folder = mkdtempSync(path.join(tmpdir(), 'env-test-'));
+  try {
+    writeFileSync(path.join(folder, 'empty.pem'), 'not a certificate\n');
+    expect(() => loadConfig({ WEBHOOK_CA_FILE: path.join(folder, 'empty.pem') })).toThrow(
+      /holds no PEM certificate/,
+    );
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    writeFileSync(path.join(folder, 'ca.pem'), `${pem}\n${pem}\n`);
+    expect(loadConfig({ WEBHOOK_CA_FILE: path.join(folder, 'ca.pem') }).WEBHOOK_CA_FILE?.pems).toEqual([
+      pem,
+      pem,
+    ]);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });

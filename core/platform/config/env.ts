@@ -1,10 +1,8 @@
 import { z } from 'zod';
+import { checkSecretKey, processSecretKey, SECURITY_ENV } from './env-security.ts';
 
-/**
- * The whole runtime configuration, parsed once at start-up. Nothing else in the code base reads
- * `process.env`; composition roots call `loadConfig()` and pass the frozen result down.
- */
-const DEV_SECRET = 'dev-only-secret-key-change-me-in-production-000';
+// The whole runtime configuration, parsed once at start-up. Nothing else in the code base reads
+// `process.env`; composition roots call `loadConfig()` and pass the frozen result down.
 
 const csv = z.string().transform((value) =>
   value
@@ -56,7 +54,7 @@ export const ZConfig = z
     REDIS_PASSWORD: z.string().min(1).optional().describe('Password of the Redis nodes (with Sentinels)'),
     REDIS_SENTINEL_PASSWORD: z.string().min(1).optional().describe('Password of the Sentinels themselves'),
     REDIS_KEY_PREFIX: z.string().default('tb:').describe('Prefix of every cache and rate-limit key'),
-    SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    ...SECURITY_ENV,
     JWT_PRIVATE_KEY: z
       .string()
       .optional()
@@ -252,9 +250,7 @@ export const ZConfig = z
       ),
   })
   .superRefine((config, ctx) => {
-    if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required when NODE_ENV=production' });
-    }
+    checkSecretKey(config, ctx);
     if (Boolean(config.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(config.BOOTSTRAP_ADMIN_PASSWORD)) {
       ctx.addIssue({
         code: 'custom',
@@ -275,7 +271,9 @@ export const ZConfig = z
   })
   .transform((config) => ({
     ...config,
-    SECRET_KEY: config.SECRET_KEY ?? DEV_SECRET,
+    SECRET_KEY: config.SECRET_KEY ?? processSecretKey(),
+    /** True when no SECRET_KEY was given: this process's own key (sealed secrets die with it). */
+    SECRET_KEY_GENERATED: !config.SECRET_KEY,
     /** Where every Redis connection goes: the URL, or the master the Sentinels name. */
     REDIS: config.REDIS_SENTINELS?.length
       ? {
