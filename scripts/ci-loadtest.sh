@@ -8,7 +8,8 @@ mkdir -p "$RUN_DIR"
 cd "$ROOT"
 export NODE_ENV=production SECRET_KEY="ci-load-test-secret-key-0123456789abcdef" LOG_LEVEL=warn \
   PORT="${PORT:-8000}" WORKER_PORT="${WORKER_PORT:-9100}" RATE_LIMIT_PER_MINUTE=1000000 \
-  HISTORY_RETENTION_DAYS=5000 MARKET_DATA_PROVIDER=replay
+  HISTORY_RETENTION_DAYS=5000 MARKET_DATA_PROVIDER=replay \
+  CACHE_REDIS_URL="${CACHE_REDIS_URL:-redis://127.0.0.1:6380}"
 if curl -s "http://127.0.0.1:$PORT/livez" >/dev/null 2>&1; then
   log "port $PORT is already serving something; stop it (or set PORT) so the load test measures this build"; exit 1
 fi

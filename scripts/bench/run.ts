@@ -85,6 +85,7 @@ async function startApi(
       SECRET_KEY: 'benchmark-secret-key-0123456789abcdefgh',
       DATABASE_URL: database.url,
       REDIS_URL: config.REDIS_URL,
+      CACHE_REDIS_URL: config.CACHE_REDIS_URL ?? config.REDIS_URL,
       REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
       QUEUE_PREFIX: config.QUEUE_PREFIX,
       HOST: '127.0.0.1',
@@ -210,7 +211,10 @@ async function compareWith(database: TTestDatabase, revision: string): Promise<v
 async function readPath(database: TTestDatabase): Promise<void> {
   log('read path …');
   const api = await startApi(database);
-  const uncached = await startApi(database, { REDIS_URL: 'redis://127.0.0.1:1' });
+  const uncached = await startApi(database, {
+    REDIS_URL: 'redis://127.0.0.1:1',
+    CACHE_REDIS_URL: 'redis://127.0.0.1:1',
+  });
   const { body, barePort } = await startBareServer(`${api}${LISTING}`);
 
   const pair = [`http://127.0.0.1:${barePort}/`, `${api}${LISTING}`];
@@ -385,7 +389,10 @@ async function fillHistory(database: TTestDatabase, rows: number): Promise<void>
 
 async function scale(database: TTestDatabase): Promise<void> {
   log('scale …');
-  const uncached = await startApi(database, { REDIS_URL: 'redis://127.0.0.1:1' });
+  const uncached = await startApi(database, {
+    REDIS_URL: 'redis://127.0.0.1:1',
+    CACHE_REDIS_URL: 'redis://127.0.0.1:1',
+  });
   const out: string[] = [];
   let base: Record<string, TMeasure> | undefined;
   for (const rows of [10_000, 100_000, 1_000_000]) {
@@ -458,7 +465,10 @@ async function riskEngine(database: TTestDatabase): Promise<void> {
   const result = await service.precompute({}, asOf);
   const precomputeMs = performance.now() - precomputeStarted;
 
-  const uncached = await startApi(database, { REDIS_URL: 'redis://127.0.0.1:1' });
+  const uncached = await startApi(database, {
+    REDIS_URL: 'redis://127.0.0.1:1',
+    CACHE_REDIS_URL: 'redis://127.0.0.1:1',
+  });
   const oneYear = await measure(`${uncached}/api/v1/risk/BTC?to=2022-09-26&window=365&benchmark=ETH`, {
     seconds: SECONDS,
   });
@@ -563,7 +573,7 @@ async function writePath(database: TTestDatabase): Promise<void> {
     COINGECKO_BASE_URL: server.coingeckoUrl,
     LOG_LEVEL: 'silent',
   });
-  const redis = createCacheRedis(syncConfig.REDIS_URL);
+  const redis = createCacheRedis(syncConfig.CACHE_REDIS);
   const providers = createProviderChain({
     config: syncConfig,
     logger: createLogger({ level: 'silent', name: 'bench' }),

@@ -8,6 +8,7 @@ import { CreatePortfolios1733184000000 } from './migrations/1733184000000-create
 import { CreatePortfolioLimits1733270400000 } from './migrations/1733270400000-create-portfolio-limits.ts';
 import { CreateWebhooks1733356800000 } from './migrations/1733356800000-create-webhooks.ts';
 import { CreateAlerts1733443200000 } from './migrations/1733443200000-create-alerts.ts';
+import { ResetRiskMetrics1733529600000 } from './migrations/1733529600000-reset-risk-metrics.ts';
 
 export const migrations = [
   CreateMarketData1732406400000,
@@ -18,6 +19,7 @@ export const migrations = [
   CreatePortfolioLimits1733270400000,
   CreateWebhooks1733356800000,
   CreateAlerts1733443200000,
+  ResetRiskMetrics1733529600000,
 ];
 
 type TDbConfig = Pick<
