@@ -61,18 +61,22 @@ export function createRiskRepository(db: DataSource) {
       to: string,
       deadline?: TDeadline,
     ): Promise<Map<number, TCoinCloses>> {
+      // Numbers as float8 and the time as epoch milliseconds: the same doubles as parsing NUMERIC text (both
+      // round correctly), at a fraction of the driver's parsing cost over tens of thousands of rows.
       const rows: {
         cryptocurrency_id: number;
-        day: string;
-        timestamp: Date;
-        price: string;
-        market_cap: string | null;
-        total_volume: string | null;
+        date: string;
+        at: number;
+        price: number;
+        market_cap: number | null;
+        total_volume: number | null;
       }[] = await queryWithin(
         db,
         deadline,
-        `SELECT DISTINCT ON (cryptocurrency_id, day) cryptocurrency_id, to_char(day, 'YYYY-MM-DD') AS day, "timestamp",
-           price, market_cap, total_volume
+        // Sorted by the date itself (the output's text form is named `date`, so `day` here is the date).
+        `SELECT DISTINCT ON (cryptocurrency_id, day) cryptocurrency_id, to_char(day, 'YYYY-MM-DD') AS date,
+           floor(extract(epoch FROM "timestamp") * 1000)::float8 AS at, price::float8 AS price,
+           market_cap::float8 AS market_cap, total_volume::float8 AS total_volume
          FROM (SELECT cryptocurrency_id, ("timestamp" AT TIME ZONE 'UTC')::date AS day, "timestamp", price, market_cap, total_volume
                FROM price_history
                WHERE cryptocurrency_id = ANY($1::int[]) AND "timestamp" >= $2::date AT TIME ZONE 'UTC'
@@ -83,14 +87,14 @@ export function createRiskRepository(db: DataSource) {
       const byCoin = new Map<number, TCoinCloses>();
       for (const row of rows) {
         let coin = byCoin.get(row.cryptocurrency_id);
-        if (!coin) byCoin.set(row.cryptocurrency_id, (coin = { closes: [], last: row.timestamp }));
+        if (!coin) byCoin.set(row.cryptocurrency_id, (coin = { closes: [], last: new Date(row.at) }));
         coin.closes.push({
-          date: row.day,
-          price: Number(row.price),
-          market_cap: num(row.market_cap),
-          total_volume: num(row.total_volume),
+          date: row.date,
+          price: row.price,
+          market_cap: row.market_cap,
+          total_volume: row.total_volume,
         });
-        coin.last = row.timestamp;
+        coin.last = new Date(row.at);
       }
       return byCoin;
     },
