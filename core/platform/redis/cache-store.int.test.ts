@@ -10,8 +10,8 @@ import { startTestWorkers, waitForJob, type TTestWorkers } from '../../../test/w
 // The queue store and the cache store as the chart and services.sh run them, made small so that the
 // test fills them: the queue store refuses writes when full (noeviction), the cache store evicts.
 const MiB = 2 ** 20;
-const QUEUE_MAXMEMORY = 32 * MiB;
-const CACHE_MAXMEMORY = 8 * MiB;
+const QUEUE_MAXMEMORY = 16 * MiB;
+const CACHE_MAXMEMORY = 4 * MiB;
 let queueStore: TRedisServer;
 let cacheStore: TRedisServer;
 let database: TTestDatabase;
@@ -55,7 +55,7 @@ test('When anonymous reads with distinct days fill the cache store to its limit,
   const jobs: string[] = [];
   const end = Date.now();
   let bytes = 0;
-  for (let index = 0; index < 120; index += 1) {
+  for (let index = 0; index < 60; index += 1) {
     // A distinct `to` per request: a new cache key each time, as a hostile client would make them.
     const to = new Date(end - index * 60_000).toISOString();
     const [response, job] = await Promise.all([
@@ -65,7 +65,7 @@ test('When anonymous reads with distinct days fill the cache store to its limit,
     withContext(`request ${index}`, () => expect(response.status).toBe(200));
     bytes += (await response.arrayBuffer()).byteLength;
     jobs.push(job.job_id);
-    if (index % 20 === 0) {
+    if (index % 10 === 0) {
       const health = await fetch(`${api.url}/health`);
       withContext(`health at ${index}`, () => expect(health.status).toBe(200));
     }
