@@ -33,7 +33,10 @@ export type TAppDeps = {
   /** One line per request; defaults to `logger`. */
   accessLogger?: Logger;
   db: DataSource;
+  /** The queue store's fail-fast connection (health, live streams). */
   redis: Redis;
+  /** The cache store: cached answers, rate-limit counts, idempotency records (default: `redis`). */
+  cacheRedis?: Redis;
   metrics: Registry;
   version: string;
   isShuttingDown: () => boolean;
@@ -53,6 +56,7 @@ function trustProxySetting(value: string): boolean | number | string {
 /** The Express application without listen(): tests and main.ts both build it from real dependencies. */
 export function buildApp(deps: TAppDeps): Express {
   const { config, logger, db, redis, metrics } = deps;
+  const cacheRedis = deps.cacheRedis ?? redis;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
@@ -73,9 +77,13 @@ export function buildApp(deps: TAppDeps): Express {
     },
   });
 
-  const limiter = createRateLimiter({ redis, keyPrefix: config.REDIS_KEY_PREFIX, metrics: httpMetrics });
+  const limiter = createRateLimiter({
+    redis: cacheRedis,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    metrics: httpMetrics,
+  });
   const cache = createResponseCache({
-    redis,
+    redis: cacheRedis,
     keyPrefix: config.REDIS_KEY_PREFIX,
     ttlSeconds: config.CACHE_TTL_SECONDS,
     maxAgeSeconds: config.HTTP_MAX_AGE_SECONDS,
@@ -124,6 +132,7 @@ export function buildApp(deps: TAppDeps): Express {
   app.use('/api/v1', api);
   const defaultLimit = limiter.limit({
     name: 'default',
+    priced: true,
     limit: (actor) =>
       actor.kind === 'anonymous'
         ? config.RATE_LIMIT_PER_MINUTE
@@ -163,8 +172,13 @@ export function buildApp(deps: TAppDeps): Express {
       authenticate: authenticate(resolveActor),
       anonymous: anonymousActor,
       defaultLimit,
-      idempotency: createIdempotency({ redis, keyPrefix: config.REDIS_KEY_PREFIX }),
+      idempotency: createIdempotency({
+        redis: cacheRedis,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        maxBodyBytes: config.IDEMPOTENCY_MAX_BODY_BYTES,
+      }),
       csvLimit: config.IMPORT_BODY_LIMIT,
+      deadlineMs: config.REQUEST_DEADLINE_MS,
       limits: {
         sync: limiter.limit({ name: 'sync', limit: config.SYNC_RATE_LIMIT_PER_MINUTE }),
         // Each login costs an argon2 hash (about 30 ms of CPU): a tight budget per client for the auth routes.

@@ -22,6 +22,10 @@ const accessLogger = createAccessLogger({ level: config.LOG_LEVEL, name: 'tradin
 const db = createDataSource(config, 'trading-backend-api');
 const redis = createCacheRedis(config.REDIS);
 redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+// The cache store (cached answers, rate limits, idempotency records): its own Redis unless it is the same one.
+const cacheRedis = config.CACHE_REDIS === config.REDIS ? redis : createCacheRedis(config.CACHE_REDIS);
+if (cacheRedis !== redis)
+  cacheRedis.on('error', (error) => logger.debug({ err: error }, 'redis (cache store) connection error'));
 const queueConnection = createQueueRedis(config.REDIS);
 queueConnection.on('error', (error) => logger.debug({ err: error }, 'redis (queues) connection error'));
 const queues = createQueues(queueConnection, config.QUEUE_PREFIX, (error) =>
@@ -31,13 +35,14 @@ const queues = createQueues(queueConnection, config.QUEUE_PREFIX, (error) =>
 let shuttingDown = false;
 // Ready only after start-up work (the database, the bootstrap admin), not merely once PostgreSQL answers.
 let starting = true;
-const services = createServices({ config, db, redis, queues, logger });
+const services = createServices({ config, db, redis, cacheRedis, queues, logger });
 const app = buildApp({
   config,
   logger,
   accessLogger,
   db,
   redis,
+  cacheRedis,
   metrics: createMetricsRegistry(),
   version: APP_VERSION,
   isShuttingDown: () => shuttingDown,
@@ -53,6 +58,7 @@ const server: Server = createHttpServer(app).listen(config.PORT, config.HOST, ()
       port: config.PORT,
       database: redactUrl(config.DATABASE_URL),
       redis: redactUrl(config.REDIS_URL),
+      ...(config.CACHE_REDIS_URL ? { cache_redis: redactUrl(config.CACHE_REDIS_URL) } : {}),
       env: config.NODE_ENV,
     },
     'api listening',
@@ -95,6 +101,7 @@ async function shutdown(signal: string): Promise<void> {
   await Promise.allSettled([
     db.isInitialized ? db.destroy() : Promise.resolve(),
     redis.quit(),
+    ...(cacheRedis === redis ? [] : [cacheRedis.quit()]),
     queueConnection.quit(),
   ]);
   clearTimeout(force);

@@ -12,7 +12,12 @@ import {
   credentialsChannel,
 } from './auth/index.ts';
 import { createJobAdminService, createJobService, type TQueues } from './jobs/index.ts';
-import { createCryptocurrencyRepository, createMarketService, createMarketSource } from './market/index.ts';
+import {
+  createCryptocurrencyRepository,
+  createMarketService,
+  createMarketSource,
+  marketCacheVersion,
+} from './market/index.ts';
 import type { TConfig } from './platform/config/env.ts';
 import { createLimitsService, createPortfoliosService } from './portfolios/index.ts';
 import { invalidateResourceCache } from './platform/redis/resource-cache.ts';
@@ -28,7 +33,10 @@ import {
 export type TServiceDeps = {
   config: TConfig;
   db: DataSource;
+  /** The queue store: what must not be evicted (job requesters, login failures, alert pub/sub). */
   redis: Redis;
+  /** The cache store: cache versions and computed rankings (default: `redis`). */
+  cacheRedis?: Redis;
   queues: TQueues;
   logger: Logger;
 };
@@ -39,6 +47,8 @@ export type TServiceDeps = {
  */
 export function createServices(deps: TServiceDeps) {
   const { config, db, redis } = deps;
+  const cacheRedis = deps.cacheRedis ?? redis;
+  const prefix = config.REDIS_KEY_PREFIX;
   const audit = createAuditService({ db });
   const keys = createKeyRing({
     issuer: config.JWT_ISSUER,
@@ -66,13 +76,22 @@ export function createServices(deps: TServiceDeps) {
   const portfolios = createPortfoliosService({
     db,
     onChange: async (id) => {
-      await invalidateResourceCache(redis, config.REDIS_KEY_PREFIX, `portfolio:${id}`);
+      await invalidateResourceCache(cacheRedis, prefix, `portfolio:${id}`);
       // Its limit and risk alerts are evaluated in the worker, never in the request.
       await deps.queues.enqueue('evaluate-alerts', { portfolio_id: id });
     },
   });
   const limits = createLimitsService({ db, portfolios });
-  const risk = createRiskService({ risk: createRiskRepository(db) });
+  const risk = createRiskService({
+    risk: createRiskRepository(db),
+    cache: {
+      version: () => marketCacheVersion(cacheRedis, prefix),
+      get: (key) => cacheRedis.get(`${prefix}${key}`),
+      set: async (key, value, ttlSeconds) => {
+        await cacheRedis.set(`${prefix}${key}`, value, 'EX', ttlSeconds);
+      },
+    },
+  });
   const webhooks = createWebhooksService({
     db,
     audit,

@@ -10,7 +10,8 @@ cd "$ROOT"
 SECRET_KEY="$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))")"
 export NODE_ENV=production SECRET_KEY LOG_LEVEL=warn \
   PORT="${PORT:-8000}" WORKER_PORT="${WORKER_PORT:-9100}" RATE_LIMIT_PER_MINUTE=1000000 \
-  HISTORY_RETENTION_DAYS=5000 MARKET_DATA_PROVIDER=replay
+  HISTORY_RETENTION_DAYS=5000 MARKET_DATA_PROVIDER=replay \
+  CACHE_REDIS_URL="${CACHE_REDIS_URL:-redis://127.0.0.1:6380}"
 if curl -s "http://127.0.0.1:$PORT/livez" >/dev/null 2>&1; then
   log "port $PORT is already serving something; stop it (or set PORT) so the load test measures this build"; exit 1
 fi

@@ -12,6 +12,8 @@ ensure_dev_admin
 ensure_secret_key
 export NODE_ENV="${NODE_ENV:-development}"
 export SCHEDULER="${SCHEDULER:-internal}"
+# The cache store services.sh runs beside the queue store (docs/reliability.md).
+export CACHE_REDIS_URL="${CACHE_REDIS_URL:-redis://127.0.0.1:6380}"
 # The bundled history reaches back to 2015 (shifted); keep it locally instead of letting the daily cleanup delete it.
 export HISTORY_RETENTION_DAYS="${HISTORY_RETENTION_DAYS:-5000}"
 node core/market/bundled/seed-cli.ts --prepare

@@ -78,8 +78,9 @@ def bundled(symbol, start, end):
 
 
 def worked_example():
-    # One year of the bundled CoinGecko closes: window=365 ending 2022-09-26 -> closes 2021-09-27 .. 2022-09-26.
-    start, end = "2021-09-27", "2022-09-26"
+    # One year of the bundled CoinGecko closes: window=365 (daily returns) ending 2022-09-26 -> the 366 closes
+    # 2021-09-26 .. 2022-09-26.
+    start, end = "2021-09-26", "2022-09-26"
     btc = bundled("BTC", start, end)
     eth = bundled("ETH", start, end)
     result = {}

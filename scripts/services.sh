@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs (from Debian's packages, when missing) and starts PostgreSQL and Redis on loopback,
-# creates the role and the databases, and runs the migrations. Safe to run any number of times.
+# Installs (from Debian's packages, when missing) and starts PostgreSQL and the two Redis stores on
+# loopback (the queue store and the cache store, docs/reliability.md), creates the role and the
+# databases, and runs the migrations. Safe to run any number of times.
 #   scripts/services.sh            start everything the system needs
 #   scripts/services.sh stop       stop the Redis and PostgreSQL this script started
 source "$(dirname "$0")/lib/common.sh"
 
 PG_PORT="${PG_PORT:-5432}"
 REDIS_PORT="${REDIS_PORT:-6379}"
+CACHE_REDIS_PORT="${CACHE_REDIS_PORT:-6380}"
+CACHE_REDIS_MAXMEMORY="${CACHE_REDIS_MAXMEMORY:-256mb}"
 DB_USER="trading"
 DB_PASSWORD="trading"
 DATABASES=(trading trading_test)
@@ -42,20 +45,31 @@ start_postgres() {
   done
 }
 
+# start_one_redis NAME PORT ARGS…: a redis-server on loopback, its files in $RUN_DIR/NAME.
+start_one_redis() {
+  local name="$1" port="$2"; shift 2
+  if redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1; then return 0; fi
+  mkdir -p "$RUN_DIR/$name"
+  log "starting $name on 127.0.0.1:$port"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$RUN_DIR/$name" \
+    --pidfile "$RUN_DIR/$name/redis.pid" --logfile "$RUN_DIR/$name/redis.log" "$@"
+  for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  log "$name did not start; see $RUN_DIR/$name/redis.log"; return 1
+}
+
 start_redis() {
   command -v redis-server >/dev/null || apt_install redis-server
-  if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then return 0; fi
-  mkdir -p "$RUN_DIR/redis"
-  log "starting Redis on 127.0.0.1:$REDIS_PORT"
-  # noeviction: BullMQ keeps queue state in Redis, so it must never evict keys; the cache sets TTLs.
-  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$RUN_DIR/redis" \
-    --pidfile "$RUN_DIR/redis/redis.pid" --logfile "$RUN_DIR/redis/redis.log" \
+  # The queue store, noeviction: BullMQ keeps queue state in Redis, so it must never evict keys.
+  start_one_redis redis "$REDIS_PORT" \
     --appendonly yes --appendfsync everysec --maxmemory 512mb --maxmemory-policy noeviction
-  for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
-  log "Redis did not start; see $RUN_DIR/redis/redis.log"; return 1
+  # The cache store: cached answers, rate-limit counts, idempotency records. Bounded and evicting, so no
+  # client can fill the queue store; nothing in it needs to survive a restart (no AOF, no snapshots).
+  start_one_redis redis-cache "$CACHE_REDIS_PORT" \
+    --appendonly no --save '' --maxmemory "$CACHE_REDIS_MAXMEMORY" --maxmemory-policy allkeys-lru
 }
 
 stop_all() {
+  redis-cli -h 127.0.0.1 -p "$CACHE_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
   local version; version="$(basename "$(dirname "$(pg_bin)")")"
   pg_ctlcluster "$version" main stop >/dev/null 2>&1 || true

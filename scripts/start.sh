@@ -13,6 +13,8 @@ if [ ! -f dist/api/main.js ] || [ -n "$(find api core worker -name '*.ts' -newer
 fi
 export NODE_ENV=production
 export SCHEDULER="${SCHEDULER:-internal}"
+# The cache store services.sh runs beside the queue store (docs/reliability.md).
+export CACHE_REDIS_URL="${CACHE_REDIS_URL:-redis://127.0.0.1:6380}"
 export HISTORY_RETENTION_DAYS="${HISTORY_RETENTION_DAYS:-5000}"
 # Production mode requires a secret; for a local run, the installation's own (.run/secret-key).
 ensure_secret_key

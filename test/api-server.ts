@@ -17,7 +17,10 @@ export type TTestApi = {
   config: TConfig;
   services: TServices;
   queues: TQueues;
+  /** The queue store's fail-fast connection. */
   redis: Redis;
+  /** The cache store (cached answers, rate limits, idempotency records, cache versions). */
+  cacheRedis: Redis;
   metrics: Registry;
   setShuttingDown: (value: boolean) => void;
   close: () => Promise<void>;
@@ -34,20 +37,12 @@ export async function startTestApi(
 ): Promise<TTestApi> {
   // Tests take Redis away on purpose; a socket that never connected should not keep the process alive.
   // Sentinels when configured; else REDIS_URL, which tests override (a TCP proxy in front of Redis, say).
-  const target = typeof config.REDIS === 'object' ? config.REDIS : config.REDIS_URL;
-  const redis = createCacheRedis(target, { disconnectTimeout: 50 });
-  redis.on('error', () => undefined);
-  await new Promise<void>((resolve) => {
-    // An unreachable Redis is a valid test setup: carry on once the first attempt failed or timed out.
-    const timer = setTimeout(resolve, 3000);
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    if (redis.status === 'ready') done();
-    redis.once('ready', done);
-    redis.once('error', done);
-  });
+  const target = config.REDIS;
+  const redis = await connected(createCacheRedis(target, { disconnectTimeout: 50 }));
+  const cacheRedis =
+    config.CACHE_REDIS === config.REDIS
+      ? redis
+      : await connected(createCacheRedis(config.CACHE_REDIS, { disconnectTimeout: 50 }));
   const metrics = createMetricsRegistry();
   const queueConnection = createQueueRedis(target, { disconnectTimeout: 50 });
   queueConnection.on('error', () => undefined);
@@ -61,12 +56,13 @@ export async function startTestApi(
         destination: { write: (line) => logLines.push(line) },
       })
     : createLogger({ level: config.LOG_LEVEL, name: 'test-api' });
-  const services = createServices({ config, db, redis, queues, logger });
+  const services = createServices({ config, db, redis, cacheRedis, queues, logger });
   const app = buildApp({
     config,
     logger,
     db,
     redis,
+    cacheRedis,
     metrics,
     version: 'test',
     isShuttingDown: () => shuttingDown,
@@ -83,6 +79,7 @@ export async function startTestApi(
     services,
     queues,
     redis,
+    cacheRedis,
     metrics,
     setShuttingDown: (value) => {
       shuttingDown = value;
@@ -92,9 +89,26 @@ export async function startTestApi(
       await new Promise((resolve) => server.close(resolve));
       await queues.close().catch(() => undefined);
       redis.disconnect();
+      cacheRedis.disconnect();
       queueConnection.disconnect();
     },
   };
+}
+
+/** Waits (at most 3 s) until `redis` is ready or its first attempt failed: an unreachable Redis is a valid test setup. */
+async function connected(redis: Redis): Promise<Redis> {
+  redis.on('error', () => undefined);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 3000);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if (redis.status === 'ready') done();
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
+  return redis;
 }
 
 /** Sum of a counter across one or more registries (optionally filtered by labels). */

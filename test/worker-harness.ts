@@ -27,29 +27,32 @@ export type TTestWorkers = {
 export async function startTestWorkers(config: TConfig, db: DataSource): Promise<TTestWorkers> {
   const connections: Redis[] = [];
   const connect = () => {
-    const connection = createQueueRedis(config.REDIS_URL);
+    const connection = createQueueRedis(config.REDIS);
     connections.push(connection);
     return connection;
   };
-  const cache = createCacheRedis(config.REDIS_URL);
-  connections.push(cache);
+  const redis = createCacheRedis(config.REDIS);
+  const cache = createCacheRedis(config.CACHE_REDIS);
+  // Fail-fast connections report timeouts as errors; the code using them handles the failed commands.
+  for (const connection of [redis, cache]) connection.on('error', () => undefined);
+  connections.push(redis, cache);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'test-worker' });
   const registry = createMetricsRegistry();
   const queues = createQueues(connect(), config.QUEUE_PREFIX);
   const workers = createWorkers({
     config,
     db,
-    redis: cache,
+    redis,
     providers: createProviderChain({
       config,
       logger,
       timeline: () => readTimeline(db),
-      cooldowns: createRedisCooldowns(cache, config.REDIS_KEY_PREFIX),
+      cooldowns: createRedisCooldowns(redis, config.REDIS_KEY_PREFIX),
     }),
     logger,
     metrics: createWorkerMetrics(registry, Object.values(queues.queues)),
     queues,
-    ...processorServices(createServices({ config, db, redis: cache, queues, logger })),
+    ...processorServices(createServices({ config, db, redis, cacheRedis: cache, queues, logger })),
     invalidateCache: () => invalidateMarketCache(cache, config.REDIS_KEY_PREFIX),
     connection: connect,
   });

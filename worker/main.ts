@@ -29,24 +29,25 @@ if (config.SECRET_KEY_GENERATED)
   );
 const registry = createMetricsRegistry();
 const db = createDataSource(config, 'trading-backend-worker');
-const cacheRedis = createCacheRedis(config.REDIS);
-cacheRedis.on('error', (error) => logger.debug({ err: error }, 'redis (cache) connection error'));
+// Fail-fast connections: to the queue store (provider cooldowns, health, memory metrics) and to the cache
+// store (the cache versions a sync bumps), one connection when both are the same Redis.
+const redis = createCacheRedis(config.REDIS);
+redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+const cacheRedis = config.CACHE_REDIS === config.REDIS ? redis : createCacheRedis(config.CACHE_REDIS);
+if (cacheRedis !== redis)
+  cacheRedis.on('error', (error) => logger.debug({ err: error }, 'redis (cache store) connection error'));
 const producer = createQueueRedis(config.REDIS);
 const queues = createQueues(producer, config.QUEUE_PREFIX, (error) =>
   logger.debug({ err: error }, 'job queue error'),
 );
 // The dead-letter queue's depth is a metric too (an alert rule watches it grow).
-const metrics = createWorkerMetrics(
-  registry,
-  [...Object.values(queues.queues), queues.deadLetter],
-  cacheRedis,
-);
+const metrics = createWorkerMetrics(registry, [...Object.values(queues.queues), queues.deadLetter], redis);
 const providers = createProviderChain({
   config,
   logger,
   metrics: createProviderMetrics(registry),
   timeline: () => readTimeline(db),
-  cooldowns: createRedisCooldowns(cacheRedis, config.REDIS_KEY_PREFIX, (error) =>
+  cooldowns: createRedisCooldowns(redis, config.REDIS_KEY_PREFIX, (error) =>
     logger.warn({ err: error }, 'provider cooldowns: Redis unavailable, keeping them in this process'),
   ),
 });
@@ -56,7 +57,7 @@ const healthServer = await startHealthServer({
   port: config.WORKER_PORT,
   host: config.HOST,
   db,
-  redis: cacheRedis,
+  redis,
   metrics: registry,
   isShuttingDown: () => shuttingDown,
 }).catch((error: NodeJS.ErrnoException) =>
@@ -68,16 +69,16 @@ const [latest] = await db
   .catch(() => [{}]);
 if (latest?.seconds) metrics.lastSuccessfulSync.set(Number(latest.seconds));
 
-const connections = [producer, cacheRedis];
+const connections = [producer, redis, ...(cacheRedis === redis ? [] : [cacheRedis])];
 const workers = createWorkers({
   config,
   db,
-  redis: cacheRedis,
+  redis,
   providers,
   logger,
   metrics,
   queues,
-  ...processorServices(createServices({ config, db, redis: cacheRedis, queues, logger })),
+  ...processorServices(createServices({ config, db, redis, cacheRedis, queues, logger })),
   invalidateCache: () => invalidateMarketCache(cacheRedis, config.REDIS_KEY_PREFIX),
   connection: () => {
     const connection = createQueueRedis(config.REDIS);

@@ -95,9 +95,11 @@ describe('compressed answers on the read path', () => {
       expect(hit.headers['x-cache']).toBe('HIT');
     }
     expect(await counterValue([api.metrics], 'http_cache_loads_total')).toBe(loads);
-    const keys = await api.redis.keys(`${config.REDIS_KEY_PREFIX}cache:market:/api/v1/cryptocurrencies/:*`);
+    const keys = await api.cacheRedis.keys(
+      `${config.REDIS_KEY_PREFIX}cache:market:/api/v1/cryptocurrencies/:*`,
+    );
     const stored = keys.find((key) => key.endsWith('|br') && key.includes('"limit":90'))!;
-    const raw = (await api.redis.getBuffer(stored))!;
+    const raw = (await api.cacheRedis.getBuffer(stored))!;
     const brBody = (await get(path, { 'Accept-Encoding': 'br' })).body;
     expect(raw.subarray(raw.length - brBody.length).equals(brBody)).toBe(true); // the stored bytes are what is sent
   });

@@ -115,7 +115,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof AppError) {
       const extra: Record<string, unknown> = { ...error.extensions };
       if (error.errors) extra.errors = error.errors;
-      if (error.code === ErrorCode.DependencyUnavailable) res.setHeader('Retry-After', '5');
+      if (error.code === ErrorCode.DependencyUnavailable || error.code === ErrorCode.DeadlineExceeded)
+        res.setHeader('Retry-After', '5');
       const retryAfter = error.extensions?.retry_after;
       if (
         error.code === ErrorCode.RateLimited &&

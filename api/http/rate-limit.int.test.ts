@@ -65,7 +65,7 @@ test('When clients come from different IPs behind a trusted proxy, then each IP 
 });
 
 test('When Redis is unreachable, then the limiter keeps counting in process memory', async () => {
-  const api = await start({ RATE_LIMIT_PER_MINUTE: '2', REDIS_URL: 'redis://127.0.0.1:1' });
+  const api = await start({ RATE_LIMIT_PER_MINUTE: '2', CACHE_REDIS_URL: 'redis://127.0.0.1:1' });
   const statuses: number[] = [];
   for (let i = 0; i < 3; i += 1) {
     const response = await request(api.url, '/api/v1/cryptocurrencies/');
@@ -98,4 +98,50 @@ test('When callers are signed in, then each user has the quota of their role, sh
   expect((await get(other.headers)).status).toBe(200);
   expect((await get()).status).toBe(200);
   expect((await get()).status).toBe(429);
+});
+
+test('When an import is sent, then it spends 1 plus 1 per started 256 KiB of its body; without a Content-Length, the whole budget', async () => {
+  const api = await start({ RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_ROLE_QUOTAS: 'trader=40' });
+  const issuer = await start({});
+  const trader = await signIn(issuer, 'trader');
+  // The counts below belong to one window: start well before it ends.
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 5000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+  const created = await request(api.url, '/api/v1/portfolios', {
+    method: 'POST',
+    headers: { ...trader.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Imports' }),
+  });
+  expect(created.status).toBe(201);
+  const remaining = Number(created.headers.get('ratelimit-remaining'));
+  // A header and rows padded past 600 KiB: three started blocks of 256 KiB, plus 1.
+  const csv = `timestamp,type,symbol,quantity,price,fee,notes,external_id,lot_ids\n${'#'.repeat(600 * 1024)}\n`;
+  const sized = await request(
+    api.url,
+    `/api/v1/portfolios/${created.body.id}/transactions/import?dry_run=true`,
+    {
+      method: 'POST',
+      headers: { ...trader.headers, 'content-type': 'text/csv' },
+      body: csv,
+    },
+  );
+  expect(sized.status).toBeLessThan(500); // the file is refused as CSV or previewed: either way it was paid for
+  expect(Number(sized.headers.get('ratelimit-remaining'))).toBe(remaining - 4);
+  // A streamed body (no Content-Length) is priced at the whole budget.
+  const streamed = await fetch(
+    `${api.url}/api/v1/portfolios/${created.body.id}/transactions/import?dry_run=true`,
+    {
+      method: 'POST',
+      headers: { ...trader.headers, 'content-type': 'text/csv' },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('timestamp,type,symbol,quantity,price\n'));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit,
+  );
+  expect(streamed.status).toBe(429);
+  expect(((await streamed.json()) as { detail: string }).detail).toMatch(/this request costs 40/);
 });

@@ -10,21 +10,28 @@ const WINDOW_MS = 60_000;
 
 type TWindow = { count: number; resetAt: number };
 
-/** A named budget per minute: a number for everyone, or one that depends on who is asking (per-role quotas). */
-export type TRateLimitPolicy = { name: string; limit: number | ((actor: TActor) => number) };
+/**
+ * A named budget per minute: a number for everyone, or one that depends on who is asking (per-role
+ * quotas). A `priced` policy counts each request as its route's cost (the default budget is priced).
+ */
+export type TRateLimitPolicy = {
+  name: string;
+  limit: number | ((actor: TActor) => number);
+  priced?: boolean;
+};
 
 /** Process-local counting for when Redis is away: each replica then limits on its own. */
 class MemoryWindows {
   private readonly windows = new Map<string, TWindow>();
 
-  hit(key: string, now: number): [number, number] {
+  hit(key: string, now: number, cost: number): [number, number] {
     let window = this.windows.get(key);
     if (!window || window.resetAt <= now) {
       if (this.windows.size > 50_000) this.sweep(now);
       window = { count: 0, resetAt: now + WINDOW_MS - (now % WINDOW_MS) };
       this.windows.set(key, window);
     }
-    window.count += 1;
+    window.count += cost;
     return [window.count, window.resetAt - now];
   }
 
@@ -42,11 +49,11 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
   const shared = new RedisWindowCounter(redis, marketCacheVersionKey(keyPrefix), WINDOW_MS);
   const memory = new MemoryWindows();
 
-  async function hit(key: string, res: Response): Promise<[number, number]> {
+  async function hit(key: string, res: Response, cost: number): Promise<[number, number]> {
     const now = Date.now();
     if (redis.status === 'ready') {
       try {
-        const { count, ttlMs, version } = await shared.hit(key);
+        const { count, ttlMs, version } = await shared.hit(key, cost);
         // The response cache needs the current market-data version; the limiter's round trip read it.
         res.locals.cacheVersion = version;
         return [count, ttlMs > 0 ? ttlMs : WINDOW_MS];
@@ -55,7 +62,7 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
       }
     }
     metrics.rateLimitFallback.inc();
-    return memory.hit(key, now);
+    return memory.hit(key, now, cost);
   }
 
   function setHeaders(res: Response, limit: number, count: number, resetMs: number): void {
@@ -69,7 +76,8 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
     /**
      * Counts the request against `policy` for who is asking: the user when the request is authenticated
      * (a session and every key of the user share one budget, so more keys buy no more requests), the
-     * client IP otherwise. 429 problem with Retry-After when over.
+     * client IP otherwise. An expensive route's request counts as its cost (res.locals.rateLimitCost, at
+     * most the whole budget, so that it can pass in a fresh window). 429 problem with Retry-After when over.
      */
     limit(policy: TRateLimitPolicy): RequestHandler {
       return async (req, res, next) => {
@@ -81,7 +89,9 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
         const limit = typeof policy.limit === 'number' ? policy.limit : policy.limit(actor!);
         const windowId = Math.floor(Date.now() / WINDOW_MS);
         const key = `${keyPrefix}rl:${policy.name}:${principal}:${windowId}`;
-        const [count, resetMs] = await hit(key, res);
+        const priced = policy.priced ? ((res.locals.rateLimitCost as number | undefined) ?? 1) : 1;
+        const cost = Math.min(limit, Math.max(1, priced));
+        const [count, resetMs] = await hit(key, res, cost);
         setHeaders(res, limit, count, resetMs);
         if (count <= limit) {
           next();
@@ -91,7 +101,7 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
         res.setHeader('Retry-After', String(Math.ceil(resetMs / 1000)));
         next(
           new AppError(ErrorCode.RateLimited, {
-            detail: `Rate limit of ${limit} requests per minute exceeded; retry in ${Math.ceil(resetMs / 1000)} s.`,
+            detail: `Rate limit of ${limit} requests per minute exceeded${cost > 1 ? ` (this request costs ${cost})` : ''}; retry in ${Math.ceil(resetMs / 1000)} s.`,
           }),
         );
       };

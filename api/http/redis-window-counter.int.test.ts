@@ -11,7 +11,7 @@ const versionKey = `${prefix}cache:market:version`;
 let redis: Redis;
 
 beforeAll(async () => {
-  redis = createCacheRedis(config.REDIS_URL);
+  redis = createCacheRedis(config.CACHE_REDIS);
   await new Promise((resolve) => redis.once('ready', resolve));
 });
 afterAll(async () => {
@@ -62,8 +62,27 @@ test('When several keys are hit in one batch, then each keeps its own exact coun
   expect(b1!.count).toBe(1);
   expect(c1!.count).toBe(1);
   for (const hit of [a1, b1, a2, c1, a3]) expect(hit!.version).toBe('7');
+});
+
+test('When the version key is gone (evicted from the cache store), then a fresh version is seeded, never an old one', async () => {
+  const counter = newCounter();
+  await redis.set(versionKey, '7');
   await redis.del(versionKey);
-  expect((await counter.hit(`${prefix}rl:b`)).version).toBe('0');
+  const { version } = await counter.hit(`${prefix}rl:b`);
+  expect(['0', '7', '8']).not.toContain(version); // a counter restarting from nothing would say 0 (or 1)
+  expect(await redis.get(versionKey)).toBe(version); // every replica now reads the same new version
+  await redis.del(versionKey);
+  const next = await counter.hit(`${prefix}rl:b`);
+  expect(next.version).not.toBe(version);
+});
+
+test('When requests of different costs share a batch, then each counts its cost and the key grows by their sum', async () => {
+  const counter = newCounter();
+  const key = `${prefix}rl:costs`;
+  const hits = await Promise.all([counter.hit(key, 1), counter.hit(key, 10), counter.hit(key, 5)]);
+  expect(hits.map((hit) => hit.count)).toStrictEqual([1, 11, 16]);
+  expect(await redis.get(key)).toBe('16');
+  expect((await counter.hit(key, 4)).count).toBe(20);
 });
 
 test('When a batch holds more keys than one script call takes, then every key is still counted once', async () => {

@@ -1,11 +1,18 @@
 import type { Redis } from 'ioredis';
+import { freshVersion } from '../../core/platform/redis/cache-version.ts';
 
-// Every key of one batch is counted in one atomic script: INCRBY by the number of requests waiting on
-// that key, PEXPIRE when the batch created the window, PTTL. The market-data version rides along
-// (the response cache needs it, and reading it here saves it a round trip). Reply:
-// [version, count1, ttl1, count2, ttl2, …].
+// Every key of one batch is counted in one atomic script: INCRBY by the cost of the requests waiting on
+// that key (1 each, more for expensive routes), PEXPIRE when the batch created the window, PTTL. The
+// market-data version rides along (the response cache needs it, and reading it here saves it a round
+// trip); when the cache store has none (never set, or evicted) the script seeds the fresh token passed
+// last. Reply: [version, count1, ttl1, count2, ttl2, …].
 const HITS_SCRIPT = `
-local out = {redis.call('GET', KEYS[1]) or '0'}
+local version = redis.call('GET', KEYS[1])
+if not version then
+  version = ARGV[#KEYS + 1]
+  redis.call('SET', KEYS[1], version)
+end
+local out = {version}
 for i = 2, #KEYS do
   local n = tonumber(ARGV[i])
   local count = redis.call('INCRBY', KEYS[i], n)
@@ -20,7 +27,7 @@ const MAX_KEYS_PER_CALL = 256;
 
 export type TWindowHit = { count: number; ttlMs: number; version: string };
 
-type TWaiter = { resolve: (hit: TWindowHit) => void; reject: (error: unknown) => void };
+type TWaiter = { cost: number; resolve: (hit: TWindowHit) => void; reject: (error: unknown) => void };
 
 type TCounterRedis = Redis & {
   rateLimitHits(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<(string | number)[]>;
@@ -31,7 +38,8 @@ type TCounterRedis = Redis & {
  * rather than per request. While a call is in flight, new hits wait and go out together in the next
  * call, one INCRBY per key for all of them: under load a batch carries many requests, and when idle
  * a hit goes out at once (after the current I/O phase, so requests parsed together share it). The
- * counts stay exact: a key's increment is atomic, and its n waiters take the n counts it covered.
+ * counts stay exact: a key's increment is atomic, and its waiters take the counts it covered, each as
+ * many as its cost.
  */
 export class RedisWindowCounter {
   private pending = new Map<string, TWaiter[]>();
@@ -49,12 +57,15 @@ export class RedisWindowCounter {
     this.redis = redis as TCounterRedis;
   }
 
-  /** Counts one request in `key`'s window; rejects when Redis fails (the caller falls back). */
-  hit(key: string): Promise<TWindowHit> {
+  /**
+   * Counts one request of `cost` units in `key`'s window; its count is the window's total including it.
+   * Rejects when Redis fails (the caller falls back).
+   */
+  hit(key: string, cost = 1): Promise<TWindowHit> {
     return new Promise((resolve, reject) => {
       const waiters = this.pending.get(key);
-      if (waiters) waiters.push({ resolve, reject });
-      else this.pending.set(key, [{ resolve, reject }]);
+      if (waiters) waiters.push({ cost, resolve, reject });
+      else this.pending.set(key, [{ cost, resolve, reject }]);
       if (!this.inFlight && !this.scheduled) {
         this.scheduled = true;
         setImmediate(() => {
@@ -91,7 +102,8 @@ export class RedisWindowCounter {
         this.versionKey,
         ...entries.map(([key]) => key),
         this.windowMs,
-        ...entries.map(([, waiters]) => waiters.length),
+        ...entries.map(([, waiters]) => waiters.reduce((sum, waiter) => sum + waiter.cost, 0)),
+        freshVersion(),
       );
     } catch (error) {
       for (const [, waiters] of entries) for (const waiter of waiters) waiter.reject(error);
@@ -101,8 +113,11 @@ export class RedisWindowCounter {
     entries.forEach(([, waiters], index) => {
       const total = Number(reply[1 + 2 * index]);
       const ttlMs = Number(reply[2 + 2 * index]);
-      const first = total - waiters.length;
-      waiters.forEach((waiter, offset) => waiter.resolve({ count: first + offset + 1, ttlMs, version }));
+      let count = total - waiters.reduce((sum, waiter) => sum + waiter.cost, 0);
+      for (const waiter of waiters) {
+        count += waiter.cost;
+        waiter.resolve({ count, ttlMs, version });
+      }
     });
   }
 }

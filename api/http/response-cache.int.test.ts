@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals';
-import { invalidateMarketCache, seedBundledData } from '../../core/market/index.ts';
+import { invalidateMarketCache, marketCacheVersionKey, seedBundledData } from '../../core/market/index.ts';
 import { counterValue, startTestApi, type TTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
@@ -23,7 +23,7 @@ afterAll(async () => {
   await database.drop();
 });
 beforeEach(async () => {
-  await invalidateMarketCache(first.redis, config.REDIS_KEY_PREFIX);
+  await invalidateMarketCache(first.cacheRedis, config.REDIS_KEY_PREFIX);
 });
 
 test('When the same listing is requested twice, then the second answer is a cache HIT with the same body and ETag', async () => {
@@ -62,7 +62,7 @@ test('When market data changes and the cache is invalidated, then the next read 
   await database.db.query(`UPDATE cryptocurrencies SET current_price = 0.5 WHERE symbol = 'DOGE'`);
   const stillCached = await request(first.url, '/api/v1/cryptocurrencies/DOGE');
   expect(stillCached.body.current_price).toBe(before.body.current_price); // served from cache until invalidated
-  await invalidateMarketCache(first.redis, config.REDIS_KEY_PREFIX);
+  await invalidateMarketCache(first.cacheRedis, config.REDIS_KEY_PREFIX);
   const after = await request(second.url, '/api/v1/cryptocurrencies/DOGE');
   expect(after.headers.get('x-cache')).toBe('MISS');
   expect(after.body.current_price).toBe(0.5);
@@ -88,4 +88,22 @@ test('When a request fails (404), then the failure is not cached', async () => {
     `INSERT INTO cryptocurrencies (symbol, name, slug) VALUES ('NEWCOIN', 'New Coin', 'new-coin')`,
   );
   expect((await request(first.url, '/api/v1/cryptocurrencies/NEWCOIN')).status).toBe(200);
+});
+
+test('When the cache store evicts the market version, then no answer stored under an earlier version is served again', async () => {
+  const versionKey = marketCacheVersionKey(config.REDIS_KEY_PREFIX);
+  // A deployment's first version (no key yet), an answer cached under it, then new data and a bump.
+  await first.cacheRedis.del(versionKey);
+  const original = await request(first.url, '/api/v1/cryptocurrencies/ETH');
+  expect((await request(first.url, '/api/v1/cryptocurrencies/ETH')).headers.get('x-cache')).toBe('HIT');
+  await database.db.query(`UPDATE cryptocurrencies SET current_price = 1234.5 WHERE symbol = 'ETH'`);
+  await invalidateMarketCache(first.cacheRedis, config.REDIS_KEY_PREFIX);
+  // Under memory pressure allkeys-lru may drop the version key (the entry above is still stored).
+  await first.cacheRedis.del(versionKey);
+  for (const replica of [first, second]) {
+    const after = await request(replica.url, '/api/v1/cryptocurrencies/ETH');
+    expect(after.body.current_price).toBe(1234.5);
+    expect(after.body.current_price).not.toBe(original.body.current_price);
+  }
+  expect(await first.cacheRedis.get(versionKey)).toBeTruthy(); // a fresh version was seeded
 });

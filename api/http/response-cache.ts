@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { principalOf, type TActor } from '../../core/platform/access/index.ts';
 import { marketCacheVersionKey } from '../../core/market/index.ts';
+import { freshVersion } from '../../core/platform/redis/cache-version.ts';
 import { resourceCacheVersionKey } from '../../core/platform/redis/resource-cache.ts';
 import {
   ENCODINGS,
@@ -12,6 +13,7 @@ import {
   type TRepresentation,
   type TRepresentations,
 } from './encodings.ts';
+import { MemoryEntries } from './memory-entries.ts';
 import type { THttpMetrics } from './metrics.ts';
 
 const NEWLINE = 0x0a;
@@ -50,52 +52,6 @@ export type TResponseCacheOptions = {
   memoryBytes?: number;
 };
 
-/**
- * Process-memory layer in front of Redis: the entries this replica served recently, each tagged with
- * the market-data version it was computed under. An entry is served only while that version is still
- * current, so invalidation stays global; it saves moving the body from Redis on every request.
- */
-class MemoryEntries {
-  private readonly entries = new Map<string, TEntry & { version: string }>();
-  private bytes = 0;
-  private readonly maxBytes: number;
-
-  constructor(maxBytes: number) {
-    this.maxBytes = maxBytes;
-  }
-
-  get(key: string, version: string): TEntry | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.version !== version) {
-      this.delete(key);
-      return undefined;
-    }
-    // Map iteration order is insertion order: re-inserting makes this the most recently used.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry;
-  }
-
-  set(key: string, version: string, entry: TEntry): void {
-    if (entry.body.length > this.maxBytes / 4) return;
-    this.delete(key);
-    this.entries.set(key, { ...entry, version });
-    this.bytes += entry.body.length;
-    for (const [oldest] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.delete(oldest);
-    }
-  }
-
-  private delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.bytes -= entry.body.length;
-    this.entries.delete(key);
-  }
-}
-
 export type TResponseCache = ReturnType<typeof createResponseCache>;
 
 /**
@@ -113,16 +69,32 @@ export function createResponseCache(options: TResponseCacheOptions) {
 
   const available = () => redis.status === 'ready';
 
-  /** The version an answer about `resource` (or market data alone) is current under: one small round trip. */
-  async function currentVersion(resource: string): Promise<string> {
-    const results = (await redis
-      .pipeline()
-      .get(versionKey)
-      .get(resourceCacheVersionKey(keyPrefix, resource))
-      .exec()) as [Error | null, string | null][];
+  /**
+   * The version of an answer from its version keys' values; null when one is missing (never set, or
+   * evicted from the cache store): a fresh token is seeded for the next request, and this one is not
+   * stored, since no entry can be current under a version nobody holds.
+   */
+  function versionOf(keys: string[], values: (string | null)[]): string | null {
+    if (values.every((value) => value !== null)) return values.join('.');
+    values.forEach((value, index) => {
+      if (value === null) void redis.set(keys[index]!, freshVersion(), 'NX').catch(() => undefined);
+    });
+    return null;
+  }
+
+  /** The version an answer about `resource` (and market data) is current under: one small round trip. */
+  async function currentVersion(resource: string): Promise<string | null> {
+    const keys = [versionKey, resourceCacheVersionKey(keyPrefix, resource)];
+    const results = (await redis.pipeline().get(keys[0]!).get(keys[1]!).exec()) as [
+      Error | null,
+      string | null,
+    ][];
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
-    return `${results[0]![1] ?? '0'}.${results[1]![1] ?? '0'}`;
+    return versionOf(
+      keys,
+      results.map(([, value]) => value),
+    );
   }
 
   /**
@@ -130,17 +102,22 @@ export function createResponseCache(options: TResponseCacheOptions) {
    * version it was computed under; an entry from an older version is a miss. An answer about an owned
    * resource is versioned by the market data and by that resource (bumped by its writes).
    */
-  async function lookup(key: string, resource?: string): Promise<{ version: string; entry: TEntry | null }> {
-    const pipeline = redis.pipeline().get(versionKey);
-    if (resource) pipeline.get(resourceCacheVersionKey(keyPrefix, resource));
+  async function lookup(
+    key: string,
+    resource?: string,
+  ): Promise<{ version: string | null; entry: TEntry | null }> {
+    const keys = resource ? [versionKey, resourceCacheVersionKey(keyPrefix, resource)] : [versionKey];
+    const pipeline = redis.pipeline();
+    for (const versionKeyOf of keys) pipeline.get(versionKeyOf);
     const results = (await pipeline.getBuffer(`${entryPrefix}${key}`).exec()) as [Error | null, unknown][];
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
     const raw = results.at(-1)![1] as Buffer | null;
-    const version = resource
-      ? `${(results[0]![1] as string | null) ?? '0'}.${(results[1]![1] as string | null) ?? '0'}`
-      : ((results[0]![1] as string | null) ?? '0');
-    if (!raw) return { version, entry: null };
+    const version = versionOf(
+      keys,
+      results.slice(0, -1).map(([, value]) => value as string | null),
+    );
+    if (!raw || version === null) return { version, entry: null };
     // version \n etag \n coding \n body
     const first = raw.indexOf(NEWLINE);
     const second = raw.indexOf(NEWLINE, first + 1);
@@ -270,7 +247,8 @@ export function createResponseCache(options: TResponseCacheOptions) {
         // about an owned resource asks for the versions alone first, so a hit held in this replica's memory
         // does not move the (often large) body from Redis.
         let knownVersion = principal ? undefined : (res.locals.cacheVersion as string | undefined);
-        if (resource && available()) knownVersion = await currentVersion(resource).catch(() => undefined);
+        if (resource && available())
+          knownVersion = (await currentVersion(resource).catch(() => null)) ?? undefined;
         const local = knownVersion === undefined ? undefined : memory.get(wanted, knownVersion);
         if (local) {
           metrics.cacheLookups.inc({ route, result: 'hit' });
@@ -281,7 +259,7 @@ export function createResponseCache(options: TResponseCacheOptions) {
           try {
             const found = await lookup(wanted, resource);
             version = found.version;
-            if (found.entry) {
+            if (found.entry && found.version !== null) {
               memory.set(wanted, found.version, found.entry);
               metrics.cacheLookups.inc({ route, result: 'hit' });
               send(req, res, found.entry, 'HIT', scope);

@@ -46,12 +46,28 @@ function describe(route: TAnyRoute): RouteConfig {
   const permissionNote = route.permission
     ? `\n\nPermission: \`${route.permission}\`${anonymousAllowed ? ' (anonymous callers hold it while PUBLIC_MARKET_DATA is on)' : ''}.`
     : '';
+  const cost = route.cost;
+  const costNote =
+    cost === undefined
+      ? ''
+      : typeof cost === 'number'
+        ? `\n\nRate limit: each request counts as ${cost} requests of the caller's per-minute budget (\`x-rate-limit-cost\`).`
+        : `\n\nRate limit: each request counts as ${cost.base} plus 1 per started ${cost.perBytes / 1024} KiB of body (Content-Length; without one, the whole budget) of the caller's per-minute budget (\`x-rate-limit-cost\`).`;
+  const deadlineNote = route.deadline
+    ? '\n\nTime budget: REQUEST_DEADLINE_MS (10 s by default); past it the answer is a 503 problem (`deadline_exceeded`, with Retry-After).'
+    : '';
   return {
     method: route.method,
     path: route.path,
     tags: route.tags,
     summary: route.summary,
-    description: `${route.description ?? route.summary}${permissionNote}`,
+    description: `${route.description ?? route.summary}${permissionNote}${costNote}${deadlineNote}`,
+    ...(cost === undefined
+      ? {}
+      : {
+          'x-rate-limit-cost':
+            typeof cost === 'number' ? cost : { base: cost.base, per_body_bytes: cost.perBytes },
+        }),
     request: {
       ...(params ? { params } : {}),
       ...(query ? { query } : {}),
@@ -67,11 +83,15 @@ function describe(route: TAnyRoute): RouteConfig {
             headers: z.object({
               'Idempotency-Key': z
                 .string()
+                .min(1)
+                .max(255)
                 .regex(/^[\x21-\x7e]{1,255}$/)
                 .optional()
                 .openapi({
                   description:
-                    'Retries with the same key and request get the first answer again (24 h, per caller); another request with the key is a 422, one still running a 409.',
+                    'Retries with the same key and request get the first answer again (24 h, per caller); another request with the key is a 422, one still running a 409. ' +
+                    'An answer larger than IDEMPOTENCY_MAX_BODY_BYTES (64 KiB) is kept as a reference only: its retry is a 409 naming the original status (and `resource_id`). ' +
+                    `${typeof route.idempotent === 'function' ? 'Dry runs ignore the key (they change nothing and keep nothing). ' : ''}1 to 255 visible ASCII characters (400 otherwise).`,
                 }),
             }),
           }

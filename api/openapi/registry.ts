@@ -44,7 +44,11 @@ export const problemResponses = {
     description: 'Rate limit exceeded (see Retry-After and the RateLimit-* headers)',
     content: problemContent,
   },
-  503: { description: 'A dependency (PostgreSQL or the job queue) is unavailable', content: problemContent },
+  503: {
+    description:
+      'A dependency (PostgreSQL or the job queue) is unavailable, or the request ran out of its time budget (deadline_exceeded)',
+    content: problemContent,
+  },
 } as const;
 
 export const rateLimitHeaders = z.object({

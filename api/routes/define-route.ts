@@ -2,6 +2,8 @@ import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { TActor, TPermission } from '../../core/platform/access/index.ts';
+import type { TDeadline } from '../../core/platform/deadline.ts';
+import type { TCost } from '../http/route-budget.ts';
 import type { TRouteDeps } from './route-deps.ts';
 
 export type THttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -24,6 +26,8 @@ export type TRouteContext<S extends TRequestSchemas> = {
   deps: TRouteDeps;
   req: Request;
   res: Response;
+  /** The request's time budget, on routes that declare `deadline`: pass it to the work that can run long. */
+  deadline?: TDeadline;
 };
 
 /** Problem statuses a route documents beyond the ones every API route has (400, 401, 403, 429, 503). */
@@ -68,8 +72,21 @@ export type TRouteDefinition<S extends TRequestSchemas, O extends z.ZodType | un
   cacheResource?: (input: TRouteInput<S>) => string;
   /** A rate-limit policy on top of the default one (e.g. 'sync', 'login'). */
   rateLimit?: string;
-  /** POSTs that honour `Idempotency-Key` (api/http/idempotency.ts). */
-  idempotent?: boolean;
+  /**
+   * Requests whose work grows with the input spend more of the caller's rate limit (default 1): a number,
+   * or by body size (`base` plus one per started `perBytes`). OpenAPI states it as `x-rate-limit-cost`.
+   */
+  cost?: TCost;
+  /**
+   * GETs whose work grows with the input get a time budget (REQUEST_DEADLINE_MS): past it the answer is a
+   * 503 problem, and the work, which the handler hands `deadline`, stops at its next check.
+   */
+  deadline?: boolean;
+  /**
+   * POSTs that honour `Idempotency-Key` (api/http/idempotency.ts); a function says which requests do (a dry
+   * run changes nothing, so there is nothing to replay and nothing is stored).
+   */
+  idempotent?: boolean | ((input: TRouteInput<S>) => boolean);
   /** The request body's media type: JSON (the default) or CSV text (then `request.body` is a string schema). */
   bodyType?: 'json' | 'csv';
   handler: (ctx: TRouteContext<S>) => Promise<O extends z.ZodType ? z.input<O> : unknown>;

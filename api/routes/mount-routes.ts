@@ -2,6 +2,7 @@ import express, { type RequestHandler, type Response, type Router } from 'expres
 import { can, requirePermission, type TActor, type TPermission } from '../../core/platform/access/index.ts';
 import type { TIdempotency } from '../http/idempotency.ts';
 import type { TResponseCache } from '../http/response-cache.ts';
+import { priceRequest, runWithin } from '../http/route-budget.ts';
 import { validate } from '../http/validate.ts';
 import {
   API_PREFIX,
@@ -25,6 +26,8 @@ export type TRouteEdge = {
   idempotency: TIdempotency;
   /** Largest CSV body (imports). */
   csvLimit: string;
+  /** The time budget of routes that declare a deadline (REQUEST_DEADLINE_MS). */
+  deadlineMs: number;
 };
 
 /** The coarse check of a route's permission; services then decide what the actor may see. */
@@ -48,7 +51,6 @@ function authorize(permission: TPermission, route: TAnyRoute, deps: TRouteDeps):
 export const actorOf = (res: Response): TActor => res.locals.actor as TActor;
 
 function contextOf(
-  route: TAnyRoute,
   input: Partial<TRouteInput<never>>,
   deps: TRouteDeps,
   req: TRouteContext<never>['req'],
@@ -63,11 +65,19 @@ function contextOf(
   } as TRouteContext<never>;
 }
 
+/** The route's handler, within its time budget when it declares one. */
+function handle(route: TAnyRoute, context: TRouteContext<never>, edge: TRouteEdge): Promise<unknown> {
+  if (!route.deadline) return route.handler(context);
+  return runWithin(edge.deadlineMs, route.method === 'get', (deadline) =>
+    route.handler({ ...context, deadline }),
+  );
+}
+
 function runner(route: TAnyRoute, deps: TRouteDeps, edge: TRouteEdge): RequestHandler {
   if (route.cache) {
     return edge.cache.json<Partial<TRouteInput<never>>>(
       route.path,
-      (input, req, res) => route.handler(contextOf(route, input, deps, req, res)),
+      (input, req, res) => handle(route, contextOf(input, deps, req, res), edge),
       {
         scope: route.cache,
         ...(route.cacheResource
@@ -80,7 +90,7 @@ function runner(route: TAnyRoute, deps: TRouteDeps, edge: TRouteEdge): RequestHa
     const input = res.locals.input as Partial<TRouteInput<never>>;
     let result: unknown;
     try {
-      result = await route.handler(contextOf(route, input, deps, req, res));
+      result = await handle(route, contextOf(input, deps, req, res), edge);
     } catch (error) {
       if (route.idempotent) await edge.idempotency.release(res);
       throw error;
@@ -116,7 +126,11 @@ export function mountRoutes(
     const handlers: RequestHandler[] = [];
     // API routes: who is asking, then their budget. A route without a permission ignores credentials, so
     // that an expired token sent along does not stop its holder from logging in or refreshing.
-    if (onApi) handlers.push(route.permission ? edge.authenticate : edge.anonymous, edge.defaultLimit);
+    if (onApi) {
+      handlers.push(route.permission ? edge.authenticate : edge.anonymous);
+      if (route.cost !== undefined) handlers.push(priceRequest(route.cost));
+      handlers.push(edge.defaultLimit);
+    }
     if (route.permission) handlers.push(authorize(route.permission, route, deps));
     if (route.rateLimit) {
       const limit = edge.limits[route.rateLimit];
@@ -126,7 +140,16 @@ export function mountRoutes(
     if (route.bodyType === 'csv')
       handlers.push(express.text({ type: ['text/csv', 'text/plain'], limit: edge.csvLimit }));
     handlers.push(validate(route.request ?? {}));
-    if (route.idempotent) handlers.push(edge.idempotency.guard());
+    if (route.idempotent) {
+      const applies = route.idempotent;
+      handlers.push(
+        edge.idempotency.guard(
+          typeof applies === 'function'
+            ? (res) => applies(res.locals.input as TRouteInput<never>)
+            : undefined,
+        ),
+      );
+    }
     handlers.push(runner(route, deps, edge));
     const path = toExpressPath(onApi ? route.path.slice(API_PREFIX.length) : route.path);
     (onApi ? target.api : target.app)[route.method](path, ...handlers);

@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 test('When Redis is down, then reads are still served from PostgreSQL and /health reports it', async () => {
-  const config = testConfig({ REDIS_URL: 'redis://127.0.0.1:1' });
+  const config = testConfig({ REDIS_URL: 'redis://127.0.0.1:1', CACHE_REDIS_URL: 'redis://127.0.0.1:1' });
   const api = await startTestApi(config, database.db);
   try {
     const listing = await request(api.url, '/api/v1/cryptocurrencies/?limit=1');

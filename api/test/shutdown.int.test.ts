@@ -30,6 +30,7 @@ test('When the API process gets SIGTERM, then readiness fails, the in-flight req
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl.toString(),
     REDIS_URL: config.REDIS_URL,
+    CACHE_REDIS_URL: config.CACHE_REDIS_URL ?? config.REDIS_URL,
     REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
     LOG_LEVEL: 'info',
     SHUTDOWN_DELAY_MS: '500',
@@ -64,6 +65,7 @@ test('When the API is quiet, then access-log lines still show within a second, a
     HOST: '127.0.0.1',
     DATABASE_URL: database.url,
     REDIS_URL: config.REDIS_URL,
+    CACHE_REDIS_URL: config.CACHE_REDIS_URL ?? config.REDIS_URL,
     REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
     LOG_LEVEL: 'info',
   });
@@ -111,6 +113,7 @@ test('When PORT is already taken, then the API exits 78 with one line naming it'
       HOST: '127.0.0.1',
       DATABASE_URL: database.url,
       REDIS_URL: config.REDIS_URL,
+      CACHE_REDIS_URL: config.CACHE_REDIS_URL ?? config.REDIS_URL,
       LOG_LEVEL: 'silent',
     });
     expect(await api.exited).toBe(78);

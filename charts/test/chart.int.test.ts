@@ -256,6 +256,27 @@ describe('chart behaviour per value set', () => {
       (m) => m.kind === 'NetworkPolicy' && m.metadata.name === 'tb-trading-backend-redis',
     )!;
     expect(JSON.stringify(policy.spec.ingress)).toContain('26379');
+    // The cache store is Sentinel-managed too, under its own master name, found through its own Sentinels.
+    const cache = manifests.find(
+      (m) => m.kind === 'StatefulSet' && m.metadata.name.endsWith('-redis-cache'),
+    )!;
+    expect(cache.spec.replicas).toBe(3);
+    expect(podSpecOf(cache).containers.map((c: any) => c.name)).toEqual(['redis', 'sentinel']);
+    expect(podSpecOf(cache).initContainers[0].args[0]).toContain('sentinel monitor cache $master 6379 2');
+    expect(env.CACHE_REDIS_SENTINELS.split(',')).toEqual(
+      [0, 1, 2].map(
+        (i) => `tb-trading-backend-redis-cache-${i}.tb-trading-backend-redis-cache-headless:26379`,
+      ),
+    );
+    expect(env.CACHE_REDIS_SENTINEL_MASTER).toBe('cache');
+    expect(env.CACHE_REDIS_PASSWORD).toStrictEqual({
+      secretKeyRef: { name: 'tb-trading-backend-redis', key: 'redis-password' },
+    });
+    expect(env.CACHE_REDIS_URL).toBeUndefined();
+    const cachePolicy = manifests.find(
+      (m) => m.kind === 'NetworkPolicy' && m.metadata.name === 'tb-trading-backend-redis-cache',
+    )!;
+    expect(JSON.stringify(cachePolicy.spec.ingress)).toContain('26379');
   });
 
   test('When CloudNativePG backups are enabled, then the Cluster archives to object storage and a ScheduledBackup runs; without a destination it refuses', () => {
@@ -297,8 +318,8 @@ describe('chart behaviour per value set', () => {
       // Dead letters wait for an operator, not for workers: they never count as backlog.
       /bullmq_queue_jobs\{namespace="trading",queue!="dead-letter",state=~"waiting\|prioritized"\}/,
     );
-    // api, worker and (with Sentinels) Redis.
-    expect(manifests.filter((m) => m.kind === 'PodDisruptionBudget').length).toBe(3);
+    // api, worker and (with Sentinels) both Redis stores.
+    expect(manifests.filter((m) => m.kind === 'PodDisruptionBudget').length).toBe(4);
     expect(manifests.find((m) => m.kind === 'Ingress')?.spec.tls.length).toBeTruthy();
     expect(manifests.find((m) => m.kind === 'ServiceMonitor')!.metadata.labels!.release).toBe(
       'kube-prometheus-stack',
@@ -332,8 +353,22 @@ describe('chart behaviour per value set', () => {
       name: 'trading-backend-redis',
       key: 'redis-url',
     });
+    expect(
+      env.find((e: { name: string }) => e.name === 'CACHE_REDIS_URL').valueFrom.secretKeyRef,
+    ).toStrictEqual({ name: 'trading-backend-redis', key: 'cache-redis-url' });
     const migrate = manifests.find((m) => m.kind === 'Job' && m.metadata.name.endsWith('-migrate'))!;
     expect(migrate.metadata.annotations!['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    // Without a cache URL the cache shares the one external Redis.
+    const shared = render([
+      '-f',
+      path.join(CHART, 'ci', 'values-external.yaml'),
+      '--set',
+      'redis.external.cacheSecretKey=',
+    ]);
+    const sharedApi = shared.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-api'))!;
+    expect(
+      podSpecOf(sharedApi).containers[0].env.some((e: { name: string }) => e.name.startsWith('CACHE_')),
+    ).toBe(false);
   });
 
   test('When a bootstrap admin email is set, then a Secret holds it with a generated password, and both apps read it', () => {
@@ -496,9 +531,52 @@ describe('chart behaviour per value set', () => {
     ]) {
       withContext(line, () => expect(config.data['redis.conf'].includes(line)).toBeTruthy());
     }
-    const redis = rendered.default!.find((m) => m.kind === 'StatefulSet')!;
+    const redis = rendered.default!.find(
+      (m) => m.kind === 'StatefulSet' && m.metadata.name === 'tb-trading-backend-redis',
+    )!;
     expect(redis.spec.replicas).toBe(1);
     expect(redis.spec.volumeClaimTemplates.length).toBe(1);
+  });
+
+  test('When Redis runs in the release, then the cache store is a second Redis that evicts within its bound, keeps nothing, and the apps use it', () => {
+    const manifests = rendered.default!;
+    const config = manifests.find(
+      (m) => m.kind === 'ConfigMap' && m.metadata.name === 'tb-trading-backend-redis-cache-config',
+    )!;
+    const conf = config.data['redis.conf'] as string;
+    for (const line of ['maxmemory 128mb', 'maxmemory-policy allkeys-lru', 'appendonly no', 'save ""'])
+      withContext(line, () => expect(conf.split('\n')).toContain(line));
+    expect(conf).not.toContain('noeviction');
+    const cache = manifests.find(
+      (m) => m.kind === 'StatefulSet' && m.metadata.name === 'tb-trading-backend-redis-cache',
+    )!;
+    expect(cache.spec.volumeClaimTemplates).toBeUndefined();
+    expect(podSpecOf(cache).volumes.find((v: any) => v.name === 'data').emptyDir).toBeTruthy();
+    for (const component of ['api', 'worker', 'webhook-worker']) {
+      const deployment = manifests.find(
+        (m) => m.kind === 'Deployment' && m.metadata.labels!['app.kubernetes.io/component'] === component,
+      )!;
+      const env = podSpecOf(deployment).containers[0].env;
+      withContext(component, () =>
+        expect(env.find((e: { name: string }) => e.name === 'CACHE_REDIS_URL').value).toBe(
+          'redis://:$(REDIS_PASSWORD)@tb-trading-backend-redis-cache:6379',
+        ),
+      );
+    }
+    const api = manifests.find((m) => m.kind === 'NetworkPolicy' && m.metadata.name.endsWith('-api'))!;
+    expect(JSON.stringify(api.spec.egress)).toContain('"app.kubernetes.io/component":"redis-cache"');
+    expect(
+      manifests.some(
+        (m) => m.kind === 'NetworkPolicy' && m.metadata.name === 'tb-trading-backend-redis-cache',
+      ),
+    ).toBe(true);
+    // One Redis for both when asked: no second store, no cache URL.
+    const single = render(['--set', 'redis.cache.enabled=false']);
+    expect(single.some((m) => m.metadata.name.includes('redis-cache'))).toBe(false);
+    const singleApi = single.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-api'))!;
+    expect(
+      podSpecOf(singleApi).containers[0].env.some((e: { name: string }) => e.name.startsWith('CACHE_')),
+    ).toBe(false);
   });
 
   test('When webhooks are delivered by their own pool, then only its pods serve deliver-webhook and only its NetworkPolicy reaches the internet', () => {
@@ -583,7 +661,7 @@ describe('chart behaviour per value set', () => {
     const egressPorts = worker.spec.egress
       .flatMap((rule: any) => rule.ports.map((port: any) => port.port))
       .sort((a: number, b: number) => a - b);
-    expect(egressPorts).toStrictEqual([53, 53, 443, 5432, 6379]);
+    expect(egressPorts).toStrictEqual([53, 53, 443, 5432, 6379, 6379]); // the queue store and the cache store
   });
 });
 
@@ -713,10 +791,17 @@ describe('generated files and the compose file', () => {
     });
     const project = parse(output);
     expect(project.services.api.environment.SECRET_KEY).toBe('k'.repeat(64));
-    for (const service of ['api', 'worker', 'postgres', 'redis', 'migrate'])
+    for (const service of ['api', 'worker', 'postgres', 'redis', 'redis-cache', 'migrate'])
       withContext(service, () => expect(project.services[service]).toBeTruthy());
     const redis = project.services.redis.command.join(' ');
     expect(redis).toMatch(/--appendonly yes --appendfsync everysec .*--maxmemory-policy noeviction/);
+    // The cache store evicts within its bound; the apps reach it apart from the queue store.
+    const cache = project.services['redis-cache'].command.join(' ');
+    expect(cache).toMatch(/--maxmemory \d+mb --maxmemory-policy allkeys-lru/);
+    for (const app of ['api', 'worker'])
+      withContext(app, () =>
+        expect(project.services[app].environment.CACHE_REDIS_URL).toMatch(/@redis-cache:6379$/),
+      );
     expect(project.services.api.read_only).toBe(true);
   });
 

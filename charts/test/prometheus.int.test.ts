@@ -205,6 +205,7 @@ describe('a real Prometheus scraping the running API and worker', () => {
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: config.REDIS_URL,
+      CACHE_REDIS_URL: config.CACHE_REDIS_URL ?? config.REDIS_URL,
       REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
       QUEUE_PREFIX: config.QUEUE_PREFIX,
       MARKET_DATA_PROVIDER: 'replay',

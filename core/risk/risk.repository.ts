@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import { queryWithin } from '../platform/db/bounded-query.ts';
+import type { TDeadline } from '../platform/deadline.ts';
 import type { TClose } from './risk-math.ts';
 
 type TRiskMetricsRow = {
@@ -16,6 +18,9 @@ type TRiskMetricsRow = {
 };
 
 export type TDailyClose = TClose & { market_cap: number | null; total_volume: number | null };
+
+/** A coin's daily closes in a window, and the timestamp of the newest point they come from. */
+export type TCoinCloses = { closes: TDailyClose[]; last: Date };
 
 const num = (value: string | null) => (value === null ? null : Number(value));
 
@@ -44,6 +49,54 @@ export function createRiskRepository(db: DataSource) {
         market_cap: num(row.market_cap),
         total_volume: num(row.total_volume),
       }));
+    },
+
+    /**
+     * The daily closes of many coins on the UTC dates from..to, in one query (the same points as
+     * dailyCloses, coin by coin), within the caller's time budget. Coins without a point are absent.
+     */
+    async dailyClosesOf(
+      cryptocurrencyIds: number[],
+      from: string,
+      to: string,
+      deadline?: TDeadline,
+    ): Promise<Map<number, TCoinCloses>> {
+      // Numbers as float8 and the time as epoch milliseconds: the same doubles as parsing NUMERIC text (both
+      // round correctly), at a fraction of the driver's parsing cost over tens of thousands of rows.
+      const rows: {
+        cryptocurrency_id: number;
+        date: string;
+        at: number;
+        price: number;
+        market_cap: number | null;
+        total_volume: number | null;
+      }[] = await queryWithin(
+        db,
+        deadline,
+        // Sorted by the date itself (the output's text form is named `date`, so `day` here is the date).
+        `SELECT DISTINCT ON (cryptocurrency_id, day) cryptocurrency_id, to_char(day, 'YYYY-MM-DD') AS date,
+           floor(extract(epoch FROM "timestamp") * 1000)::float8 AS at, price::float8 AS price,
+           market_cap::float8 AS market_cap, total_volume::float8 AS total_volume
+         FROM (SELECT cryptocurrency_id, ("timestamp" AT TIME ZONE 'UTC')::date AS day, "timestamp", price, market_cap, total_volume
+               FROM price_history
+               WHERE cryptocurrency_id = ANY($1::int[]) AND "timestamp" >= $2::date AT TIME ZONE 'UTC'
+                 AND "timestamp" < ($3::date + 1) AT TIME ZONE 'UTC') points
+         ORDER BY cryptocurrency_id, day, "timestamp" DESC`,
+        [cryptocurrencyIds, from, to],
+      );
+      const byCoin = new Map<number, TCoinCloses>();
+      for (const row of rows) {
+        let coin = byCoin.get(row.cryptocurrency_id);
+        if (!coin) byCoin.set(row.cryptocurrency_id, (coin = { closes: [], last: new Date(row.at) }));
+        coin.closes.push({
+          date: row.date,
+          price: row.price,
+          market_cap: row.market_cap,
+          total_volume: row.total_volume,
+        });
+        coin.last = new Date(row.at);
+      }
+      return byCoin;
     },
 
     /** The newest stored point on or before the end of `to` (what a precomputed row must match). */

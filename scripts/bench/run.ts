@@ -5,6 +5,7 @@
 //                                                 printed or to FILE
 //   npm run bench -- --compare 9f448d3   this checkout's API against an earlier commit's (same schema),
 //                                        cached listing in turns with the bare server; prints a table
+//   npm run bench -- --section risk --rankings-before 29f88c4   the commit whose rankings are the "before" row
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -40,6 +41,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     section: { type: 'string', multiple: true },
     compare: { type: 'string' },
+    // The last commit that ranked coin by coin (a report, and a write, per coin per request).
+    'rankings-before': { type: 'string', default: '29f88c4' },
   },
 });
 const SECTIONS = new Set(
@@ -88,6 +91,7 @@ async function startApi(
       SECRET_KEY: BENCH_SECRET_KEY,
       DATABASE_URL: database.url,
       REDIS_URL: config.REDIS_URL,
+      CACHE_REDIS_URL: config.CACHE_REDIS_URL ?? config.REDIS_URL,
       REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
       QUEUE_PREFIX: config.QUEUE_PREFIX,
       HOST: '127.0.0.1',
@@ -213,7 +217,10 @@ async function compareWith(database: TTestDatabase, revision: string): Promise<v
 async function readPath(database: TTestDatabase): Promise<void> {
   log('read path …');
   const api = await startApi(database);
-  const uncached = await startApi(database, { REDIS_URL: 'redis://127.0.0.1:1' });
+  const uncached = await startApi(database, {
+    REDIS_URL: 'redis://127.0.0.1:1',
+    CACHE_REDIS_URL: 'redis://127.0.0.1:1',
+  });
   const { body, barePort } = await startBareServer(`${api}${LISTING}`);
 
   const pair = [`http://127.0.0.1:${barePort}/`, `${api}${LISTING}`];
@@ -388,7 +395,10 @@ async function fillHistory(database: TTestDatabase, rows: number): Promise<void>
 
 async function scale(database: TTestDatabase): Promise<void> {
   log('scale …');
-  const uncached = await startApi(database, { REDIS_URL: 'redis://127.0.0.1:1' });
+  const uncached = await startApi(database, {
+    REDIS_URL: 'redis://127.0.0.1:1',
+    CACHE_REDIS_URL: 'redis://127.0.0.1:1',
+  });
   const out: string[] = [];
   let base: Record<string, TMeasure> | undefined;
   for (const rows of [10_000, 100_000, 1_000_000]) {
@@ -461,7 +471,10 @@ async function riskEngine(database: TTestDatabase): Promise<void> {
   const result = await service.precompute({}, asOf);
   const precomputeMs = performance.now() - precomputeStarted;
 
-  const uncached = await startApi(database, { REDIS_URL: 'redis://127.0.0.1:1' });
+  const uncached = await startApi(database, {
+    REDIS_URL: 'redis://127.0.0.1:1',
+    CACHE_REDIS_URL: 'redis://127.0.0.1:1',
+  });
   const oneYear = await measure(`${uncached}/api/v1/risk/BTC?to=2022-09-26&window=365&benchmark=ETH`, {
     seconds: SECONDS,
   });
@@ -474,7 +487,7 @@ async function riskEngine(database: TTestDatabase): Promise<void> {
     '',
     `Precomputing the default window (365 days, benchmark BTC) for all ${coins} coins, as the compute-risk job does after a`,
     `sync: **${fmt(precomputeMs, 0)} ms** in total, ${fmt(precomputeMs / coins, 1)} ms per coin (${result.computed} computed, ${result.skipped.length} skipped for`,
-    'short history); each coin is two range queries, the metrics, and one upsert. The top 200 would take about',
+    'short history); the closes of every coin come from one query, then each coin is the metrics and one upsert. The top 200 would take about',
     `${fmt((precomputeMs / coins) * 200, 0)} ms at the same rate. Every coin has 400 daily closes ending 2025-06-08 for this (generated`,
     'where the bundled data has none).',
     '',
@@ -486,7 +499,83 @@ async function riskEngine(database: TTestDatabase): Promise<void> {
     `| BTC vs ETH, 1825-day window (5 years of bundled closes) | ${fmt(fiveYears.rps, 0)} | ${fmt(fiveYears.mean, 2)} | ${fmt(fiveYears.p99, 2)} | ${fmt(fiveYears.mean / oneYear.mean, 2)}× |`,
     `| ETH default window, precomputed lookup | ${fmt(lookup.rps, 0)} | ${fmt(lookup.mean, 2)} | ${fmt(lookup.p99, 2)} | ${fmt(lookup.mean / oneYear.mean, 2)}× |`,
     '',
+    ...(await rankingsRows(database, coins)),
   );
+}
+
+/** An API process of an earlier commit (a temporary git worktree sharing node_modules), on the same database. */
+async function startApiAt(database: TTestDatabase, revision: string) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-before-'));
+  execFileSync('git', ['worktree', 'add', '--detach', dir, revision], { cwd: ROOT, stdio: 'ignore' });
+  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  const url = await startApi(database, {}, path.relative(ROOT, path.join(dir, 'api', 'main.ts')));
+  const child = children.at(-1)!;
+  return {
+    url,
+    stop: async () => {
+      children.splice(children.indexOf(child), 1);
+      child.process.kill('SIGTERM');
+      await child.exited;
+      execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
+    },
+  };
+}
+
+/** Milliseconds per request of `paths`, one at a time (each a new day: no cache can answer it). */
+async function msPerRequest(base: string, paths: string[]): Promise<{ mean: number; max: number }> {
+  const times: number[] = [];
+  for (const requestPath of paths) {
+    const started = performance.now();
+    const response = await fetch(`${base}${requestPath}`);
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`${requestPath}: ${response.status}`);
+    times.push(performance.now() - started);
+  }
+  return { mean: times.reduce((sum, time) => sum + time, 0) / times.length, max: Math.max(...times) };
+}
+
+/** GET /risk/rankings for a day other than today: per coin (before) against one query per day (this checkout). */
+async function rankingsRows(database: TTestDatabase, coins: number): Promise<string[]> {
+  const revision = values['rankings-before']!;
+  const days = (count: number, offset: number) =>
+    Array.from({ length: count }, (_, index) =>
+      new Date(Date.UTC(2025, 4, 31) - (offset + index) * 86_400_000).toISOString().slice(0, 10),
+    );
+  const ranking = (day: string, sort = 'risk_score') => `/api/v1/risk/rankings?to=${day}&sort_by=${sort}`;
+  const before = await startApiAt(database, revision);
+  let perCoin: { mean: number; max: number };
+  try {
+    perCoin = await msPerRequest(
+      before.url,
+      days(values.quick ? 3 : 10, 0).map((day) => ranking(day)),
+    );
+  } finally {
+    await before.stop();
+  }
+  const after = await startApi(database);
+  const fresh = days(values.quick ? 10 : 30, 100);
+  const batched = await msPerRequest(
+    after,
+    fresh.map((day) => ranking(day)),
+  );
+  // The same days sorted another way: another URL (a response-cache miss), the day's figures already kept.
+  const kept = await msPerRequest(
+    after,
+    fresh.map((day) => ranking(day, 'volatility_annualized')),
+  );
+  return [
+    `Rankings for a day other than today (\`GET /api/v1/risk/rankings?to=…\`, ${coins} coins, each request a new day so`,
+    'no cache can answer it), one request at a time through the API. Before: the API at',
+    `${revision}, which computed each coin's report (a few queries each) and wrote it over the coin's precomputed row.`,
+    'After: one query of every coin’s closes for the day, the figures computed once and kept in the cache store.',
+    '',
+    '| rankings request | ms per request (mean) | max ms | vs before |',
+    '|---|---|---|---|',
+    `| before: every coin's report, per request (${revision}) | ${fmt(perCoin.mean, 0)} | ${fmt(perCoin.max, 0)} | 1.00× |`,
+    `| after: a new day (one query, the figures computed) | ${fmt(batched.mean, 1)} | ${fmt(batched.max, 0)} | ${fmt(batched.mean / perCoin.mean, 3)}× |`,
+    `| after: a day already computed, another sort order | ${fmt(kept.mean, 1)} | ${fmt(kept.max, 0)} | ${fmt(kept.mean / perCoin.mean, 3)}× |`,
+    '',
+  ];
 }
 
 async function writePath(database: TTestDatabase): Promise<void> {
@@ -566,7 +655,7 @@ async function writePath(database: TTestDatabase): Promise<void> {
     COINGECKO_BASE_URL: server.coingeckoUrl,
     LOG_LEVEL: 'silent',
   });
-  const redis = createCacheRedis(syncConfig.REDIS_URL);
+  const redis = createCacheRedis(syncConfig.CACHE_REDIS);
   const providers = createProviderChain({
     config: syncConfig,
     logger: createLogger({ level: 'silent', name: 'bench' }),

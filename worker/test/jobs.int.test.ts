@@ -231,22 +231,22 @@ describe('compute-risk', () => {
       `SELECT c.symbol, r.window_days, r.benchmark_symbol, to_char(r.window_end, 'YYYY-MM-DD') AS window_end, r.observations
        FROM risk_metrics r JOIN cryptocurrencies c ON c.id = r.cryptocurrency_id ORDER BY c.symbol`,
     );
-    // Window 2025-02-01 … 2026-01-31: 128 bundled closes (to 2025-06-08), 60 generated ones and the sync's
-    // own point on 2026-01-31 = 189 closes, 188 returns.
+    // Window of 365 returns, 2025-01-31 … 2026-01-31: 129 bundled closes (to 2025-06-08), 60 generated ones
+    // and the sync's own point on 2026-01-31 = 190 closes, 189 returns.
     expect(rows).toStrictEqual([
       {
         symbol: 'BTC',
         window_days: 365,
         benchmark_symbol: 'BTC',
         window_end: '2026-01-31',
-        observations: 188,
+        observations: 189,
       },
       {
         symbol: 'ETH',
         window_days: 365,
         benchmark_symbol: 'BTC',
         window_end: '2026-01-31',
-        observations: 188,
+        observations: 189,
       },
     ]);
   });

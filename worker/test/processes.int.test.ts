@@ -51,6 +51,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATABASE_URL: database.url,
     REDIS_URL: config.REDIS_URL,
+    CACHE_REDIS_URL: config.CACHE_REDIS_URL ?? config.REDIS_URL,
     REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
     QUEUE_PREFIX: config.QUEUE_PREFIX,
     MARKET_DATA_PROVIDER: 'coingecko',

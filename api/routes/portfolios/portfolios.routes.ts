@@ -164,7 +164,9 @@ export const portfolioRoutes = [
     request: { params: ZPortfolioParams, query: ZImportQuery, body: ZCsvBody },
     bodyType: 'csv',
     permission: 'portfolios:manage',
-    idempotent: true,
+    // A dry run changes nothing: nothing to replay, and its preview (every row) is not kept.
+    idempotent: (input) => !input.query.dry_run,
+    cost: { base: 1, perBytes: 256 * 1024 },
     response: { status: 200, description: 'What was (or would be) imported', schema: ZImportResult },
     problems: [404, 409, 413, 422],
     handler: ({ input, actor, deps }) =>
@@ -243,6 +245,8 @@ export const portfolioRoutes = [
     permission: 'portfolios:manage',
     cache: 'private',
     cacheResource: portfolioResource,
+    cost: 5,
+    deadline: true,
     response: { status: 200, description: 'Performance', schema: ZPerformance },
     problems: [404, 422],
     handler: ({ input, actor, deps }) =>
@@ -262,6 +266,8 @@ export const portfolioRoutes = [
     permission: 'portfolios:manage',
     cache: 'private',
     cacheResource: portfolioResource,
+    cost: 5,
+    deadline: true,
     response: { status: 200, description: 'Risk', schema: ZPortfolioRisk },
     problems: [404, 422],
     handler: ({ input, actor, deps }) => deps.services.portfolios.risk(actor, input.params.id, input.query),

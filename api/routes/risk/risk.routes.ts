@@ -10,6 +10,8 @@ import {
 } from './risk.schemas.ts';
 
 const tags = ['Risk'];
+/** Rate-limit units per request: a report reads two coins' windows, rankings every coin's. */
+export const COST = { report: 5, correlations: 5, rankings: 10 } as const;
 
 // Order matters: /correlations and /rankings are matched before /{symbol}.
 export const riskRoutes = [
@@ -24,10 +26,12 @@ export const riskRoutes = [
     request: { query: ZCorrelationsQuery },
     permission: 'risk:read',
     cache: 'public',
+    cost: COST.correlations,
+    deadline: true,
     response: { status: 200, description: 'The matrix', schema: ZCorrelations },
     problems: [404, 422],
-    handler: ({ input, deps }) =>
-      deps.services.risk.correlations(input.query.symbols, input.query.window, input.query.to),
+    handler: ({ input, deps, deadline }) =>
+      deps.services.risk.correlations(input.query.symbols, input.query.window, input.query.to, deadline),
   }),
   defineRoute({
     method: 'get',
@@ -35,13 +39,23 @@ export const riskRoutes = [
     tags,
     summary: 'Coins ranked by a default-window risk metric',
     description:
-      'Over every coin with at least 30 daily returns in the last 365 days (benchmark BTC, no risk-free rate).',
+      'Over every coin with at least 30 daily returns in the 365-return window ending at `to` (benchmark BTC, no ' +
+      'risk-free rate). The figures of a day are computed once from one query of every coin’s closes and kept ' +
+      'until prices change, whatever the sort order and limit.',
     request: { query: ZRankingsQuery },
     permission: 'risk:read',
     cache: 'public',
+    cost: COST.rankings,
+    deadline: true,
     response: { status: 200, description: 'The ranking', schema: ZRankings },
-    handler: ({ input, deps }) =>
-      deps.services.risk.rankings(input.query.sort_by, input.query.order, input.query.limit, input.query.to),
+    handler: ({ input, deps, deadline }) =>
+      deps.services.risk.rankings(
+        input.query.sort_by,
+        input.query.order,
+        input.query.limit,
+        input.query.to,
+        deadline,
+      ),
   }),
   defineRoute({
     method: 'get',
@@ -55,8 +69,11 @@ export const riskRoutes = [
     request: { params: ZRiskParams, query: ZRiskQuery },
     permission: 'risk:read',
     cache: 'public',
+    cost: COST.report,
+    deadline: true,
     response: { status: 200, description: 'The report', schema: ZRiskReport },
     problems: [404, 422],
-    handler: ({ input, deps }) => deps.services.risk.report(input.params.symbol, input.query),
+    handler: ({ input, deps, deadline }) =>
+      deps.services.risk.report(input.params.symbol, input.query, deadline),
   }),
 ];

@@ -3,7 +3,9 @@ import { z } from '../../openapi/zod.ts';
 import { intParam, numberParam, ZOrder, ZSymbol, zSymbolList, ZTimestampParam } from '../common.schemas.ts';
 
 const ZWindow = (fallback: number) =>
-  intParam(30, 1825, fallback).openapi({ description: 'Calendar days ending at `to` (30-1825)' });
+  intParam(30, 1825, fallback).openapi({
+    description: 'Daily returns ending at `to` (30-1825): the closes from `to` minus `window` days to `to`',
+  });
 
 export const ZRiskParams = z.strictObject({ symbol: ZSymbol });
 export const ZRiskQuery = z.strictObject({
@@ -28,7 +30,7 @@ export const ZRankingsQuery = z.strictObject({
   order: ZOrder.default('desc'),
   limit: intParam(1, 250, 20),
   to: ZTimestampParam.optional().openapi({
-    description: 'Last day of the 365-day window (UTC date); default today',
+    description: 'Last day of the 365-return window (UTC date); default today',
   }),
 });
 
@@ -69,7 +71,10 @@ export const ZRiskReport = z
     window_days: z.number().int(),
     from: z.string().openapi({ format: 'date' }),
     to: z.string().openapi({ format: 'date' }),
-    observations: z.number().int().openapi({ description: 'Daily returns in the window' }),
+    observations: z
+      .number()
+      .int()
+      .openapi({ description: 'Daily returns in the window (`window_days` when no day is missing)' }),
     annualization_factor: z.number().int(),
     metrics: z.object(RISK_METRICS_SHAPE),
     risk_score: z.number().openapi({ description: '0-100, see docs/risk-methodology.md' }),

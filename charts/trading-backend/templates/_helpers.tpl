@@ -80,13 +80,22 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-redis" (include "tb.fullname" .) -}}
 {{- end -}}
 
-{{- define "tb.redisSentinels" -}}
-{{- $name := include "tb.redisName" . -}}
+{{- define "tb.redisCacheName" -}}
+{{- printf "%s-redis-cache" (include "tb.fullname" .) -}}
+{{- end -}}
+
+{{/* The Sentinels of a Redis store (dict name replicas): every pod's, through its headless Service. */}}
+{{- define "tb.sentinelHosts" -}}
+{{- $name := .name -}}
 {{- $hosts := list -}}
-{{- range $index := until (int .Values.redis.sentinel.replicas) -}}
+{{- range $index := until (int .replicas) -}}
 {{- $hosts = append $hosts (printf "%s-%d.%s-headless:26379" $name $index $name) -}}
 {{- end -}}
 {{- join "," $hosts -}}
+{{- end -}}
+
+{{- define "tb.redisSentinels" -}}
+{{- include "tb.sentinelHosts" (dict "name" (include "tb.redisName" .) "replicas" .Values.redis.sentinel.replicas) -}}
 {{- end -}}
 
 {{- define "tb.redisSecretName" -}}
@@ -135,6 +144,7 @@ app.kubernetes.io/component: {{ .component }}
 
 {{- define "tb.envFor" -}}
 {{- $direct := .direct }}
+{{- $root := .root }}
 {{- with .root }}
 {{- if and .Values.postgresql.cnpg.enabled .Values.postgresql.cnpg.pooler.enabled (not $direct) }}
 {{- /* Through the Pooler: the operator's app Secret holds the credentials, the Pooler's Service the host. */}}
@@ -172,12 +182,38 @@ app.kubernetes.io/component: {{ .component }}
 - name: REDIS_URL
   value: "redis://:$(REDIS_PASSWORD)@{{ include "tb.redisName" . }}:6379"
 {{- end }}
+{{- with .Values.redis.cache }}
+{{- if .enabled }}
+{{- /* The cache store: its own, evicting Redis (docs/reliability.md), with the same password. */}}
+{{- if .sentinel.enabled }}
+- name: CACHE_REDIS_SENTINELS
+  value: {{ include "tb.sentinelHosts" (dict "name" (include "tb.redisCacheName" $root) "replicas" .sentinel.replicas) | quote }}
+- name: CACHE_REDIS_SENTINEL_MASTER
+  value: {{ .sentinel.masterName | quote }}
+- name: CACHE_REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tb.redisSecretName" $root }}
+      key: {{ $root.Values.redis.auth.existingSecretKey }}
+{{- else }}
+- name: CACHE_REDIS_URL
+  value: "redis://:$(REDIS_PASSWORD)@{{ include "tb.redisCacheName" $root }}:6379"
+{{- end }}
+{{- end }}
+{{- end }}
 {{- else }}
 - name: REDIS_URL
   valueFrom:
     secretKeyRef:
       name: {{ .Values.redis.external.existingSecret }}
       key: {{ .Values.redis.external.existingSecretKey }}
+{{- with .Values.redis.external.cacheSecretKey }}
+- name: CACHE_REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.redis.external.existingSecret }}
+      key: {{ . }}
+{{- end }}
 {{- end }}
 - name: SECRET_KEY
   valueFrom:
@@ -313,6 +349,17 @@ max(bullmq_queue_jobs{namespace="{{ .Release.Namespace }}",queue="dead-letter",s
     {{- if .Values.redis.sentinel.enabled }}
     - { protocol: TCP, port: 26379 }
     {{- end }}
+{{- if .Values.redis.cache.enabled }}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "tb.componentSelector" (dict "root" . "component" "redis-cache") | nindent 10 }}
+  ports:
+    - { protocol: TCP, port: 6379 }
+    {{- if .Values.redis.cache.sentinel.enabled }}
+    - { protocol: TCP, port: 26379 }
+    {{- end }}
+{{- end }}
 {{- else }}
 - ports:
     - { protocol: TCP, port: 6379 }

@@ -43,7 +43,7 @@ try {
   const result = await seedBundledData(db, { timeline, now });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   // A running API must not keep serving what it cached before the seed.
-  const redis = createCacheRedis(config.REDIS, { lazyConnect: true, retryStrategy: () => null });
+  const redis = createCacheRedis(config.CACHE_REDIS, { lazyConnect: true, retryStrategy: () => null });
   redis.on('error', () => undefined); // Redis is optional here: without it there is no cache to clear
   await redis
     .connect()

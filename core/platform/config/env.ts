@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkSecretKey, processSecretKey, SECURITY_ENV } from './env-security.ts';
+import { REDIS_SETTINGS, redisTargets } from './redis-config.ts';
 
 // The whole runtime configuration, parsed once at start-up. Nothing else in the code base reads
 // `process.env`; composition roots call `loadConfig()` and pass the frozen result down.
@@ -42,18 +43,7 @@ export const ZConfig = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
     DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(1500),
-    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
-    REDIS_SENTINELS: csv
-      .optional()
-      .describe('Sentinels (host:port list): connect to the master they name instead of REDIS_URL'),
-    REDIS_SENTINEL_MASTER: z
-      .string()
-      .min(1)
-      .default('mymaster')
-      .describe('The master name the Sentinels monitor'),
-    REDIS_PASSWORD: z.string().min(1).optional().describe('Password of the Redis nodes (with Sentinels)'),
-    REDIS_SENTINEL_PASSWORD: z.string().min(1).optional().describe('Password of the Sentinels themselves'),
-    REDIS_KEY_PREFIX: z.string().default('tb:').describe('Prefix of every cache and rate-limit key'),
+    ...REDIS_SETTINGS,
     ...SECURITY_ENV,
     JWT_PRIVATE_KEY: z
       .string()
@@ -133,6 +123,10 @@ export const ZConfig = z
       .describe('Express trust proxy: false, true, a hop count or CIDR list'),
     BODY_LIMIT: z.string().default('100kb'),
     IMPORT_BODY_LIMIT: z.string().default('10mb').describe('Largest CSV body of a transaction import'),
+    // Time budget of the expensive reads (risk, rankings, correlations, performance), then a 503.
+    REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    // The largest answer kept for Idempotency-Key replays; a larger one is kept as a reference.
+    IDEMPOTENCY_MAX_BODY_BYTES: z.coerce.number().int().min(0).default(65_536),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_DELAY_MS: z.coerce
       .number()
@@ -259,33 +253,13 @@ export const ZConfig = z
       });
     }
   })
-  .superRefine((config, ctx) => {
-    for (const sentinel of config.REDIS_SENTINELS ?? []) {
-      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(sentinel))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['REDIS_SENTINELS'],
-          message: `"${sentinel}" is not host:port`,
-        });
-    }
-  })
   .transform((config) => ({
     ...config,
     SECRET_KEY: config.SECRET_KEY ?? processSecretKey(),
     /** True when no SECRET_KEY was given: this process's own key (sealed secrets die with it). */
     SECRET_KEY_GENERATED: !config.SECRET_KEY,
-    /** Where every Redis connection goes: the URL, or the master the Sentinels name. */
-    REDIS: config.REDIS_SENTINELS?.length
-      ? {
-          sentinels: config.REDIS_SENTINELS.map((entry) => {
-            const [host, port] = entry.split(':');
-            return { host: host!, port: Number(port) };
-          }),
-          name: config.REDIS_SENTINEL_MASTER,
-          ...(config.REDIS_PASSWORD ? { password: config.REDIS_PASSWORD } : {}),
-          ...(config.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: config.REDIS_SENTINEL_PASSWORD } : {}),
-        }
-      : config.REDIS_URL,
+    /** Where the queue store's and the cache store's connections go (a URL, or the master Sentinels name). */
+    ...redisTargets(config),
   }));
 
 export type TConfig = Readonly<z.output<typeof ZConfig>>;

@@ -8,6 +8,7 @@ import { CreatePortfolios1733184000000 } from './migrations/1733184000000-create
 import { CreatePortfolioLimits1733270400000 } from './migrations/1733270400000-create-portfolio-limits.ts';
 import { CreateWebhooks1733356800000 } from './migrations/1733356800000-create-webhooks.ts';
 import { CreateAlerts1733443200000 } from './migrations/1733443200000-create-alerts.ts';
+import { ResetRiskMetrics1733529600000 } from './migrations/1733529600000-reset-risk-metrics.ts';
 import { ApiKeyParents1733540000019 } from './migrations/1733540000019-api-key-parents.ts';
 
 export const migrations = [
@@ -19,6 +20,7 @@ export const migrations = [
   CreatePortfolioLimits1733270400000,
   CreateWebhooks1733356800000,
   CreateAlerts1733443200000,
+  ResetRiskMetrics1733529600000,
   ApiKeyParents1733540000019,
 ];
 

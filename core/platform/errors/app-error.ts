@@ -11,6 +11,7 @@ export const ErrorCode = {
   Conflict: 'conflict',
   PayloadTooLarge: 'payload_too_large',
   MethodNotAllowed: 'method_not_allowed',
+  DeadlineExceeded: 'deadline_exceeded',
 } as const;
 export type TErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -26,6 +27,7 @@ export const CODE_TO_STATUS: Record<TErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   method_not_allowed: 405,
+  deadline_exceeded: 503,
 };
 
 export const CODE_TO_TITLE: Record<TErrorCode, string> = {
@@ -40,6 +42,7 @@ export const CODE_TO_TITLE: Record<TErrorCode, string> = {
   conflict: 'Conflict',
   payload_too_large: 'Payload Too Large',
   method_not_allowed: 'Method Not Allowed',
+  deadline_exceeded: 'Deadline Exceeded',
 };
 
 export type TFieldError = { name: string; in: 'path' | 'query' | 'body' | 'header'; detail: string };

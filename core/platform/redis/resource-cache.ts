@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { bumpVersion } from './cache-version.ts';
 
 /**
  * The cache version of one owned resource (a portfolio, say): private answers about it are stored under
@@ -9,5 +10,5 @@ export const resourceCacheVersionKey = (prefix: string, resource: string) =>
   `${prefix}cache:resource:${resource}:version`;
 
 export async function invalidateResourceCache(redis: Redis, prefix: string, resource: string): Promise<void> {
-  await redis.incr(resourceCacheVersionKey(prefix, resource));
+  await bumpVersion(redis, resourceCacheVersionKey(prefix, resource));
 }

@@ -22,9 +22,12 @@ beforeAll(async () => {
     REDIS_SENTINELS: set.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
     REDIS_SENTINEL_MASTER: set.master,
   }).REDIS;
+  // The cache store through the same Sentinels (one Redis for both), so that the cache fails over too.
   const config = testConfig({
     REDIS_SENTINELS: set.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
     REDIS_SENTINEL_MASTER: set.master,
+    CACHE_REDIS_SENTINELS: set.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
+    CACHE_REDIS_SENTINEL_MASTER: set.master,
     RATE_LIMIT_PER_MINUTE: '100000',
   });
   database = await createTestDatabase(config);
