@@ -21,7 +21,7 @@ function responsesOf(route: TAnyRoute): Record<number, ResponseConfig> {
   const onApi = route.path.startsWith(`${API_PREFIX}/`);
   const { status, description, schema, content, headers } = route.response;
   const main: ResponseConfig = route.cache
-    ? cachedJson(schema, description)
+    ? cachedJson(schema, description, route.cache)
     : schema
       ? {
           description,
@@ -58,6 +58,7 @@ function describe(route: TAnyRoute): RouteConfig {
       ...(body
         ? {
             body: {
+              required: true,
               content: { [route.bodyType === 'csv' ? 'text/csv' : 'application/json']: { schema: body } },
             },
           }
@@ -70,6 +71,7 @@ function describe(route: TAnyRoute): RouteConfig {
                 .regex(/^[\x21-\x7e]{1,255}$/)
                 .optional()
                 .openapi({
+                  maxLength: 255,
                   description:
                     'Retries with the same key and request get the first answer again (24 h, per caller); another request with the key is a 422, one still running a 409.',
                 }),

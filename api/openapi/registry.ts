@@ -69,10 +69,24 @@ export const cachedHeaders = rateLimitHeaders.extend({
     }),
 });
 
+// A private answer also varies on the credentials (api/http/response-cache.ts sends exactly this).
+const privateCachedHeaders = cachedHeaders.extend({
+  Vary: z
+    .literal('Accept-Encoding, Authorization, X-API-Key')
+    .openapi({ description: 'The body depends on Accept-Encoding and on who asks' }),
+  'X-Cache': z
+    .enum(['HIT', 'MISS'])
+    .openapi({ description: 'Whether the cache answered (per caller: never a shared entry)' }),
+});
+
 /** A cached JSON response (ETag, X-Cache, rate-limit headers) and the 304 that goes with it. */
-export const cachedJson = (schema: z.ZodType, description: string) => ({
+export const cachedJson = (
+  schema: z.ZodType,
+  description: string,
+  scope: 'public' | 'private' = 'public',
+) => ({
   description,
-  headers: cachedHeaders,
+  headers: scope === 'private' ? privateCachedHeaders : cachedHeaders,
   content: { 'application/json': { schema } },
 });
 export const notModified = { 304: { description: 'Not modified (If-None-Match matched the ETag)' } } as const;

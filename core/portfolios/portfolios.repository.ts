@@ -53,6 +53,22 @@ export async function insertPortfolio(
   return toPortfolio(row!);
 }
 
+export async function countPortfolios(q: TQueryable, ownerId: string): Promise<number> {
+  const [row]: { count: number }[] = await q.query(
+    'SELECT count(*)::int AS count FROM portfolios WHERE owner_id = $1',
+    [ownerId],
+  );
+  return row!.count;
+}
+
+export async function countTransactions(q: TQueryable, portfolioId: string): Promise<number> {
+  const [row]: { count: number }[] = await q.query(
+    'SELECT count(*)::int AS count FROM portfolio_transactions WHERE portfolio_id = $1',
+    [portfolioId],
+  );
+  return row!.count;
+}
+
 export async function findPortfolio(
   q: TQueryable,
   id: string,

@@ -6,20 +6,31 @@ import {
 } from '../../../core/portfolios/index.ts';
 import { z } from '../../openapi/zod.ts';
 import { RISK_METRICS_SHAPE } from '../risk/risk.schemas.ts';
-import { intParam, numberParam, zKeysetCursor, ZSymbol, ZTimestampParam, zText } from '../common.schemas.ts';
+import {
+  intParam,
+  NO_NUL,
+  numberParam,
+  zKeysetCursor,
+  ZPortfolioTimestamp,
+  ZSymbol,
+  ZTimestampParam,
+  zText,
+} from '../common.schemas.ts';
 
 // Amounts travel as decimal strings, parsed exactly: at most 20 integer digits and 18 decimals
-// (PostgreSQL NUMERIC(38,18)).
+// (PostgreSQL NUMERIC(38,18)). The patterns are linear (no nested or overlapping quantifiers) and are
+// what the document publishes, "greater than 0" included.
 const AMOUNT = /^(0|[1-9]\d{0,19})(\.\d{1,18})?$/;
-const zAmount = (description: string) =>
+const POSITIVE_AMOUNT = /^(?!0(?:\.0{1,18})?$)(0|[1-9]\d{0,19})(\.\d{1,18})?$/;
+export const zAmount = (description: string, positive = false) =>
   z
     .string('must be a decimal string such as "0.00012345"')
-    .regex(AMOUNT, 'must be a non-negative decimal string with at most 20 integer digits and 18 decimals')
-    .openapi({ example: '0.00012345', description });
-const ZPositiveAmount = zAmount('Quantity (of the coin, or USD for cash movements)').refine(
-  (value) => !/^0(\.0+)?$/.test(value),
-  'must be greater than 0',
-);
+    .regex(
+      positive ? POSITIVE_AMOUNT : AMOUNT,
+      `must be a ${positive ? 'positive' : 'non-negative'} decimal string with at most 20 integer digits and 18 decimals`,
+    )
+    .openapi({ example: '0.00012345', description, maxLength: 39 });
+const ZPositiveAmount = zAmount('Quantity (of the coin, or USD for cash movements); greater than 0', true);
 export const ZDecimalOut = z.string().openapi({ example: '1234.5', description: 'Exact decimal' });
 
 export const ZPortfolioParams = z.strictObject({ id: z.uuid('must be a UUID') });
@@ -48,6 +59,7 @@ export const ZPortfolioPatch = z
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one field' })
   .openapi('PortfolioPatch', {
+    minProperties: 1,
     description: 'A new method or fee/cash rule recomputes the whole history (422 if it no longer holds).',
   });
 
@@ -89,7 +101,10 @@ const ZTransactionFields = {
   quantity: ZPositiveAmount,
   price: zAmount('USD per unit; required for buys and sells, else that day’s close').nullable().optional(),
   fee: zAmount('Fee in USD').optional(),
-  timestamp: ZTimestampParam,
+  timestamp: ZPortfolioTimestamp.openapi({
+    description:
+      'When it happened: ISO 8601 date (midnight UTC) or date-time (UTC without an offset), from 2009-01-03 (Bitcoin’s first day); more than a minute ahead of the server’s clock is a 422',
+  }),
   notes: zText(1000).nullable().optional(),
   external_id: zText(200)
     .min(1)
@@ -116,7 +131,7 @@ export const ZTransactionPatch = z
     lot_ids: ZTransactionFields.lot_ids,
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one field' })
-  .openapi('TransactionPatch');
+  .openapi('TransactionPatch', { minProperties: 1 });
 
 export const ZTransaction = z
   .object({
@@ -155,10 +170,22 @@ export const ZImportQuery = z.strictObject({
     .default('false')
     .transform((value) => value === 'true'),
 });
-export const ZCsvBody = z.string().openapi({
-  description:
-    'CSV (RFC 4180) with a header row. generic: timestamp,type,symbol,quantity,price,fee,notes,external_id,lot_ids; coinbase, kraken (trades.csv) and binance (Trade History): their export columns',
-});
+// The body's size is bounded in bytes while it streams in (IMPORT_BODY_LIMIT, default 10 MiB: a 413 past
+// it); its rows, fields and record lengths while it is parsed (a 422 naming the limit).
+export const ZCsvBody = z
+  .string()
+  .min(1, 'the file is empty')
+  .regex(NO_NUL, 'must not contain NUL (U+0000) characters')
+  .openapi({
+    minLength: 1,
+    maxLength: 10_485_760,
+    description:
+      'CSV (RFC 4180) with a header row, UTF-8 (with or without a byte-order mark) or UTF-16 with a byte-order mark (Excel’s “Unicode text”); ' +
+      'comma, semicolon or tab separated (found from the header row). At most IMPORT_BODY_LIMIT bytes (default 10 MiB; 413 beyond), ' +
+      'IMPORT_MAX_ROWS data rows (default 50,000), 64 fields and 65,536 characters per row (422 beyond). ' +
+      'generic: timestamp,type,symbol,quantity,price,fee,notes,external_id,lot_ids (what the export writes); ' +
+      'coinbase, kraken (trades.csv) and binance (Trade History): their export columns',
+  });
 export const ZImportResult = z
   .object({
     dry_run: z.boolean(),
@@ -258,8 +285,13 @@ export const ZPerformanceQuery = z.strictObject({
     .enum(PERFORMANCE_RANGES)
     .optional()
     .openapi({ description: 'Default all (from the first transaction)' }),
-  from: ZTimestampParam.optional().openapi({ description: 'First day (UTC date); overrides range' }),
-  to: ZTimestampParam.optional().openapi({ description: 'Last day (UTC date); default today' }),
+  from: ZPortfolioTimestamp.optional().openapi({
+    description: 'First day (UTC date), 2009-01-03 to 2099-12-31; overrides range. After today: 422',
+  }),
+  to: ZPortfolioTimestamp.optional().openapi({
+    description:
+      'Last day (UTC date), 2009-01-03 to 2099-12-31; default and at most today (later days are clamped)',
+  }),
   benchmark: ZSymbol.default('BTC'),
 });
 export const ZPerformance = z
@@ -325,17 +357,28 @@ export const ZPortfolioRisk = z
   })
   .openapi('PortfolioRisk');
 
+const TARGET_SYMBOL = /^[A-Za-z0-9._-]{1,20}$/;
 export const ZTargets = z
   .strictObject({
     weights: z
       .record(
-        z.string().regex(/^[A-Za-z0-9._-]{1,20}$/, 'must be a symbol'),
-        z.string().regex(/^(0|1)(\.\d{1,18})?$/, 'must be a decimal string between 0 and 1'),
+        z.string().regex(TARGET_SYMBOL, 'must be a symbol'),
+        z
+          .string()
+          .regex(/^(0|1)(\.\d{1,18})?$/, 'must be a decimal string between 0 and 1')
+          .openapi({ maxLength: 20 }),
       )
       .refine((weights) => Object.keys(weights).length > 0 && Object.keys(weights).length <= 250, {
         message: 'give 1 to 250 weights',
       })
-      .openapi({ example: { BTC: '0.6', ETH: '0.3', USD: '0.1' } }),
+      .openapi({
+        example: { BTC: '0.6', ETH: '0.3', USD: '0.1' },
+        minProperties: 1,
+        maxProperties: 250,
+        // JSON Schema 2020-12 (OpenAPI 3.1); the generator's types predate it.
+        ...({ propertyNames: { type: 'string', pattern: TARGET_SYMBOL.source, maxLength: 20 } } as object),
+        description: 'Symbol (any case; each once) to weight; 1 to 250 of them (TARGETS_PER_PORTFOLIO)',
+      }),
   })
   .openapi('Targets');
 export const ZTargetsSaved = z.object({ portfolio_id: z.uuid(), weights: z.record(z.string(), z.string()) });
