@@ -14,8 +14,11 @@ export type TOpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument'
 
 const SECURED: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
 
-/** Every API route can answer these; a route adds its own (404, 409, 413, 422). */
-const API_PROBLEMS = [400, 401, 403, 429, 503] as const;
+/**
+ * Every API route can answer these (414 and 431 come from Node's parser, before any route: a URL or a
+ * header block over 16 KiB); a route adds its own (404, 409, 413, 422).
+ */
+const API_PROBLEMS = [400, 401, 403, 414, 429, 431, 503] as const;
 
 function responsesOf(route: TAnyRoute): Record<number, ResponseConfig> {
   const onApi = route.path.startsWith(`${API_PREFIX}/`);
@@ -29,7 +32,9 @@ function responsesOf(route: TAnyRoute): Record<number, ResponseConfig> {
           content: { 'application/json': { schema } },
         }
       : { description, ...(content ? { content } : {}), ...(headers ? { headers } : {}) };
-  const problems = onApi ? [...API_PROBLEMS, ...(route.problems ?? [])] : [400, ...(route.problems ?? [])];
+  // Idempotency-Key: a retry while the first still runs is a 409, the key with another request a 422.
+  const own = [...(route.problems ?? []), ...(route.idempotent ? ([409, 422] as const) : [])];
+  const problems = [...new Set(onApi ? [...API_PROBLEMS, ...own] : [400, ...own])];
   return {
     [status]: main,
     ...(route.cache ? (notModified as Record<number, ResponseConfig>) : {}),

@@ -36,6 +36,10 @@ export const problemResponses = {
   404: { description: 'Not found (or not visible to this caller)', content: problemContent },
   409: { description: 'Conflicts with existing data', content: problemContent },
   413: { description: 'The request body is larger than the limit', content: problemContent },
+  414: {
+    description: 'The URL is longer than the server accepts (16 KiB with the headers)',
+    content: problemContent,
+  },
   422: {
     description: 'Understood but cannot be answered (e.g. too little history)',
     content: problemContent,
@@ -44,6 +48,7 @@ export const problemResponses = {
     description: 'Rate limit exceeded (see Retry-After and the RateLimit-* headers)',
     content: problemContent,
   },
+  431: { description: 'The header block is larger than 16 KiB', content: problemContent },
   503: { description: 'A dependency (PostgreSQL or the job queue) is unavailable', content: problemContent },
 } as const;
 

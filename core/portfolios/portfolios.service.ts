@@ -254,7 +254,10 @@ export function createPortfoliosService(deps: {
   ): { from: string; to: string } {
     const latest = today();
     if (query.from && query.to && query.from > query.to)
-      throw new AppError(ErrorCode.ValidationFailed, { detail: 'from: must not be after to' });
+      throw new AppError(ErrorCode.ValidationFailed, {
+        detail: 'from: must not be after to',
+        errors: [{ name: 'from', in: 'query', detail: 'must not be after to' }],
+      });
     if (query.from && query.from > latest)
       throw unprocessable(`from: ${query.from} is after today (${latest}); there is no data yet`, {
         reason: 'out_of_range',
@@ -511,7 +514,6 @@ export function createPortfoliosService(deps: {
       const first = (await listTransactions(db, id, { limit: 1 }))[0];
       if (!first) throw unprocessable('the portfolio has no transactions yet', { reason: 'empty' });
       const { from, to } = rangeOf(query, isoDay(new Date(first.timestamp)));
-      if (from > to) throw new AppError(ErrorCode.ValidationFailed, { detail: 'from: must not be after to' });
       if ((await prices.coins([query.benchmark])).size === 0)
         throw new AppError(ErrorCode.NotFound, {
           detail: `No cryptocurrency with symbol "${query.benchmark}".`,
