@@ -19,8 +19,8 @@ const CHARSETS: Record<string, TEncoding> = {
 
 /**
  * The encoding of a text body: a byte-order mark wins (UTF-8, UTF-16 LE or BE, as Excel's "Unicode
- * text" writes it), then the Content-Type charset; without either, text whose first character is ASCII
- * in UTF-16 (a zero byte beside it) is taken for UTF-16 without a mark, anything else for UTF-8.
+ * text" writes it), then the Content-Type charset; without either, text whose first two characters are
+ * ASCII in UTF-16 (a zero byte beside each) is taken for UTF-16 without a mark, anything else for UTF-8.
  */
 export function encodingOf(
   bytes: Uint8Array,
@@ -34,8 +34,11 @@ export function encodingOf(
     if (!known) throw refuse(`charset ${charset} is not supported; send UTF-8 or UTF-16`);
     return { encoding: known, skip: 0 };
   }
-  if (bytes.length >= 2 && bytes[0] !== 0 && bytes[1] === 0) return { encoding: 'utf-16le', skip: 0 };
-  if (bytes.length >= 2 && bytes[0] === 0 && bytes[1] !== 0) return { encoding: 'utf-16be', skip: 0 };
+  // ASCII in UTF-16: a zero byte beside each of the first two characters (a CSV header is ASCII).
+  const zeros = (at: number) => bytes.length >= 4 && bytes[at] === 0 && bytes[at + 2] === 0;
+  const nonZero = (at: number) => bytes[at] !== 0 && bytes[at + 2] !== 0;
+  if (zeros(1) && nonZero(0)) return { encoding: 'utf-16le', skip: 0 };
+  if (zeros(0) && nonZero(1)) return { encoding: 'utf-16be', skip: 0 };
   return { encoding: 'utf-8', skip: 0 };
 }
 
