@@ -15,12 +15,8 @@ import {
   type TPositions,
 } from './limits.ts';
 import { addDays, dailyTwr, dailyValues, decimalCloses, isoDay } from './performance.ts';
-import {
-  allTransactions,
-  readLimits,
-  replaceLimits,
-  type TPortfolioRecord,
-} from './portfolios.repository.ts';
+import { allTransactions, type TPortfolioRecord } from './portfolios.repository.ts';
+import { readLimits, replaceLimits } from './targets.repository.ts';
 import { ledgerOf, toLedgerTransaction, type TPortfoliosService } from './portfolios.service.ts';
 
 /** The window VaR and drawdown look back over: the risk engine's default. */

@@ -44,8 +44,6 @@ import {
   insertTransactions,
   listPortfolios,
   listTransactions,
-  readTargets,
-  replaceTargets,
   updatePortfolio,
   updateTransaction,
   type TPortfolioRecord,
@@ -54,6 +52,7 @@ import {
   type TTransactionInput,
   type TTransactionRecord,
 } from './portfolios.repository.ts';
+import { readTargets, replaceTargets } from './targets.repository.ts';
 
 export const PERFORMANCE_RANGES = ['7d', '30d', '90d', 'ytd', '1y', '3y', 'all'] as const;
 export type TPerformanceRange = (typeof PERFORMANCE_RANGES)[number];
