@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import globals from 'globals';
+import regexp from 'eslint-plugin-regexp';
 import tseslint from 'typescript-eslint';
 import { featureBoundaries } from './scripts/eslint/feature-boundaries.js';
 
@@ -33,6 +34,17 @@ export default tseslint.config(
           message: 'Read configuration through core/platform/config/env.ts.',
         },
       ],
+    },
+  },
+  {
+    // The code that serves requests meets user input: none of its regular expressions may take
+    // super-linear time on any input (quadratic backtracking blocked the event loop for seconds).
+    files: ['api/**/*.ts', 'core/**/*.ts', 'worker/**/*.ts', 'operator/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    plugins: { regexp },
+    rules: {
+      'regexp/no-super-linear-backtracking': 'error',
+      'regexp/no-super-linear-move': 'error',
     },
   },
   {

@@ -75,13 +75,20 @@ export function createServices(deps: TServiceDeps) {
   };
   const portfolios = createPortfoliosService({
     db,
+    quotas: {
+      portfoliosPerUser: config.PORTFOLIOS_PER_USER,
+      transactionsPerPortfolio: config.TRANSACTIONS_PER_PORTFOLIO,
+      importMaxRows: config.IMPORT_MAX_ROWS,
+      targetsPerPortfolio: config.TARGETS_PER_PORTFOLIO,
+      limitsPerPortfolio: config.LIMITS_PER_PORTFOLIO,
+    },
     onChange: async (id) => {
       await invalidateResourceCache(cacheRedis, prefix, `portfolio:${id}`);
       // Its limit and risk alerts are evaluated in the worker, never in the request.
       await deps.queues.enqueue('evaluate-alerts', { portfolio_id: id });
     },
   });
-  const limits = createLimitsService({ db, portfolios });
+  const limits = createLimitsService({ db, portfolios, maxLimits: config.LIMITS_PER_PORTFOLIO });
   const risk = createRiskService({
     risk: createRiskRepository(db),
     cache: {
@@ -134,7 +141,7 @@ export function createServices(deps: TServiceDeps) {
       },
       credentialsChanged,
     }),
-    apiKeys: createApiKeyService({ db, audit, credentialsChanged }),
+    apiKeys: createApiKeyService({ db, audit, credentialsChanged, maxKeys: config.API_KEYS_PER_USER }),
     users: createUserAdminService({ db, audit, credentialsChanged }),
     market: createMarketService({ coins: createCryptocurrencyRepository(db) }),
     marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
@@ -147,6 +154,7 @@ export function createServices(deps: TServiceDeps) {
       limits,
       risk,
       webhooks,
+      maxAlerts: config.ALERTS_PER_USER,
       publish: async (ownerId, event) => {
         await redis.publish(alertChannel(config.REDIS_KEY_PREFIX, ownerId), JSON.stringify(event));
       },

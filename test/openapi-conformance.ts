@@ -2,7 +2,13 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { generateOpenApiDocument } from '../api/openapi/document.ts';
 
-type TOperation = { responses: Record<string, { content?: Record<string, { schema: object }> }> };
+type THeader = { schema?: { const?: unknown; enum?: unknown[] } };
+type TOperation = {
+  responses: Record<
+    string,
+    { content?: Record<string, { schema: object }>; headers?: Record<string, THeader> }
+  >;
+};
 const document = generateOpenApiDocument('test') as unknown as {
   paths: Record<string, Record<string, TOperation>>;
   components: Record<string, unknown>;
@@ -28,6 +34,7 @@ export function assertMatchesOpenApi(
   status: number,
   contentType: string,
   body: unknown,
+  headers?: Headers,
 ): void {
   const path = new URL(url, 'http://x').pathname;
   const match = templates.find((candidate) => candidate.regex.test(path));
@@ -36,6 +43,15 @@ export function assertMatchesOpenApi(
   if (!operation) throw new Error(`${method} ${match.template} is not documented`);
   const response = operation.responses[String(status)];
   if (!response) throw new Error(`${method} ${match.template} does not document status ${status}`);
+  // Headers the document pins to a value (Vary, X-Cache) must carry one of the documented values.
+  for (const [name, header] of Object.entries(response.headers ?? {})) {
+    const sent = headers?.get(name);
+    const allowed = header.schema?.const !== undefined ? [header.schema.const] : header.schema?.enum;
+    if (sent !== null && sent !== undefined && allowed && !allowed.includes(sent))
+      throw new Error(
+        `${method} ${match.template} ${status}: header ${name} "${sent}" is not one of ${JSON.stringify(allowed)}`,
+      );
+  }
   if (status === 304) return;
   if (!response.content) {
     if (body !== '') throw new Error(`${method} ${match.template} ${status} documents no body but sent one`);
@@ -65,7 +81,7 @@ export async function request<T = any>(
   const contentType = response.headers.get('content-type') ?? '';
   const body = text && contentType.includes('json') ? JSON.parse(text) : text;
   if (!path.startsWith('/docs') && path !== '/metrics') {
-    assertMatchesOpenApi(init.method ?? 'GET', path, response.status, contentType, body);
+    assertMatchesOpenApi(init.method ?? 'GET', path, response.status, contentType, body, response.headers);
   }
   return { status: response.status, headers: response.headers, body };
 }

@@ -17,7 +17,7 @@ export function methodNotAllowed(
     ...extra,
   }).map(([template, methods]) => ({
     // Express matches with or without a trailing slash; a path parameter is one segment.
-    pattern: new RegExp(`^${template.replace(/\/$/, '').replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
+    pattern: new RegExp(`^${template.replace(/\/$/, '').replace(/\{[^{}]+\}/g, '[^/]+')}/?$`),
     methods: methods.map((method) => method.toUpperCase()),
   }));
 
@@ -68,7 +68,7 @@ export function shadowingPathMethods(paths: Record<string, Record<string, unknow
   const guarded = templates
     .filter((a) => templates.some((b) => shadows(a, b)))
     .map((template) => ({
-      pattern: new RegExp(`^${template.replace(/\/$/, '').replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
+      pattern: new RegExp(`^${template.replace(/\/$/, '').replace(/\{[^{}]+\}/g, '[^/]+')}/?$`),
       methods: new Set(Object.keys(paths[template]!).map((method) => method.toUpperCase())),
     }));
   return (req, res, next) => {

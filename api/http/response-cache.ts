@@ -206,8 +206,10 @@ export function createResponseCache(options: TResponseCacheOptions) {
     const ifNoneMatch = req.get('if-none-match');
     if (
       ifNoneMatch &&
+      // split + trim, not /\s*,\s*/: that regex is quadratic on a header of blanks (0.5 s for 16 KiB).
       ifNoneMatch
-        .split(/\s*,\s*/)
+        .split(',')
+        .map((tag) => tag.trim())
         .some((tag) => tag === entry.etag || tag === `W/${entry.etag}` || tag === '*')
     ) {
       res.status(304).end();

@@ -14,14 +14,17 @@ export type TOpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument'
 
 const SECURED: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
 
-/** Every API route can answer these; a route adds its own (404, 409, 413, 422). */
-const API_PROBLEMS = [400, 401, 403, 429, 503] as const;
+/**
+ * Every API route can answer these (414 and 431 come from Node's parser, before any route: a URL or a
+ * header block over 16 KiB); a route adds its own (404, 409, 413, 422).
+ */
+const API_PROBLEMS = [400, 401, 403, 414, 429, 431, 503] as const;
 
 function responsesOf(route: TAnyRoute): Record<number, ResponseConfig> {
   const onApi = route.path.startsWith(`${API_PREFIX}/`);
   const { status, description, schema, content, headers } = route.response;
   const main: ResponseConfig = route.cache
-    ? cachedJson(schema, description)
+    ? cachedJson(schema, description, route.cache)
     : schema
       ? {
           description,
@@ -29,7 +32,9 @@ function responsesOf(route: TAnyRoute): Record<number, ResponseConfig> {
           content: { 'application/json': { schema } },
         }
       : { description, ...(content ? { content } : {}), ...(headers ? { headers } : {}) };
-  const problems = onApi ? [...API_PROBLEMS, ...(route.problems ?? [])] : [400, ...(route.problems ?? [])];
+  // Idempotency-Key: a retry while the first still runs is a 409, the key with another request a 422.
+  const own = [...(route.problems ?? []), ...(route.idempotent ? ([409, 422] as const) : [])];
+  const problems = [...new Set(onApi ? [...API_PROBLEMS, ...own] : [400, ...own])];
   return {
     [status]: main,
     ...(route.cache ? (notModified as Record<number, ResponseConfig>) : {}),
@@ -74,6 +79,7 @@ function describe(route: TAnyRoute): RouteConfig {
       ...(body
         ? {
             body: {
+              required: true,
               content: { [route.bodyType === 'csv' ? 'text/csv' : 'application/json']: { schema: body } },
             },
           }
@@ -88,6 +94,7 @@ function describe(route: TAnyRoute): RouteConfig {
                 .regex(/^[\x21-\x7e]{1,255}$/)
                 .optional()
                 .openapi({
+                  maxLength: 255,
                   description:
                     'Retries with the same key and request get the first answer again (24 h, per caller); another request with the key is a 422, one still running a 409. ' +
                     'An answer larger than IDEMPOTENCY_MAX_BODY_BYTES (64 KiB) is kept as a reference only: its retry is a 409 naming the original status (and `resource_id`). ' +

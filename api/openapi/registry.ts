@@ -36,6 +36,10 @@ export const problemResponses = {
   404: { description: 'Not found (or not visible to this caller)', content: problemContent },
   409: { description: 'Conflicts with existing data', content: problemContent },
   413: { description: 'The request body is larger than the limit', content: problemContent },
+  414: {
+    description: 'The URL is longer than the server accepts (16 KiB with the headers)',
+    content: problemContent,
+  },
   422: {
     description: 'Understood but cannot be answered (e.g. too little history)',
     content: problemContent,
@@ -44,6 +48,7 @@ export const problemResponses = {
     description: 'Rate limit exceeded (see Retry-After and the RateLimit-* headers)',
     content: problemContent,
   },
+  431: { description: 'The header block is larger than 16 KiB', content: problemContent },
   503: {
     description:
       'A dependency (PostgreSQL or the job queue) is unavailable, or the request ran out of its time budget (deadline_exceeded)',
@@ -73,10 +78,24 @@ export const cachedHeaders = rateLimitHeaders.extend({
     }),
 });
 
+// A private answer also varies on the credentials (api/http/response-cache.ts sends exactly this).
+const privateCachedHeaders = cachedHeaders.extend({
+  Vary: z
+    .literal('Accept-Encoding, Authorization, X-API-Key')
+    .openapi({ description: 'The body depends on Accept-Encoding and on who asks' }),
+  'X-Cache': z
+    .enum(['HIT', 'MISS'])
+    .openapi({ description: 'Whether the cache answered (per caller: never a shared entry)' }),
+});
+
 /** A cached JSON response (ETag, X-Cache, rate-limit headers) and the 304 that goes with it. */
-export const cachedJson = (schema: z.ZodType, description: string) => ({
+export const cachedJson = (
+  schema: z.ZodType,
+  description: string,
+  scope: 'public' | 'private' = 'public',
+) => ({
   description,
-  headers: cachedHeaders,
+  headers: scope === 'private' ? privateCachedHeaders : cachedHeaders,
   content: { 'application/json': { schema } },
 });
 export const notModified = { 304: { description: 'Not modified (If-None-Match matched the ETag)' } } as const;

@@ -9,7 +9,7 @@ export const SYMBOL = new RegExp(`^${SYMBOL_SOURCE}$`);
 // No NUL (U+0000): PostgreSQL text cannot hold it. Unpaired UTF-16 surrogates are refused too (they
 // would reach the database as U+FFFD); they are not Unicode text, so no JSON Schema string holds one.
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
-const NO_NUL = /^[^\u0000]*$/;
+export const NO_NUL = /^[^\u0000]*$/;
 
 /** Free text of at most `max` characters that PostgreSQL can store; anything else is a 400 naming it. */
 export const zText = (max: number) =>
@@ -23,7 +23,7 @@ export const ZSymbol = z
   .string()
   .regex(SYMBOL, 'must be 1-20 letters, digits, ".", "_" or "-"')
   .transform((symbol) => symbol.toUpperCase())
-  .openapi({ example: 'BTC', description: 'Ticker symbol, case-insensitive' });
+  .openapi({ example: 'BTC', description: 'Ticker symbol, case-insensitive', maxLength: 20 });
 
 /**
  * A comma list of `min`..`max` symbols, spaces allowed around each, any case; duplicates count once.
@@ -33,13 +33,17 @@ export const zSymbolList = (min: number, max: number, example: string) => {
   const item = ` *${SYMBOL_SOURCE} *`;
   const pattern = new RegExp(`^${item}(?:,${item}){${min - 1},${max - 1}}$`);
   const message = `must be a comma-separated list of ${min}-${max} symbols (1-20 letters, digits, ".", "_" or "-")`;
+  // Blanks around the symbols are allowed, so the pattern alone has no length bound.
+  const maxLength = max * 32;
   return z
     .string()
+    .max(maxLength, `must be at most ${maxLength} characters`)
     .regex(pattern, message)
     .transform((value) => [...new Set(value.split(',').map((part) => part.trim().toUpperCase()))])
     .openapi({
       type: 'string',
       pattern: pattern.source,
+      maxLength,
       example,
       description: `${min}-${max} symbols, comma-separated, any case`,
     });
@@ -78,25 +82,45 @@ const TIME =
   '[Tt ](?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d{1,9})?)?(?:[Zz]|[+-](?:[01]\\d|2[0-3]):?[0-5]\\d)?';
 const TIMESTAMP = new RegExp(`^(?:${DAY_OF_YEAR}|${LEAP_DAY})(?:${TIME})?$`);
 
+// Dates a portfolio can hold: from Bitcoin's genesis block (2009-01-03) to 2099-12-31, in the pattern too.
+const PORTFOLIO_DAY =
+  '(?!2009-01-0[12])(?:2009|20[1-9]\\d)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))';
+const PORTFOLIO_LEAP_DAY = '20(?:1[26]|[2468][048]|[3579][26])-02-29';
+const PORTFOLIO_TIMESTAMP = new RegExp(`^(?:${PORTFOLIO_DAY}|${PORTFOLIO_LEAP_DAY})(?:${TIME})?$`);
+
+const zTimestamp = (pattern: RegExp, message: string, description: string) =>
+  z
+    .string()
+    .regex(pattern, message)
+    .transform((value) => {
+      if (value.length === 10) return new Date(`${value}T00:00:00Z`);
+      const normalized = value.replace(' ', 'T').toUpperCase();
+      return new Date(/Z|[+-]\d{2}:?\d{2}$/.test(normalized) ? normalized : `${normalized}Z`);
+    })
+    .openapi({
+      type: 'string',
+      pattern: pattern.source,
+      maxLength: 35,
+      example: '2022-01-01T00:00:00Z',
+      description,
+    });
+
 /**
  * An ISO 8601 date (midnight UTC) or date-time (UTC when it has no offset), checked against the
  * calendar by the pattern itself: 2024-02-29 passes, 2023-02-29 and 2024-04-31 do not.
  */
-export const ZTimestampParam = z
-  .string()
-  .regex(TIMESTAMP, 'must be an ISO 8601 calendar date or date-time, e.g. 2024-01-31 or 2024-01-31T12:00:00Z')
-  .transform((value) => {
-    if (value.length === 10) return new Date(`${value}T00:00:00Z`);
-    const normalized = value.replace(' ', 'T').toUpperCase();
-    return new Date(/Z|[+-]\d{2}:?\d{2}$/.test(normalized) ? normalized : `${normalized}Z`);
-  })
-  .openapi({
-    type: 'string',
-    pattern: TIMESTAMP.source,
-    example: '2022-01-01T00:00:00Z',
-    description:
-      'ISO 8601 calendar date (midnight UTC) or date-time (UTC when no offset is given), e.g. 2024-01-31 or 2024-01-31T12:00:00+02:00',
-  });
+export const ZTimestampParam = zTimestamp(
+  TIMESTAMP,
+  'must be an ISO 8601 calendar date or date-time, e.g. 2024-01-31 or 2024-01-31T12:00:00Z',
+  'ISO 8601 calendar date (midnight UTC) or date-time (UTC when no offset is given), e.g. 2024-01-31 or 2024-01-31T12:00:00+02:00',
+);
+
+/** The same, within the days a portfolio can hold: 2009-01-03 (Bitcoin's first day) to 2099-12-31. */
+export const ZPortfolioTimestamp = zTimestamp(
+  PORTFOLIO_TIMESTAMP,
+  'must be an ISO 8601 calendar date or date-time between 2009-01-03 and 2099-12-31',
+  'ISO 8601 calendar date (midnight UTC) or date-time (UTC when no offset is given), from 2009-01-03 (Bitcoin’s first day) to 2099-12-31',
+);
 
 export const ZOrder = z.enum(['asc', 'desc']);
 
@@ -122,6 +146,7 @@ export const zKeysetCursor = (id: keyof typeof KEYSET_IDS) => {
     .openapi({
       type: 'string',
       pattern: pattern.source,
+      maxLength: 64,
       description: 'The `next_cursor` of the previous page',
     });
 };

@@ -107,4 +107,4 @@ export function defineRoute<
 export const API_PREFIX = '/api/v1';
 
 /** `/cryptocurrencies/{symbol}/history` -> `/cryptocurrencies/:symbol/history`. */
-export const toExpressPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1');
+export const toExpressPath = (path: string): string => path.replace(/\{([^{}]+)\}/g, ':$1');

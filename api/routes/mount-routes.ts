@@ -1,8 +1,9 @@
-import express, { type RequestHandler, type Response, type Router } from 'express';
+import type { RequestHandler, Response, Router } from 'express';
 import { can, requirePermission, type TActor, type TPermission } from '../../core/platform/access/index.ts';
 import type { TIdempotency } from '../http/idempotency.ts';
 import type { TResponseCache } from '../http/response-cache.ts';
 import { priceRequest, runWithin } from '../http/route-budget.ts';
+import { textBody } from '../http/text-body.ts';
 import { validate } from '../http/validate.ts';
 import {
   API_PREFIX,
@@ -138,7 +139,7 @@ export function mountRoutes(
       handlers.push(limit);
     }
     if (route.bodyType === 'csv')
-      handlers.push(express.text({ type: ['text/csv', 'text/plain'], limit: edge.csvLimit }));
+      handlers.push(...textBody({ types: ['text/csv', 'text/plain'], limit: edge.csvLimit }));
     handlers.push(validate(route.request ?? {}));
     if (route.idempotent) {
       const applies = route.idempotent;

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { createPriceReader } from '../market/index.ts';
 import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
-import { inTransaction } from '../platform/db/tx.ts';
+import { inTransaction, lockKey } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import type { TLimitsService, TPortfoliosService } from '../portfolios/index.ts';
 import { DEFAULT_BENCHMARK, DEFAULT_WINDOW, type TRiskService } from '../risk/index.ts';
@@ -59,7 +59,10 @@ export function createAlertsService(deps: {
   /** Live delivery to the owner's open streams (Redis pub/sub in the API). */
   publish: (ownerId: string, event: TAlertEventRecord) => Promise<void>;
   now?: () => Date;
+  /** ALERTS_PER_USER. */
+  maxAlerts?: number;
 }) {
+  const maxAlerts = deps.maxAlerts ?? MAX_ALERTS;
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const prices = createPriceReader(db);
@@ -231,8 +234,13 @@ export function createAlertsService(deps: {
       const user = requireUser(actor);
       const alert = await validated(actor, input);
       return inTransaction(db, async (tx) => {
-        if ((await countAlerts(tx, user.userId)) >= MAX_ALERTS)
-          throw new AppError(ErrorCode.Conflict, { detail: `At most ${MAX_ALERTS} alerts per user.` });
+        // Counted under a lock per owner: racing creations cannot pass the quota.
+        await lockKey(tx, `quota:alerts:${user.userId}`);
+        if ((await countAlerts(tx, user.userId)) >= maxAlerts)
+          throw new AppError(ErrorCode.Conflict, {
+            detail: `At most ${maxAlerts} alerts per user (ALERTS_PER_USER).`,
+            extensions: { reason: 'quota_exceeded', quota: 'alerts_per_user', limit: maxAlerts },
+          });
         return insertAlert(tx, { ...alert, owner_id: user.userId });
       });
     },

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { TAuditService } from '../audit/index.ts';
 import { requirePermission, requireUser, type TActor, type TPermission } from '../platform/access/index.ts';
-import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
+import { inTransaction, lockKey, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import {
   findApiKey,
@@ -33,8 +33,11 @@ export function createApiKeyService(deps: {
   /** Told after commit when a user's keys were revoked (live streams opened with them end). */
   credentialsChanged?: (userId: string) => Promise<void>;
   now?: () => Date;
+  /** API_KEYS_PER_USER. */
+  maxKeys?: number;
 }) {
   const { db, audit } = deps;
+  const maxKeys = deps.maxKeys ?? MAX_KEYS_PER_USER;
   const now = deps.now ?? (() => new Date());
 
   async function revoke(actor: TActor, id: string, keyOf: (key: TApiKeyRecord) => boolean) {
@@ -95,10 +98,13 @@ export function createApiKeyService(deps: {
       }
       const { key, prefix } = generateApiKey();
       return inTransaction(db, async (tx) => {
+        // Counted under a lock per owner: racing creations cannot pass the quota.
+        await lockKey(tx, `quota:api-keys:${user.userId}`);
         const existing = await listApiKeys(tx, user.userId);
-        if (existing.filter((k) => !k.revoked_at).length >= MAX_KEYS_PER_USER) {
+        if (existing.filter((k) => !k.revoked_at).length >= maxKeys) {
           throw new AppError(ErrorCode.Conflict, {
-            detail: `At most ${MAX_KEYS_PER_USER} active keys per user; revoke one first.`,
+            detail: `At most ${maxKeys} active keys per user (API_KEYS_PER_USER); revoke one first.`,
+            extensions: { reason: 'quota_exceeded', quota: 'api_keys_per_user', limit: maxKeys },
           });
         }
         const record = await insertApiKey(tx, {

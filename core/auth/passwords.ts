@@ -13,7 +13,7 @@ export const PASSWORD_MAX_LENGTH = 128;
 
 type TArgonParams = { memory: number; passes: number; parallelism: number; tagLength: number };
 
-const b64 = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '');
+const b64 = (bytes: Buffer) => bytes.toString('base64').split('=')[0]!;
 const unb64 = (text: string) => Buffer.from(text, 'base64');
 
 function derive(password: string, salt: Buffer, params: TArgonParams): Promise<Buffer> {

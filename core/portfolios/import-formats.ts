@@ -1,5 +1,18 @@
 import { createHash } from 'node:crypto';
-import { dec, DECIMAL_PATTERN, money } from './decimal.ts';
+import { unguardFormula } from './csv.ts';
+import type { TCsvFile } from './csv-reader.ts';
+import { dec, money } from './decimal.ts';
+import {
+  amount,
+  lotIdsOf,
+  shown,
+  symbolOf,
+  time,
+  type TReadContext,
+  USD_QUOTES,
+  usdQuoteOf,
+  withUnit,
+} from './import-cells.ts';
 import { CASH, TRANSACTION_TYPES, type TTransactionType } from './ledger.ts';
 
 /**
@@ -36,12 +49,6 @@ export const GENERIC_COLUMNS = [
   'lot_ids',
 ] as const;
 
-const USD_QUOTES = new Set(['USD', 'USDT', 'USDC', 'BUSD', 'ZUSD', 'FDUSD']);
-/** The USD quote a pair ends with, the longest first (XXBTZUSD ends with ZUSD, not just USD). */
-const usdQuoteOf = (pair: string) =>
-  [...USD_QUOTES].sort((a, b) => b.length - a.length).find((quote) => pair.endsWith(quote));
-const SYMBOL = /^[A-Z0-9._-]{1,20}$/;
-
 /** A row's own id when the export has none: the same row imported twice is the same transaction. */
 const rowId = (format: string, fields: readonly string[]) =>
   `${format}:${createHash('sha256').update(fields.join('\u001f')).digest('hex').slice(0, 32)}`;
@@ -49,65 +56,29 @@ const rowId = (format: string, fields: readonly string[]) =>
 type TReader = (
   get: (column: string) => string,
   errors: string[],
+  context: TReadContext,
 ) => Omit<TImportedTransaction, 'external_id'> & {
   external_id?: string;
 };
 
-function amount(
-  value: string,
-  name: string,
-  errors: string[],
-  options: { optional?: boolean } = {},
-): string | null {
-  const text = value.trim().replaceAll(',', '');
-  if (text === '') {
-    if (!options.optional) errors.push(`${name}: missing`);
-    return null;
-  }
-  if (!DECIMAL_PATTERN.test(text)) {
-    errors.push(`${name}: "${value}" is not a decimal number`);
-    return null;
-  }
-  return money(dec(text).abs());
-}
-
-function time(value: string, errors: string[]): Date {
-  const text = value.trim();
-  // Exchange exports write "2024-01-02 03:04:05" (UTC) or ISO 8601 with a zone.
-  const iso = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}| UTC)?$/.test(text)
-    ? text
-        .replace(' UTC', 'Z')
-        .replace(' ', 'T')
-        .replace(/(\.\d{3})\d+/, '$1')
-    : /^\d{4}-\d{2}-\d{2}$/.test(text)
-      ? `${text}T00:00:00Z`
-      : '';
-  const at = new Date(iso && !/(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? `${iso}Z` : iso);
-  if (!iso || Number.isNaN(at.getTime())) errors.push(`timestamp: "${value}" is not a date and time`);
-  return at;
-}
-
-function symbolOf(value: string, errors: string[]): string {
-  const symbol = value.trim().toUpperCase();
-  if (!SYMBOL.test(symbol)) errors.push(`symbol: "${value}" is not a symbol`);
-  return symbol;
-}
-
-const generic: TReader = (get, errors) => {
+// The generic format is the export's: its cells are read exactly as written (the reader trims blanks
+// around unquoted cells only), and the export's formula guard is taken off again.
+const generic: TReader = (get, errors, context) => {
   const type = get('type').trim().toLowerCase() as TTransactionType;
   if (!TRANSACTION_TYPES.includes(type))
-    errors.push(`type: "${get('type')}" is not one of ${TRANSACTION_TYPES.join(', ')}`);
-  const lotIds = get('lot_ids').trim();
+    errors.push(`type: "${shown(get('type'))}" is not one of ${TRANSACTION_TYPES.join(', ')}`);
+  const notes = unguardFormula(get('notes'));
+  const externalId = unguardFormula(get('external_id'));
   return {
-    timestamp: time(get('timestamp'), errors),
+    timestamp: time(get('timestamp'), errors, context),
     type,
     symbol: symbolOf(get('symbol'), errors),
-    quantity: amount(get('quantity'), 'quantity', errors) ?? '0',
-    price: amount(get('price'), 'price', errors, { optional: true }),
-    fee: amount(get('fee'), 'fee', errors, { optional: true }) ?? '0',
-    notes: get('notes').trim() || null,
-    ...(get('external_id').trim() ? { external_id: get('external_id').trim() } : {}),
-    lot_ids: lotIds ? lotIds.split(/[;\s]+/).filter(Boolean) : null,
+    quantity: amount(get('quantity'), 'quantity', errors, context) ?? '0',
+    price: amount(get('price'), 'price', errors, context, { optional: true }),
+    fee: amount(get('fee'), 'fee', errors, context, { optional: true }) ?? '0',
+    notes: notes || null,
+    ...(externalId ? { external_id: externalId } : {}),
+    lot_ids: lotIdsOf(get('lot_ids'), errors),
   };
 };
 
@@ -128,28 +99,30 @@ const COINBASE_TYPES: Record<string, TTransactionType> = {
   deposit: 'deposit',
   withdrawal: 'withdrawal',
 };
-const coinbase: TReader = (get, errors) => {
+const coinbase: TReader = (get, errors, context) => {
   const kind = get('Transaction Type').trim().toLowerCase();
   const type = COINBASE_TYPES[kind];
   if (!type)
     errors.push(
-      `Transaction Type: "${get('Transaction Type')}" cannot be imported (convert it into a sell and a buy)`,
+      `Transaction Type: "${shown(get('Transaction Type'))}" cannot be imported (convert it into a sell and a buy)`,
     );
   const currency = (get('Price Currency') || get('Spot Price Currency')).trim().toUpperCase();
   if (currency && currency !== 'USD')
-    errors.push(`Price Currency: ${currency}; only USD prices can be imported`);
+    errors.push(`Price Currency: ${shown(currency)}; only USD prices can be imported`);
   const price = (get('Price at Transaction') || get('Spot Price at Transaction')).replace(/^\$/, '');
   const cash = type === 'deposit' || type === 'withdrawal';
   return {
-    timestamp: time(get('Timestamp'), errors),
+    timestamp: time(get('Timestamp'), errors, context),
     type: type ?? 'buy',
     symbol: cash ? CASH : symbolOf(get('Asset'), errors),
-    quantity: amount(get('Quantity Transacted'), 'Quantity Transacted', errors) ?? '0',
+    quantity: amount(get('Quantity Transacted'), 'Quantity Transacted', errors, context) ?? '0',
     price: cash
       ? null
-      : amount(price, 'Price at Transaction', errors, { optional: type !== 'buy' && type !== 'sell' }),
+      : amount(price, 'Price at Transaction', errors, context, {
+          optional: type !== 'buy' && type !== 'sell',
+        }),
     fee:
-      amount(get('Fees and/or Spread').replace(/^\$/, ''), 'Fees and/or Spread', errors, {
+      amount(get('Fees and/or Spread').replace(/^\$/, ''), 'Fees and/or Spread', errors, context, {
         optional: true,
       }) ?? '0',
     notes: get('Notes').trim() || null,
@@ -165,55 +138,55 @@ function krakenBase(pair: string, errors: string[]): string {
   const upper = pair.trim().toUpperCase().replace('/', '');
   const quote = usdQuoteOf(upper);
   if (!quote) {
-    errors.push(`pair: "${pair}" is not quoted in USD`);
+    errors.push(`pair: "${shown(pair)}" is not quoted in USD`);
     return 'X';
   }
   let base = upper.slice(0, -quote.length);
   if (base.length === 4 && (base.startsWith('X') || base.startsWith('Z'))) base = base.slice(1);
   return symbolOf(KRAKEN_ALIASES[base] ?? base, errors);
 }
-const kraken: TReader = (get, errors) => {
+const kraken: TReader = (get, errors, context) => {
   const side = get('type').trim().toLowerCase();
-  if (side !== 'buy' && side !== 'sell') errors.push(`type: "${get('type')}" is not buy or sell`);
+  if (side !== 'buy' && side !== 'sell') errors.push(`type: "${shown(get('type'))}" is not buy or sell`);
   return {
-    timestamp: time(get('time'), errors),
+    timestamp: time(get('time'), errors, context),
     type: side === 'sell' ? 'sell' : 'buy',
     symbol: krakenBase(get('pair'), errors),
-    quantity: amount(get('vol'), 'vol', errors) ?? '0',
-    price: amount(get('price'), 'price', errors),
-    fee: amount(get('fee'), 'fee', errors, { optional: true }) ?? '0',
+    quantity: amount(get('vol'), 'vol', errors, context) ?? '0',
+    price: amount(get('price'), 'price', errors, context),
+    fee: amount(get('fee'), 'fee', errors, context, { optional: true }) ?? '0',
     notes: get('ordertype').trim() ? `kraken ${get('ordertype').trim()} order` : null,
     ...(get('txid').trim() ? { external_id: `kraken:${get('txid').trim()}` } : {}),
     lot_ids: null,
   };
 };
 
-// Binance "Trade History" export: Date(UTC), Pair, Side, Price, Executed, Amount, Fee; Executed, Amount
-// and Fee carry their asset after the number ("0.5BTC", "0.00075BNB").
-const withUnit = (value: string) => /^([0-9.,]+)\s*([A-Za-z0-9]*)$/.exec(value.trim());
-const binance: TReader = (get, errors) => {
+const binance: TReader = (get, errors, context) => {
   const pair = get('Pair').trim().toUpperCase();
   const quote = usdQuoteOf(pair);
-  if (!quote) errors.push(`Pair: "${get('Pair')}" is not quoted in USD`);
+  if (!quote) errors.push(`Pair: "${shown(get('Pair'))}" is not quoted in USD`);
   const base = quote ? pair.slice(0, -quote.length) : pair;
   const side = get('Side').trim().toLowerCase();
-  if (side !== 'buy' && side !== 'sell') errors.push(`Side: "${get('Side')}" is not BUY or SELL`);
+  if (side !== 'buy' && side !== 'sell') errors.push(`Side: "${shown(get('Side'))}" is not BUY or SELL`);
   const executed = withUnit(get('Executed'));
   const fee = withUnit(get('Fee'));
-  const price = amount(get('Price'), 'Price', errors);
+  const price = amount(get('Price'), 'Price', errors, context);
   let feeUsd = '0';
-  if (fee && fee[1]) {
-    const feeAmount = amount(fee[1], 'Fee', errors) ?? '0';
-    const unit = fee[2]!.toUpperCase();
+  if (get('Fee').trim() && !fee) errors.push(`Fee: "${shown(get('Fee'))}" is not an amount and an asset`);
+  if (fee) {
+    const feeAmount = amount(fee.number, 'Fee', errors, context) ?? '0';
+    const unit = fee.unit.toUpperCase();
     if (!unit || USD_QUOTES.has(unit)) feeUsd = feeAmount;
     else if (unit === base && price) feeUsd = money(dec(feeAmount).times(price));
     else errors.push(`Fee: paid in ${unit}; only fees in the quote or the traded coin can be imported`);
   }
+  if (get('Executed').trim() && !executed)
+    errors.push(`Executed: "${shown(get('Executed'))}" is not an amount and an asset`);
   return {
-    timestamp: time(get('Date(UTC)'), errors),
+    timestamp: time(get('Date(UTC)'), errors, context),
     type: side === 'sell' ? 'sell' : 'buy',
     symbol: symbolOf(base, errors),
-    quantity: amount(executed?.[1] ?? '', 'Executed', errors) ?? '0',
+    quantity: executed ? (amount(executed.number, 'Executed', errors, context) ?? '0') : '0',
     price,
     fee: feeUsd,
     notes: null,
@@ -228,34 +201,17 @@ const READERS: Record<TImportFormat, { columns: readonly string[]; read: TReader
   binance: { columns: ['Date(UTC)', 'Pair', 'Side', 'Price', 'Executed'], read: binance },
 };
 
-/**
- * Reads every data row of a parsed CSV in `format`. Missing required columns are one error for the
- * whole file (thrown); a bad row gets its own errors and no transaction.
- */
-export function readRows(
-  format: TImportFormat,
-  rows: readonly { line: number; fields: string[] }[],
-): TRowResult[] {
-  const [header, ...data] = rows;
-  if (!header) throw new Error('the file is empty');
-  // Coinbase reports start with a few lines of preamble before the header row.
-  const names = header.fields.map((name) => name.trim());
+/** The columns a file of `format` must have (its header row is found by them). */
+export const requiredColumns = (format: TImportFormat): readonly string[] => READERS[format].columns;
+
+/** Reads every data row of a file in `format`; a bad row gets its own errors and no transaction. */
+export function readRows(format: TImportFormat, file: TCsvFile, context: TReadContext): TRowResult[] {
   const reader = READERS[format];
-  const missing = reader.columns.filter((column) => !names.includes(column));
-  if (missing.length) {
-    if (format === 'coinbase') {
-      const start = rows.findIndex((row) =>
-        row.fields.map((name) => name.trim()).includes('Transaction Type'),
-      );
-      if (start > 0) return readRows(format, rows.slice(start));
-    }
-    throw new Error(`missing column(s) for the ${format} format: ${missing.join(', ')}`);
-  }
-  const index = new Map(names.map((name, position) => [name, position]));
-  return data.map(({ line, fields }) => {
+  const index = new Map(file.header.fields.map((name, position) => [name.trim(), position]));
+  return file.rows.map(({ line, fields }) => {
     const errors: string[] = [];
     const get = (column: string) => fields[index.get(column) ?? -1] ?? '';
-    const read = reader.read(get, errors);
+    const read = reader.read(get, errors, context);
     const transaction: TImportedTransaction = {
       ...read,
       external_id: read.external_id ?? rowId(format, fields),
@@ -263,7 +219,7 @@ export function readRows(
     if (transaction.notes && transaction.notes.length > 1000)
       errors.push('notes: longer than 1000 characters');
     if (transaction.external_id.length > 200) errors.push('external_id: longer than 200 characters');
-    if (dec(transaction.quantity).isZero()) errors.push('quantity: must be greater than 0');
+    if (!errors.length && dec(transaction.quantity).isZero()) errors.push('quantity: must be greater than 0');
     return { row: line, transaction: errors.length ? null : transaction, errors };
   });
 }

@@ -15,12 +15,8 @@ import {
   type TPositions,
 } from './limits.ts';
 import { addDays, dailyTwr, dailyValues, decimalCloses, isoDay } from './performance.ts';
-import {
-  allTransactions,
-  readLimits,
-  replaceLimits,
-  type TPortfolioRecord,
-} from './portfolios.repository.ts';
+import { allTransactions, type TPortfolioRecord } from './portfolios.repository.ts';
+import { readLimits, replaceLimits } from './targets.repository.ts';
 import { ledgerOf, toLedgerTransaction, type TPortfoliosService } from './portfolios.service.ts';
 
 /** The window VaR and drawdown look back over: the risk engine's default. */
@@ -58,8 +54,11 @@ export function createLimitsService(deps: {
   db: DataSource;
   portfolios: TPortfoliosService;
   now?: () => Date;
+  /** LIMITS_PER_PORTFOLIO (at most the 50 the API takes). */
+  maxLimits?: number;
 }) {
   const { db, portfolios } = deps;
+  const maxLimits = deps.maxLimits ?? MAX_LIMITS;
   const now = deps.now ?? (() => new Date());
   const prices = createPriceReader(db);
 
@@ -150,8 +149,11 @@ export function createLimitsService(deps: {
   }
 
   async function validated(portfolio: TPortfolioRecord, inputs: readonly TLimitInput[]) {
-    if (inputs.length > MAX_LIMITS)
-      throw unprocessable(`at most ${MAX_LIMITS} limits`, { reason: 'too_many_limits' });
+    if (inputs.length > maxLimits)
+      throw unprocessable(`${inputs.length} limits; at most ${maxLimits} (LIMITS_PER_PORTFOLIO)`, {
+        reason: 'too_many_limits',
+        limit: maxLimits,
+      });
     const limits = inputs.map((input, index) => {
       const symbol = input.symbol ? input.symbol.toUpperCase() : null;
       const where = `limits[${index}]`;

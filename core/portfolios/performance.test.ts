@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { dec, ZERO } from './decimal.ts';
 import type { TLedgerTransaction } from './ledger.ts';
@@ -206,5 +208,28 @@ describe('Daily valuation from transactions and closes', () => {
   test('When the benchmark is read over the same days, then its return is end close over start close', () => {
     expect(benchmarkReturn(closes.get('BTC')!, '2024-01-01', '2024-01-04')).toBeCloseTo(0.21, 12);
     expect(benchmarkReturn(closes.get('BTC')!, '2024-01-01', '2024-01-03')).toBeCloseTo(0.1, 12);
+  });
+});
+
+describe('Day loops', () => {
+  // In a child process with a deadline: the old loop compared ISO strings, and "+010000-01-01" sorts
+  // before "9999-12-31", so it never ended (and would have hung this test runner with it).
+  test('When a range ends on 9999-12-31, then the day loop stops there', () => {
+    const script = `
+      import { dailyValues } from './core/portfolios/performance.ts';
+      const run = (from, to) => dailyValues({ transactions: [], closes: new Map(), cashTracking: false, from, to });
+      console.log(JSON.stringify([run('9999-12-30', '9999-12-31').days.map((d) => d.date), run('2024-03-01', '2024-02-28').days.length]));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(child.stdout.trim()).toBe('[["9999-12-30","9999-12-31"],0]');
+  });
+
+  test('When a range is not two ISO days, then dailyValues refuses it instead of looping', () => {
+    expect(() =>
+      dailyValues({ transactions: [], closes: new Map(), cashTracking: false, from: 'x', to: '2024-01-01' }),
+    ).toThrow(RangeError);
   });
 });

@@ -29,6 +29,12 @@ const DAY_MS = 86_400_000;
 export const isoDay = (time: Date | number): string => new Date(time).toISOString().slice(0, 10);
 export const addDays = (day: string, days: number): string =>
   isoDay(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS);
+/**
+ * Days since 1970-01-01: day loops count these, never ISO strings, which stop sorting by date past
+ * year 9999 ("+010000-01-01" < "9999-12-31"), so a loop to 9999-12-31 would never end.
+ */
+export const epochDay = (day: string): number => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
+const dayOfTime = (time: Date) => Math.floor(time.getTime() / DAY_MS);
 
 /** Carries each symbol's close forward as the days advance (one pass over each series). */
 class PriceCursor {
@@ -113,16 +119,21 @@ export function dailyValues(input: {
     cash = cash.plus(cashDelta(tx));
   };
 
-  const startDay = addDays(input.from, -1);
-  while (next < ordered.length && isoDay(ordered[next]!.timestamp) <= startDay) apply(ordered[next++]!);
+  const first = epochDay(input.from);
+  const last = epochDay(input.to);
+  if (!Number.isInteger(first) || !Number.isInteger(last))
+    throw new RangeError(`dailyValues: from and to must be ISO days, not "${input.from}", "${input.to}"`);
+  const startDay = isoDay((first - 1) * DAY_MS);
+  while (next < ordered.length && dayOfTime(ordered[next]!.timestamp) < first) apply(ordered[next++]!);
   const start = { date: startDay, value: valueAt(startDay) };
   const days: TDay[] = [];
-  for (let day = input.from; day <= input.to; day = addDays(day, 1)) {
+  for (let number = first; number <= last; number += 1) {
+    const day = isoDay(number * DAY_MS);
     let inflow = ZERO;
     let outflow = ZERO;
     let income = ZERO;
     let fees = ZERO;
-    while (next < ordered.length && isoDay(ordered[next]!.timestamp) === day) {
+    while (next < ordered.length && dayOfTime(ordered[next]!.timestamp) === number) {
       const tx = ordered[next++]!;
       apply(tx);
       const flow = flowOf(tx, input.cashTracking, tx.symbol === CASH ? null : prices.price(tx.symbol, day));

@@ -1,12 +1,18 @@
 import type { DataSource } from 'typeorm';
 import { createPriceReader } from '../market/index.ts';
 import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
-import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
+import { inTransaction, lockKey, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
-import { parseCsv, toCsv, CsvError } from './csv.ts';
+import {
+  DEFAULT_QUOTAS,
+  EARLIEST_DAY,
+  quotaExceeded,
+  timestampOutOfBounds,
+  type TPortfolioQuotas,
+} from './bounds.ts';
 import { dec, type Decimal, money, sum, ZERO } from './decimal.ts';
 import { decimalOrNull, driftOf, holdingsOf, realizedOf } from './holdings.ts';
-import { GENERIC_COLUMNS, readRows, type TImportFormat, type TRowResult } from './import-formats.ts';
+import { createCsvTransfer } from './import.service.ts';
 import {
   CASH,
   CASH_TYPES,
@@ -29,6 +35,8 @@ import { portfolioRisk } from './portfolio-risk.ts';
 import {
   allTransactions,
   bumpRevision,
+  countPortfolios,
+  countTransactions,
   deletePortfolio,
   deleteTransaction,
   findPortfolio,
@@ -36,8 +44,6 @@ import {
   insertTransactions,
   listPortfolios,
   listTransactions,
-  readTargets,
-  replaceTargets,
   updatePortfolio,
   updateTransaction,
   type TPortfolioRecord,
@@ -46,6 +52,7 @@ import {
   type TTransactionInput,
   type TTransactionRecord,
 } from './portfolios.repository.ts';
+import { readTargets, replaceTargets } from './targets.repository.ts';
 
 export const PERFORMANCE_RANGES = ['7d', '30d', '90d', 'ytd', '1y', '3y', 'all'] as const;
 export type TPerformanceRange = (typeof PERFORMANCE_RANGES)[number];
@@ -120,9 +127,11 @@ export function createPortfoliosService(deps: {
   db: DataSource;
   onChange?: (portfolioId: string) => Promise<void>;
   now?: () => Date;
+  quotas?: Partial<TPortfolioQuotas>;
 }) {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
+  const quotas: TPortfolioQuotas = { ...DEFAULT_QUOTAS, ...deps.quotas };
   const prices = createPriceReader(db);
 
   async function access(actor: TActor, id: string, q: TQueryable = db, forUpdate = false) {
@@ -175,8 +184,11 @@ export function createPortfoliosService(deps: {
         throw unprocessable(`${body.type}s move cash: their symbol is ${CASH}`, { reason: 'cash_symbol' });
       if (!isCash && body.symbol === CASH)
         throw unprocessable(`a ${body.type} needs a coin, not ${CASH}`, { reason: 'cash_symbol' });
-      if (body.timestamp.getTime() > now().getTime() + 60_000)
-        throw unprocessable('timestamp: transactions cannot be in the future', { reason: 'future' });
+      const outside = timestampOutOfBounds(body.timestamp, now());
+      if (outside)
+        throw unprocessable(`timestamp: ${body.timestamp.toISOString()} is ${outside}`, {
+          reason: outside === 'in the future' ? 'future' : 'too_early',
+        });
       let price = body.price ?? null;
       if (PRICED_TYPES.includes(body.type) && price === null)
         throw unprocessable(`a ${body.type} needs its price`, { reason: 'price_required' });
@@ -231,28 +243,50 @@ export function createPortfoliosService(deps: {
 
   const today = () => isoDay(now());
 
+  /**
+   * The days a performance query covers, within [EARLIEST_DAY, today] whatever it asks for: days after
+   * today have no data yet, days before the floor none at all. A range wholly outside is a 422.
+   */
   function rangeOf(
     query: { range?: TPerformanceRange; from?: string; to?: string },
     firstDay: string,
   ): { from: string; to: string } {
-    const to = query.to ?? today();
-    if (query.from) return { from: query.from, to };
+    const latest = today();
+    if (query.from && query.to && query.from > query.to)
+      throw new AppError(ErrorCode.ValidationFailed, {
+        detail: 'from: must not be after to',
+        errors: [{ name: 'from', in: 'query', detail: 'must not be after to' }],
+      });
+    if (query.from && query.from > latest)
+      throw unprocessable(`from: ${query.from} is after today (${latest}); there is no data yet`, {
+        reason: 'out_of_range',
+      });
+    if (query.to && query.to < EARLIEST_DAY)
+      throw unprocessable(
+        `to: ${query.to} is before ${EARLIEST_DAY}, the earliest day a portfolio can have`,
+        {
+          reason: 'out_of_range',
+        },
+      );
+    const to = query.to && query.to < latest ? query.to : latest;
+    const floor = (from: string) => ({ from: from < EARLIEST_DAY ? EARLIEST_DAY : from, to });
+    if (query.from) return floor(query.from);
     const back = (days: number) => addDays(to, -days + 1);
     switch (query.range ?? 'all') {
       case '7d':
-        return { from: back(7), to };
+        return floor(back(7));
       case '30d':
-        return { from: back(30), to };
+        return floor(back(30));
       case '90d':
-        return { from: back(90), to };
+        return floor(back(90));
       case '1y':
-        return { from: back(365), to };
+        return floor(back(365));
       case '3y':
-        return { from: back(1095), to };
+        return floor(back(1095));
       case 'ytd':
-        return { from: `${to.slice(0, 4)}-01-01`, to };
+        return floor(`${to.slice(0, 4)}-01-01`);
       default:
-        return { from: firstDay < to ? firstDay : to, to };
+        return floor(firstDay < to ? firstDay : to);
     }
   }
 
@@ -302,9 +336,16 @@ export function createPortfoliosService(deps: {
     /** For the feature's other services: a change under the portfolio's lock, retiring its cached answers. */
     changeOwned: change,
 
+    /** A new portfolio, within the owner's quota (counted under a lock per owner, so no race passes it). */
     async create(actor: TActor, settings: TPortfolioSettings): Promise<TPortfolioRecord> {
       requirePermission(actor, 'portfolios:manage');
-      return insertPortfolio(db, requireUser(actor).userId, settings);
+      const { userId } = requireUser(actor);
+      return inTransaction(db, async (tx) => {
+        await lockKey(tx, `quota:portfolios:${userId}`);
+        if ((await countPortfolios(tx, userId)) >= quotas.portfoliosPerUser)
+          throw quotaExceeded('portfolios_per_user', quotas.portfoliosPerUser, 'portfolios per user');
+        return insertPortfolio(tx, userId, settings);
+      });
     },
 
     /** The caller's portfolios (an admin's own too: portfolios:admin reads others' by id), oldest first. */
@@ -346,6 +387,13 @@ export function createPortfoliosService(deps: {
 
     addTransaction(actor: TActor, id: string, body: TTransactionBody): Promise<TTransactionRecord> {
       return change(actor, id, async (tx, portfolio) => {
+        // Under the portfolio's lock: concurrent additions count one after another.
+        if ((await countTransactions(tx, id)) >= quotas.transactionsPerPortfolio)
+          throw quotaExceeded(
+            'transactions_per_portfolio',
+            quotas.transactionsPerPortfolio,
+            'transactions per portfolio',
+          );
         const [inserted] = await insertChecked(tx, portfolio, await prepare([body]));
         return inserted!;
       });
@@ -421,122 +469,7 @@ export function createPortfoliosService(deps: {
       });
     },
 
-    /**
-     * Imports a CSV. A dry run previews every row (its transaction or its errors) and whether the whole
-     * history would hold; a real run writes all rows or none. Rows whose external id the portfolio already
-     * has are skipped, so importing the same file twice adds nothing.
-     */
-    async importCsv(
-      actor: TActor,
-      id: string,
-      input: { format: TImportFormat; csv: string; dryRun: boolean },
-    ) {
-      await access(actor, id);
-      let rows: TRowResult[];
-      try {
-        rows = readRows(input.format, parseCsv(input.csv));
-      } catch (error) {
-        throw new AppError(ErrorCode.ValidationFailed, {
-          detail: `body: ${error instanceof CsvError || error instanceof Error ? error.message : String(error)}`,
-          errors: [
-            { name: 'body', in: 'body', detail: error instanceof Error ? error.message : String(error) },
-          ],
-        });
-      }
-      if (rows.length > 50_000)
-        throw unprocessable('at most 50,000 rows per import', { reason: 'too_many_rows' });
-      const existing = new Set(
-        (await allTransactions(db, id))
-          .map((tx) => tx.external_id)
-          .filter((value): value is string => Boolean(value)),
-      );
-      const seen = new Set<string>();
-      const preview = rows.map((row) => {
-        const externalId = row.transaction?.external_id;
-        const duplicate = externalId !== undefined && (existing.has(externalId) || seen.has(externalId));
-        if (externalId) seen.add(externalId);
-        const status: 'error' | 'skipped' | 'new' = row.errors.length
-          ? 'error'
-          : duplicate
-            ? 'skipped'
-            : 'new';
-        return { ...row, status };
-      });
-      const fresh = preview.filter((row) => row.status === 'new').map((row) => row.transaction!);
-      let problem: Record<string, unknown> | null = null;
-      const bad = preview.filter((row) => row.status === 'error');
-      const write = async (tx: TQueryable, locked: TPortfolioRecord) =>
-        insertChecked(tx, locked, await prepare(fresh));
-      if (!bad.length && fresh.length) {
-        try {
-          if (input.dryRun) {
-            // The whole import in a transaction that is always rolled back: the same checks, nothing kept.
-            await inTransaction(db, async (tx) => {
-              await write(tx, await access(actor, id, tx, true));
-              throw new DryRunDone();
-            });
-          } else {
-            await change(actor, id, (tx, locked) => write(tx, locked));
-          }
-        } catch (error) {
-          if (error instanceof DryRunDone) {
-            // nothing to report
-          } else if (error instanceof AppError && error.code === ErrorCode.Unprocessable) {
-            problem = { detail: error.detail, ...error.extensions };
-            if (!input.dryRun) throw error;
-          } else throw error;
-        }
-      }
-      if (bad.length && !input.dryRun) {
-        throw unprocessable(`${bad.length} row(s) cannot be imported; nothing was written`, {
-          reason: 'invalid_rows',
-          rows: bad.slice(0, 100).map((row) => ({ row: row.row, errors: row.errors })),
-        });
-      }
-      return {
-        dry_run: input.dryRun,
-        format: input.format,
-        rows: preview.length,
-        imported: input.dryRun ? 0 : fresh.length,
-        new: fresh.length,
-        skipped: preview.filter((row) => row.status === 'skipped').length,
-        errors: bad.length,
-        problem,
-        preview: input.dryRun
-          ? preview.map((row) => ({
-              row: row.row,
-              status: row.status,
-              errors: row.errors,
-              transaction: row.transaction && {
-                ...row.transaction,
-                timestamp: row.transaction.timestamp.toISOString(),
-              },
-            }))
-          : [],
-      };
-    },
-
-    /** Every transaction as CSV in the generic import format (what import?format=generic reads back). */
-    async exportCsv(actor: TActor, id: string): Promise<string> {
-      await access(actor, id);
-      const records = await allTransactions(db, id);
-      // Text a spreadsheet would run as a formula is prefixed with an apostrophe (OWASP CSV injection).
-      const safe = (text: string | null) => (text && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
-      return toCsv(
-        GENERIC_COLUMNS,
-        records.map((tx) => [
-          tx.timestamp,
-          tx.type,
-          tx.symbol,
-          tx.quantity,
-          tx.price,
-          tx.fee,
-          safe(tx.notes),
-          safe(tx.external_id ?? `id:${tx.id}`),
-          tx.lot_ids?.join(';') ?? null,
-        ]),
-      );
-    },
+    ...createCsvTransfer({ db, quotas, now, access, change, prepare, insertChecked }),
 
     /** Holdings at `at` (default now, at current prices; a past time uses that day's closes). */
     async holdings(actor: TActor, id: string, at?: Date) {
@@ -580,7 +513,6 @@ export function createPortfoliosService(deps: {
       const first = (await listTransactions(db, id, { limit: 1 }))[0];
       if (!first) throw unprocessable('the portfolio has no transactions yet', { reason: 'empty' });
       const { from, to } = rangeOf(query, isoDay(new Date(first.timestamp)));
-      if (from > to) throw new AppError(ErrorCode.ValidationFailed, { detail: 'from: must not be after to' });
       if ((await prices.coins([query.benchmark])).size === 0)
         throw new AppError(ErrorCode.NotFound, {
           detail: `No cryptocurrency with symbol "${query.benchmark}".`,
@@ -623,6 +555,21 @@ export function createPortfoliosService(deps: {
         const entries = Object.entries(weights).map(
           ([symbol, weight]) => [symbol.toUpperCase(), dec(weight)] as const,
         );
+        const symbols = entries.map(([symbol]) => symbol);
+        const repeated = symbols.filter((symbol, index) => symbols.indexOf(symbol) !== index);
+        if (repeated.length)
+          throw unprocessable(
+            `weights: ${[...new Set(repeated)].join(', ')} given more than once (symbols are case-insensitive)`,
+            {
+              reason: 'duplicate_symbol',
+              symbols: [...new Set(repeated)],
+            },
+          );
+        if (entries.length > quotas.targetsPerPortfolio)
+          throw unprocessable(
+            `${entries.length} target weights; at most ${quotas.targetsPerPortfolio} (TARGETS_PER_PORTFOLIO)`,
+            { reason: 'too_many_entries', limit: quotas.targetsPerPortfolio },
+          );
         const total = sum(entries.map(([, weight]) => weight));
         if (total.minus(1).abs().gt('1e-9'))
           throw unprocessable(`weights add up to ${money(total)}, not 1`, { reason: 'weights_sum' });
@@ -667,6 +614,3 @@ export function createPortfoliosService(deps: {
     },
   };
 }
-
-/** Thrown to roll back a dry run's transaction after its checks passed. */
-class DryRunDone extends Error {}

@@ -3,7 +3,7 @@ import type { SecureContext } from 'node:tls';
 import type { DataSource } from 'typeorm';
 import type { TAuditService } from '../audit/index.ts';
 import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
-import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
+import { inTransaction, lockKey, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import { createDeliveryAttempt, type TDeadLetterEntry, type TDeliverySettings } from './delivery.ts';
 import { newWebhookSecret, type TSecretBox } from './signature.ts';
@@ -138,9 +138,13 @@ export function createWebhooksService(deps: {
       }
       const secret = newWebhookSecret();
       return inTransaction(db, async (tx) => {
-        if ((await countEndpoints(tx, user.userId)) >= (settings.maxEndpoints || MAX_ENDPOINTS_DEFAULT))
+        // Counted under a lock per owner: racing creations cannot pass the quota.
+        await lockKey(tx, `quota:webhooks:${user.userId}`);
+        const maxEndpoints = settings.maxEndpoints || MAX_ENDPOINTS_DEFAULT;
+        if ((await countEndpoints(tx, user.userId)) >= maxEndpoints)
           throw new AppError(ErrorCode.Conflict, {
-            detail: `At most ${settings.maxEndpoints} webhook endpoints per user.`,
+            detail: `At most ${maxEndpoints} webhook endpoints per user (WEBHOOK_MAX_ENDPOINTS).`,
+            extensions: { reason: 'quota_exceeded', quota: 'webhook_max_endpoints', limit: maxEndpoints },
           });
         const endpoint = await insertEndpoint(tx, {
           owner_id: user.userId,

@@ -27,6 +27,7 @@ export const ZUserPatch = z
     message: 'give at least one of role, status, display_name',
   })
   .openapi('UserPatch', {
+    minProperties: 1,
     description: 'At least one field. Suspending ends the user’s sessions and stops their keys at once.',
   });
 
@@ -49,7 +50,8 @@ export const ZAuditSearch = z.strictObject({
   action: z
     .string()
     .regex(/^[a-z_]{1,40}(\.[a-z_]{1,40})?$/, 'must be an action such as auth.login')
-    .optional(),
+    .optional()
+    .openapi({ maxLength: 81 }),
   target: zText(200).min(1).optional().openapi({ description: 'Target id (a user, key, session or job id)' }),
   from: ZTimestampParam.optional(),
   to: ZTimestampParam.optional(),

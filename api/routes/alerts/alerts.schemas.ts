@@ -10,7 +10,7 @@ const zSignedDecimal = (description: string) =>
       /^-?(0|[1-9]\d{0,19})(\.\d{1,18})?$/,
       'must be a decimal string with at most 20 integer digits and 18 decimals',
     )
-    .openapi({ example: '65000', description });
+    .openapi({ example: '65000', description, maxLength: 40 });
 
 export const ZAlertParams = z.strictObject({ id: z.uuid('must be a UUID') });
 
@@ -67,7 +67,7 @@ export const ZAlertPatch = z
       .optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one field' })
-  .openapi('AlertPatch');
+  .openapi('AlertPatch', { minProperties: 1 });
 
 export const ZAlert = z
   .object({
@@ -108,7 +108,8 @@ export const ZAlertEventQuery = z.strictObject({
   cursor: z
     .string()
     .regex(/^\d{1,18}$/, 'must be a next_cursor from a previous page')
-    .optional(),
+    .optional()
+    .openapi({ maxLength: 18 }),
 });
 export const ZAlertEventList = z
   .object({
@@ -121,5 +122,8 @@ export const ZStreamQuery = z.strictObject({
     .string()
     .regex(/^\d{1,18}$/, 'must be an event id')
     .optional()
-    .openapi({ description: 'Resume after this event (as the Last-Event-ID header does; the header wins)' }),
+    .openapi({
+      maxLength: 18,
+      description: 'Resume after this event (as the Last-Event-ID header does; the header wins)',
+    }),
 });

@@ -18,7 +18,7 @@ export const ZJobListQuery = z.strictObject({
       return { queue: Number(queue), offset: Number(offset) };
     })
     .optional()
-    .openapi({ type: 'string', pattern: CURSOR.source }),
+    .openapi({ type: 'string', pattern: CURSOR.source, maxLength: 13 }),
 });
 
 export const ZJobList = z
@@ -40,7 +40,8 @@ export const ZDeadLetterQuery = z.strictObject({
   cursor: z
     .string()
     .regex(/^\d{1,9}$/, 'must be a next_cursor from a previous page')
-    .optional(),
+    .optional()
+    .openapi({ maxLength: 9 }),
 });
 
 export const ZDeadLetter = z

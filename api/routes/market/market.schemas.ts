@@ -23,7 +23,7 @@ export const ZListQuery = z
       .string()
       .regex(/^[a-z0-9-]{1,100}$/, 'must be a category slug')
       .optional()
-      .openapi({ example: 'layer-1' }),
+      .openapi({ example: 'layer-1', maxLength: 100 }),
     sort_by: z.enum(SORT_FIELDS).default('market_cap'),
     order: ZOrder.optional().openapi({
       description:
@@ -64,7 +64,7 @@ export const ZTopParams = z.strictObject({
   category: z
     .string()
     .regex(/^[a-z0-9_-]{1,100}$/, 'must be gainers, losers, volume, market_cap or a category slug')
-    .openapi({ example: 'gainers' }),
+    .openapi({ example: 'gainers', maxLength: 100 }),
 });
 export const ZTopQuery = z.strictObject({ limit: intParam(1, 250, 10) });
 

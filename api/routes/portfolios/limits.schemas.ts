@@ -1,13 +1,10 @@
 import { LIMIT_TYPES, REJECT_CODES } from '../../../core/portfolios/index.ts';
 import { z } from '../../openapi/zod.ts';
 import { ZSymbol } from '../common.schemas.ts';
-import { ZDecimalOut } from './portfolios.schemas.ts';
+import { zAmount, ZDecimalOut } from './portfolios.schemas.ts';
 
-const zDecimalIn = (description: string) =>
-  z
-    .string('must be a decimal string such as "0.25"')
-    .regex(/^(0|[1-9]\d{0,19})(\.\d{1,18})?$/, 'must be a non-negative decimal string')
-    .openapi({ example: '0.25', description });
+const zDecimalIn = (description: string, positive = false) =>
+  zAmount(description, positive).openapi({ example: '0.25' });
 
 export const ZLimitInput = z
   .strictObject({
@@ -67,10 +64,7 @@ export const ZPreTradeBody = z
   .strictObject({
     symbol: ZSymbol,
     side: z.enum(['buy', 'sell']),
-    quantity: zDecimalIn('Quantity of the coin').refine(
-      (value) => !/^0(\.0+)?$/.test(value),
-      'must be greater than 0',
-    ),
+    quantity: zDecimalIn('Quantity of the coin; greater than 0', true),
     price: zDecimalIn('Unit price in USD; default the current price').nullable().optional(),
     fee: zDecimalIn('Fee in USD').optional(),
   })

@@ -714,13 +714,13 @@ describe('Import and export', () => {
   });
 
   test.each([
-    ['a missing column', 'timestamp,type,symbol\n2024-01-01,buy,BTC', 'format=generic'],
-    ['an unclosed quote', 'timestamp,type,symbol,quantity\n"2024-01-01,buy,BTC,1', 'format=generic'],
-    ['an unknown format', 'a,b\n1,2', 'format=robinhood'],
-  ])('When the CSV has %s, then it is a 400 problem', async (_name, csv, query) => {
+    ['a missing column', 'timestamp,type,symbol\n2024-01-01,buy,BTC', 'format=generic', 422],
+    ['an unclosed quote', 'timestamp,type,symbol,quantity\n"2024-01-01,buy,BTC,1', 'format=generic', 422],
+    ['an unknown format', 'a,b\n1,2', 'format=robinhood', 400],
+  ])('When the CSV has %s, then it is a %i problem', async (_name, csv, query, expected) => {
     const id = await portfolio();
     const { status, headers } = await importCsv(id, csv, query);
-    expect(status).toBe(400);
+    expect(status).toBe(expected);
     expect(headers.get('content-type')).toContain('application/problem+json');
   });
 });

@@ -7,7 +7,10 @@ const DELIVERY_ID = /^msg_[0-9a-f]{32}$/;
 export const ZEndpointParams = z.strictObject({ id: z.uuid('must be a UUID') });
 export const ZDeliveryParams = z.strictObject({
   id: z.uuid('must be a UUID'),
-  deliveryId: z.string().regex(DELIVERY_ID, 'must be a delivery id (msg_ and 32 hex digits)'),
+  deliveryId: z
+    .string()
+    .regex(DELIVERY_ID, 'must be a delivery id (msg_ and 32 hex digits)')
+    .openapi({ maxLength: 36 }),
 });
 
 export const ZEndpointCreate = z

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkSecretKey, processSecretKey, SECURITY_ENV } from './env-security.ts';
 import { REDIS_SETTINGS, redisTargets } from './redis-config.ts';
+import { QUOTA_SHAPE } from './quotas.ts';
 
 // The whole runtime configuration, parsed once at start-up. Nothing else in the code base reads
 // `process.env`; composition roots call `loadConfig()` and pass the frozen result down.
@@ -19,7 +20,7 @@ const durations = z
   .regex(/^\s*\d+(ms|s|m|h)(\s*,\s*\d+(ms|s|m|h))*\s*$/, 'must be a comma list of durations such as 5s,2m,1h')
   .transform((value) =>
     value.split(',').map((part) => {
-      const [, amount, unit] = /(\d+)(ms|s|m|h)/.exec(part.trim())!;
+      const [, amount, unit] = /^(\d+)(ms|s|m|h)$/.exec(part.trim())!;
       return Number(amount) * UNIT_MS[unit!]!;
     }),
   );
@@ -161,6 +162,7 @@ export const ZConfig = z
     WEBHOOK_DISABLE_AFTER_DEAD: z.coerce.number().int().min(1).default(5),
     WEBHOOK_SECRET_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
     WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().min(1).max(1000).default(20),
+    ...QUOTA_SHAPE,
     QUEUE_CONCURRENCY: z
       .string()
       .default('')

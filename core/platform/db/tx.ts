@@ -37,3 +37,12 @@ export async function changedRows<T>(q: TQueryable, sql: string, parameters: unk
   const [rows]: [T[], number] = await q.query(sql, parameters);
   return rows;
 }
+
+/**
+ * Serialises, until the transaction ends, every transaction that takes the same lock (a quota check of
+ * one owner, say): count-then-insert under it cannot run past the quota however many requests race.
+ * A transaction-level advisory lock on a 64-bit hash of `key`; no row is locked.
+ */
+export async function lockKey(tx: TQueryable, key: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+}
