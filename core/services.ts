@@ -16,11 +16,10 @@ import {
   createCryptocurrencyRepository,
   createMarketService,
   createMarketSource,
-  marketCacheVersion,
 } from './market/index.ts';
 import type { TConfig } from './platform/config/env.ts';
 import { createLimitsService, createPortfoliosService } from './portfolios/index.ts';
-import { invalidateResourceCache } from './platform/redis/resource-cache.ts';
+import { bumpResourceVersion, readDataVersion } from './platform/cache/versions.ts';
 import { createRiskRepository, createRiskService } from './risk/index.ts';
 import {
   createSecretBox,
@@ -83,7 +82,7 @@ export function createServices(deps: TServiceDeps) {
       limitsPerPortfolio: config.LIMITS_PER_PORTFOLIO,
     },
     onChange: async (id) => {
-      await invalidateResourceCache(cacheRedis, prefix, `portfolio:${id}`);
+      await bumpResourceVersion(cacheRedis, prefix, `portfolio:${id}`);
       // Its limit and risk alerts are evaluated in the worker, never in the request.
       await deps.queues.enqueue('evaluate-alerts', { portfolio_id: id });
     },
@@ -92,7 +91,7 @@ export function createServices(deps: TServiceDeps) {
   const risk = createRiskService({
     risk: createRiskRepository(db),
     cache: {
-      version: () => marketCacheVersion(cacheRedis, prefix),
+      version: () => readDataVersion(cacheRedis, prefix),
       get: (key) => cacheRedis.get(`${prefix}${key}`),
       set: async (key, value, ttlSeconds) => {
         await cacheRedis.set(`${prefix}${key}`, value, 'EX', ttlSeconds);

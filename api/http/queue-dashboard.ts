@@ -7,7 +7,7 @@ import type { TAuditService } from '../../core/audit/index.ts';
 import type { TQueues } from '../../core/jobs/index.ts';
 import { requirePermission } from '../../core/platform/access/index.ts';
 import { AppError, ErrorCode } from '../../core/platform/errors/app-error.ts';
-import { actorOf } from '../routes/mount-routes.ts';
+import { actorOf } from './locals.ts';
 
 export const DASHBOARD_PATH = '/admin/queues';
 

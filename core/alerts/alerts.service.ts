@@ -3,6 +3,7 @@ import { createPriceReader } from '../market/index.ts';
 import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, lockKey } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
+import { keysetPage } from '../platform/paging.ts';
 import type { TLimitsService, TPortfoliosService } from '../portfolios/index.ts';
 import { DEFAULT_BENCHMARK, DEFAULT_WINDOW, type TRiskService } from '../risk/index.ts';
 import type { TWebhooksService } from '../webhooks/index.ts';
@@ -273,15 +274,11 @@ export function createAlertsService(deps: {
 
     async events(actor: TActor, id: string, page: { limit: number; cursor?: string }) {
       await owned(actor, id);
-      const rows = await listEvents(db, id, {
-        limit: page.limit + 1,
-        ...(page.cursor ? { before: page.cursor } : {}),
-      });
-      const data = rows.slice(0, page.limit);
-      return {
-        data,
-        pagination: { limit: page.limit, next_cursor: rows.length > page.limit ? data.at(-1)!.id : null },
-      };
+      return keysetPage(
+        page.limit,
+        (limit) => listEvents(db, id, { limit, ...(page.cursor ? { before: page.cursor } : {}) }),
+        (last) => last.id,
+      );
     },
 
     /** The caller's events after an event id (SSE `Last-Event-ID`), oldest first. */

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { requirePermission, type TActor } from '../platform/access/index.ts';
 import type { TQueryable } from '../platform/db/tx.ts';
 import { logContext } from '../platform/logging/logger.ts';
+import { keysetPage } from '../platform/paging.ts';
 import { insertAudit, listAudit, type TAuditFilter, type TAuditRow } from './audit.repository.ts';
 
 export type TAuditEvent = {
@@ -79,19 +80,11 @@ export function createAuditService(deps: { db: DataSource }) {
     async list(actor: TActor, query: Omit<TAuditFilter, 'before'> & { cursor?: { at: string; id: string } }) {
       requirePermission(actor, 'audit:read');
       const { cursor, ...filter } = query;
-      const rows = await listAudit(deps.db, {
-        ...filter,
-        limit: query.limit + 1,
-        ...(cursor ? { before: cursor } : {}),
-      });
-      const data = rows.slice(0, query.limit);
-      return {
-        data,
-        pagination: {
-          limit: query.limit,
-          next_cursor: rows.length > query.limit ? cursorAfter(data.at(-1)!) : null,
-        },
-      };
+      return keysetPage(
+        query.limit,
+        (limit) => listAudit(deps.db, { ...filter, limit, ...(cursor ? { before: cursor } : {}) }),
+        cursorAfter,
+      );
     },
   };
 }

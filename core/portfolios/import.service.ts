@@ -14,15 +14,12 @@ import {
   GENERIC_COLUMNS,
   readRows,
   requiredColumns,
-  type TImportedTransaction,
   type TImportFormat,
 } from './import-formats.ts';
-import {
-  allTransactions,
-  type TPortfolioRecord,
-  type TTransactionInput,
-  type TTransactionRecord,
-} from './portfolios.repository.ts';
+import { allTransactions, type TPortfolioRecord } from './portfolios.repository.ts';
+import type { TPrepare } from './prepare.ts';
+import type { TTransactionRecord } from './transaction.ts';
+import type { TInsertChecked } from './transactions.service.ts';
 
 /** What the portfolios service lends the import: access, its lock, and its checked writes. */
 export type TTransferDeps = {
@@ -35,12 +32,8 @@ export type TTransferDeps = {
     id: string,
     work: (tx: TQueryable, portfolio: TPortfolioRecord) => Promise<T>,
   ) => Promise<T>;
-  prepare: (bodies: readonly TImportedTransaction[]) => Promise<TTransactionInput[]>;
-  insertChecked: (
-    tx: TQueryable,
-    portfolio: TPortfolioRecord,
-    inputs: TTransactionInput[],
-  ) => Promise<TTransactionRecord[]>;
+  prepare: TPrepare;
+  insertChecked: TInsertChecked;
 };
 
 const unprocessable = (detail: string, extensions: Record<string, unknown>) =>

@@ -1,16 +1,17 @@
 // The portfolios feature's public module: the service and the vocabulary of its API.
 export * from './portfolios.service.ts';
+export { COST_BASIS_METHODS, type TCostBasisMethod } from './ledger.ts';
 export {
-  COST_BASIS_METHODS,
   TRANSACTION_TYPES,
   CASH,
-  type TCostBasisMethod,
   type TLedgerTransaction,
   type TTransactionType,
-} from './ledger.ts';
+} from './transaction.ts';
+export { PERFORMANCE_RANGES, type TPerformanceRange } from './performance-range.ts';
 export { addDays } from './performance.ts';
 export { IMPORT_FORMATS, GENERIC_COLUMNS, type TImportFormat } from './import-formats.ts';
 export { DECIMAL_PATTERN, dec, type Decimal } from './decimal.ts';
-export type { TPortfolioRecord, TPortfolioSettings, TTransactionRecord } from './portfolios.repository.ts';
+export type { TPortfolioRecord, TPortfolioSettings } from './portfolios.repository.ts';
+export type { TTransactionRecord } from './transaction.ts';
 export * from './limits.service.ts';
 export { LIMIT_TYPES, REJECT_CODES, type TLimit, type TLimitType } from './limits.ts';

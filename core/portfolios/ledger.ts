@@ -1,4 +1,5 @@
 import { allocate, dec, type Decimal, SCALE, ZERO } from './decimal.ts';
+import { CASH, type TLedgerTransaction } from './transaction.ts';
 
 /**
  * The lot ledger: transactions in time order in, open lots, disposals and cash out. Pure and
@@ -8,38 +9,6 @@ import { allocate, dec, type Decimal, SCALE, ZERO } from './decimal.ts';
  */
 export const COST_BASIS_METHODS = ['fifo', 'lifo', 'hifo', 'average', 'specific'] as const;
 export type TCostBasisMethod = (typeof COST_BASIS_METHODS)[number];
-
-export const TRANSACTION_TYPES = [
-  'buy',
-  'sell',
-  'transfer_in',
-  'transfer_out',
-  'deposit',
-  'withdrawal',
-  'fee',
-  'income',
-] as const;
-export type TTransactionType = (typeof TRANSACTION_TYPES)[number];
-
-/** The symbol of the portfolio's cash (its base currency). */
-export const CASH = 'USD';
-/** Types that move cash only (their symbol is CASH). */
-export const CASH_TYPES: readonly TTransactionType[] = ['deposit', 'withdrawal'];
-/** Types that need a unit price given (the others take that day's close when none is given). */
-export const PRICED_TYPES: readonly TTransactionType[] = ['buy', 'sell'];
-
-export type TLedgerTransaction = {
-  id: string;
-  type: TTransactionType;
-  symbol: string;
-  quantity: Decimal;
-  /** USD per unit; null only for cash movements. */
-  price: Decimal | null;
-  fee: Decimal;
-  timestamp: Date;
-  /** For `specific` sells: the lots to consume, in this order. */
-  lot_ids: string[] | null;
-};
 
 export type TLedgerSettings = {
   method: TCostBasisMethod;
@@ -438,11 +407,3 @@ export function cashDelta(tx: TLedgerTransaction): Decimal {
       return ZERO;
   }
 }
-
-export const zeroLedger = (): TLedger => ({
-  lots: new Map(),
-  disposals: [],
-  cash: dec(0),
-  fees: dec(0),
-  income: dec(0),
-});

@@ -5,6 +5,7 @@ import type { TAuditService } from '../audit/index.ts';
 import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, lockKey, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
+import { keysetPage, timeCursor } from '../platform/paging.ts';
 import { createDeliveryAttempt, type TDeadLetterEntry, type TDeliverySettings } from './delivery.ts';
 import { newWebhookSecret, type TSecretBox } from './signature.ts';
 import { checkUrl, resolveTarget, systemResolve, TargetRefused, type TResolve } from './targets.ts';
@@ -230,19 +231,16 @@ export function createWebhooksService(deps: {
       query: { status?: TDeliveryStatus; limit: number; cursor?: { at: string; id: string } },
     ) {
       await owned(actor, id);
-      const rows = await listDeliveries(db, id, {
-        limit: query.limit + 1,
-        ...(query.status ? { status: query.status } : {}),
-        ...(query.cursor ? { before: { created_at: query.cursor.at, id: query.cursor.id } } : {}),
-      });
-      const data = rows.slice(0, query.limit);
-      return {
-        data,
-        pagination: {
-          limit: query.limit,
-          next_cursor: rows.length > query.limit ? `${data.at(-1)!.created_at}~${data.at(-1)!.id}` : null,
-        },
-      };
+      return keysetPage(
+        query.limit,
+        (limit) =>
+          listDeliveries(db, id, {
+            limit,
+            ...(query.status ? { status: query.status } : {}),
+            ...(query.cursor ? { before: { created_at: query.cursor.at, id: query.cursor.id } } : {}),
+          }),
+        (last) => timeCursor(last.created_at, last.id),
+      );
     },
 
     /** Sends a delivery again (a dead one included): a fresh round of attempts, same webhook-id. */

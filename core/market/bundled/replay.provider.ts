@@ -1,9 +1,9 @@
-import type { TCoinUpsert } from '../market.writer.ts';
-import { closeOn, loadRecording, recordedCoinUpsert } from '../bundled/recording.ts';
-import { DAY_MS, isExhausted, isoDay, recordedDayAt, servedAt, type TTimeline } from '../bundled/timeline.ts';
-import { ProviderError } from './provider-error.ts';
-import type { TProviderMetrics } from './provider-metrics.ts';
-import type { TMarketDataProvider, TProviderPoint } from './provider.types.ts';
+import type { TCoinUpsert } from '../coin.ts';
+import { closeOn, loadRecording, recordedCoinUpsert } from './recording.ts';
+import { DAY_MS, isExhausted, isoDay, recordedDayAt, servedAt, type TTimeline } from './timeline.ts';
+import { ProviderError } from '../providers/provider-error.ts';
+import type { TProviderMetrics } from '../providers/provider-metrics.ts';
+import type { TMarketDataProvider, TProviderPoint } from '../providers/provider.types.ts';
 
 export type TTimelineSource = () => Promise<TTimeline | null>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { anchorTimeline, type TTimeline } from '../bundled/timeline.ts';
-import { ProviderError } from './provider-error.ts';
+import { anchorTimeline, type TTimeline } from './timeline.ts';
+import { ProviderError } from '../providers/provider-error.ts';
 import { createReplayProvider } from './replay.provider.ts';
 
 // The replay reads the bundled recording only (no database): these run in the unit project.

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { DATA_DIR, MARKETS_SNAPSHOT } from '../bundled/bundled.ts';
-import { coinFromCoinGecko } from './coingecko.mapper.ts';
-import { ZCoinGeckoMarkets } from './coingecko.schemas.ts';
-import { coinFromCmc } from './coinmarketcap.mapper.ts';
-import { ZCmcListings } from './coinmarketcap.schemas.ts';
+import { DATA_DIR, MARKETS_SNAPSHOT } from './bundled.ts';
+import { coinFromCoinGecko } from '../providers/coingecko.mapper.ts';
+import { ZCoinGeckoMarkets } from '../providers/coingecko.schemas.ts';
+import { coinFromCmc } from '../providers/coinmarketcap.mapper.ts';
+import { ZCmcListings } from '../providers/coinmarketcap.schemas.ts';
 
 // Real recorded answers: CoinGecko's /coins/markets of 2023-01-16 (data/), CoinMarketCap's
 // listings/latest of 2021-04-20 (worker/test/fixtures/).

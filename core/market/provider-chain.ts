@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import type { TConfig } from '../../platform/config/env.ts';
-import { CircuitBreaker } from './circuit-breaker.ts';
-import { createCoinGeckoProvider } from './coingecko.provider.ts';
-import { createCoinMarketCapProvider } from './coinmarketcap.provider.ts';
-import type { TProviderHttpOptions } from './http-client.ts';
-import { createMemoryCooldowns, type TProviderCooldowns } from './provider-cooldown.ts';
-import { ProviderError, RATE_LIMIT_WINDOW_MS } from './provider-error.ts';
-import type { TProviderMetrics } from './provider-metrics.ts';
-import type { TMarketDataProvider, TMarketsResult, TProviderName } from './provider.types.ts';
-import { createReplayProvider, type TTimelineSource } from './replay.provider.ts';
+import type { TConfig } from '../platform/config/env.ts';
+import { CircuitBreaker } from './providers/circuit-breaker.ts';
+import { createCoinGeckoProvider } from './providers/coingecko.provider.ts';
+import { createCoinMarketCapProvider } from './providers/coinmarketcap.provider.ts';
+import type { TProviderHttpOptions } from './providers/http-client.ts';
+import { createMemoryCooldowns, type TProviderCooldowns } from './providers/provider-cooldown.ts';
+import { ProviderError, RATE_LIMIT_WINDOW_MS } from './providers/provider-error.ts';
+import type { TProviderMetrics } from './providers/provider-metrics.ts';
+import type { TMarketDataProvider, TMarketsResult, TProviderName } from './providers/provider.types.ts';
+import { createReplayProvider, type TTimelineSource } from './bundled/replay.provider.ts';
 
 export type TProviderChain = ReturnType<typeof createProviderChain>;
 
