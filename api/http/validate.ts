@@ -81,8 +81,3 @@ export function validate<S extends TRequestSchemas>(schemas: S): RequestHandler 
     next();
   };
 }
-
-/** Typed access to what validate() stored. */
-export function inputOf<S extends TRequestSchemas>(res: Response, _schemas: S): TParsed<S> {
-  return res.locals.input as TParsed<S>;
-}

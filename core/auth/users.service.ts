@@ -30,8 +30,6 @@ function emailTaken(error: unknown): boolean {
   return (error as { driverError?: { code?: string } }).driverError?.code === '23505';
 }
 
-export type TUserAdminService = ReturnType<typeof createUserAdminService>;
-
 /** User administration (the moderation half of BACKEND-007), and the ways accounts come to exist. */
 export function createUserAdminService(deps: {
   db: DataSource;

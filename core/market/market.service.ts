@@ -3,8 +3,6 @@ import { keysetPage } from '../platform/paging.ts';
 import type { TCryptocurrencyRepository } from './cryptocurrency.repository.ts';
 import { TOP_LISTS, type THistoryQuery, type TListQuery, type TTopList } from './market.types.ts';
 
-export type TMarketService = ReturnType<typeof createMarketService>;
-
 /** Market data use cases: plain input, plain output, AppError on failure. No HTTP in here. */
 export function createMarketService(deps: { coins: TCryptocurrencyRepository }) {
   const { coins } = deps;

@@ -18,7 +18,6 @@ export type TProviderHttpOptions = {
   random?: () => number;
 };
 
-export type TProviderHttpClient = ReturnType<typeof createProviderHttpClient>;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
