@@ -84,6 +84,8 @@ export function ledgerOrder<T extends { timestamp: Date; sequence?: number; id: 
 }
 
 type TPool = { quantity: Decimal; cost: Decimal };
+/** What a transaction takes from one lot: how much of it, and at what share of its cost. */
+type TTake = { lot: TLot; quantity: Decimal; cost: Decimal };
 
 /** One symbol's open lots and, for the average method, the pooled quantity and cost. */
 class Position {
@@ -141,8 +143,8 @@ class Position {
     amount: Decimal,
     lotIds: string[] | null,
     transactionId: string,
-  ): { takes: { lot: TLot; quantity: Decimal; cost: Decimal }[]; left: Decimal } {
-    const takes: { lot: TLot; quantity: Decimal; cost: Decimal }[] = [];
+  ): { takes: TTake[]; left: Decimal } {
+    const takes: TTake[] = [];
     let left = amount;
     for (const lot of this.ordered(lotIds, transactionId)) {
       if (left.isZero()) break;
@@ -213,6 +215,23 @@ export function runLedger(
     }
   };
 
+  /** Records the disposal of what a transaction took from one lot. */
+  const realize = (tx: TLedgerTransaction, take: TTake, cost: Decimal, proceeds: Decimal, short: boolean) => {
+    disposals.push({
+      transaction_id: tx.id,
+      symbol: tx.symbol,
+      lot_id: take.lot.id,
+      acquired_at: take.lot.opened_at,
+      disposed_at: tx.timestamp,
+      quantity: take.quantity,
+      cost,
+      proceeds,
+      gain: proceeds.minus(cost),
+      holding_days: holdingDays(take.lot.opened_at, tx.timestamp),
+      short,
+    });
+  };
+
   /** Adds `quantity` at a total `cost`: covers short lots first (realizing), then opens a long lot. */
   const acquire = (tx: TLedgerTransaction, quantity: Decimal, cost: Decimal) => {
     const held = position(tx.symbol);
@@ -221,22 +240,8 @@ export function runLedger(
     if (held.quantity.isNegative()) {
       const { takes, left } = held.reduce(quantity, null, tx.id);
       const costs = allocate(cost, [...takes.map((take) => take.quantity), left]);
-      takes.forEach((take, index) => {
-        const paid = costs[index]!;
-        disposals.push({
-          transaction_id: tx.id,
-          symbol: tx.symbol,
-          lot_id: take.lot.id,
-          acquired_at: take.lot.opened_at,
-          disposed_at: tx.timestamp,
-          quantity: take.quantity,
-          cost: paid,
-          proceeds: take.cost,
-          gain: take.cost.minus(paid),
-          holding_days: holdingDays(take.lot.opened_at, tx.timestamp),
-          short: true,
-        });
-      });
+      // Covering a short: what is paid now is the cost, what the short lot took in the proceeds.
+      takes.forEach((take, index) => realize(tx, take, costs[index]!, take.cost, true));
       opening = left;
       openingCost = costs.at(-1)!;
     }
@@ -281,21 +286,7 @@ export function runLedger(
     }
     if (proceeds === null) return;
     const shares = allocate(proceeds, [...takes.map((take) => take.quantity), left]);
-    takes.forEach((take, index) => {
-      disposals.push({
-        transaction_id: tx.id,
-        symbol: tx.symbol,
-        lot_id: take.lot.id,
-        acquired_at: take.lot.opened_at,
-        disposed_at: tx.timestamp,
-        quantity: take.quantity,
-        cost: take.cost,
-        proceeds: shares[index]!,
-        gain: shares[index]!.minus(take.cost),
-        holding_days: holdingDays(take.lot.opened_at, tx.timestamp),
-        short: false,
-      });
-    });
+    takes.forEach((take, index) => realize(tx, take, take.cost, shares[index]!, false));
     if (left.gt(0)) {
       held.open({
         id: tx.id,

@@ -1,14 +1,7 @@
 import { z } from 'zod';
+import { commaList } from './env-parts.ts';
 
-const hostPorts = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean),
-  )
-  .superRefine((entries, ctx) => {
+const hostPorts = commaList.superRefine((entries, ctx) => {
     for (const entry of entries)
       if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(entry))
         ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port` });
