@@ -41,12 +41,13 @@ export const ZCoinSummary = z.object({
 });
 
 /** The detail adds the long text fields and the row's own times; the listing leaves them out. */
-export const ZCoin = ZCoinSummary.extend({
+export const COIN_DETAIL_FIELDS = {
   website_url: z.string().nullable(),
   description: z.string().nullable(),
   created_at: z.string().meta({ format: 'date-time' }),
   updated_at: z.string().meta({ format: 'date-time' }),
-});
+};
+export const ZCoin = ZCoinSummary.extend(COIN_DETAIL_FIELDS);
 
 export type TCoin = z.infer<typeof ZCoin>;
 export type TCoinSummary = z.infer<typeof ZCoinSummary>;

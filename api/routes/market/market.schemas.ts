@@ -1,8 +1,9 @@
 import {
   HISTORY_INTERVALS,
   SORT_FIELDS,
-  ZCoin as ZCoinFields,
+  COIN_DETAIL_FIELDS,
   ZCoinSummary as ZCoinSummaryFields,
+  type TCoin,
   type THistoryPoint,
   type THistoryQuery,
   type TListQuery,
@@ -72,7 +73,8 @@ const nullableNumber = z.number().nullable();
 
 // The coin's one schema (core/market/coin.ts), named for the OpenAPI document.
 export const ZCoinSummary = ZCoinSummaryFields.openapi('CryptocurrencySummary');
-export const ZCoin = ZCoinFields.openapi('Cryptocurrency');
+// Extending the named summary documents the detail as the summary plus its own fields (allOf).
+export const ZCoin = ZCoinSummary.extend(COIN_DETAIL_FIELDS).openapi('Cryptocurrency');
 
 export const ZCoinList = z
   .object({
@@ -112,7 +114,8 @@ export const ZTopList = z.object({ category: z.string(), data: z.array(ZCoinSumm
 type TAssertEqual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 type TAssignable<A, B> = [A] extends [B] ? true : never;
 export const shapesMatch: [
+  TAssertEqual<z.infer<typeof ZCoin>, TCoin>,
   TAssertEqual<z.infer<typeof ZHistoryPoint>, THistoryPoint>,
   TAssignable<z.output<typeof ZListQuery>, TListQuery>,
   TAssignable<z.output<typeof ZHistoryQuery>, THistoryQuery>,
-] = [true, true, true];
+] = [true, true, true, true];
