@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { createPriceReader } from '../market/index.ts';
-import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
+import { requireOwned, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, lockKey } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import { keysetPage } from '../platform/paging.ts';
@@ -63,13 +63,13 @@ export function createAlertsService(deps: {
   const now = deps.now ?? (() => new Date());
   const prices = createPriceReader(db);
 
-  async function owned(actor: TActor, id: string): Promise<TAlertRecord> {
-    requirePermission(actor, 'alerts:manage');
-    const user = requireUser(actor);
-    const alert = await findAlert(db, id);
-    if (!alert || !ownsOrMay(user, alert.owner_id, 'alerts:admin')) throw notFound(id);
-    return alert;
-  }
+  const owned = (actor: TActor, id: string): Promise<TAlertRecord> =>
+    requireOwned(
+      actor,
+      { manage: 'alerts:manage', admin: 'alerts:admin' },
+      () => findAlert(db, id),
+      () => notFound(id),
+    );
 
   async function validated(actor: TActor, input: TAlertInput) {
     const symbol = input.symbol ? input.symbol.toUpperCase() : null;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
+import { requireOwned, type TActor } from '../platform/access/index.ts';
 import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
 import { bumpRevision, deletePortfolio, findPortfolio, type TPortfolioRecord } from './portfolios.repository.ts';
 import { notFound } from './refusals.ts';
@@ -18,14 +18,13 @@ export function createPortfolioAccess(deps: {
   const { db } = deps;
   const changed = (id: string) => deps.onChange?.(id).catch(() => undefined);
 
-  async function access(actor: TActor, id: string, q: TQueryable = db, forUpdate = false) {
-    requirePermission(actor, 'portfolios:manage');
-    const user = requireUser(actor);
-    const portfolio = await findPortfolio(q, id, { forUpdate });
-    if (!portfolio || !ownsOrMay(user, portfolio.owner_id, 'portfolios:admin'))
-      throw notFound('portfolio', id);
-    return portfolio;
-  }
+  const access = (actor: TActor, id: string, q: TQueryable = db, forUpdate = false) =>
+    requireOwned(
+      actor,
+      { manage: 'portfolios:manage', admin: 'portfolios:admin' },
+      () => findPortfolio(q, id, { forUpdate }),
+      () => notFound('portfolio', id),
+    );
 
   /** Runs a change under the portfolio's lock; the work must leave a history the ledger accepts. */
   async function change<T>(

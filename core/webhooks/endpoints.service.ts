@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { TAuditService } from '../audit/index.ts';
-import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
+import { requireOwned, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, lockKey, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import { keysetPage, timeCursor } from '../platform/paging.ts';
@@ -47,14 +47,13 @@ export function createEndpointsService(deps: {
   const { db, box, settings, audit, engine } = deps;
   const policy = { allowPrivate: settings.allowPrivate, requireHttps: settings.requireHttps };
 
-  async function owned(actor: TActor, id: string, q: TQueryable = db, forUpdate = false) {
-    requirePermission(actor, 'alerts:manage');
-    const user = requireUser(actor);
-    const endpoint = await findEndpoint(q, id, { forUpdate });
-    if (!endpoint || !ownsOrMay(user, endpoint.owner_id, 'alerts:admin'))
-      throw webhookNotFound('webhook endpoint', id);
-    return endpoint;
-  }
+  const owned = (actor: TActor, id: string, q: TQueryable = db, forUpdate = false) =>
+    requireOwned(
+      actor,
+      { manage: 'alerts:manage', admin: 'alerts:admin' },
+      () => findEndpoint(q, id, { forUpdate }),
+      () => webhookNotFound('webhook endpoint', id),
+    );
 
   /** Runs `work` on the locked endpoint and audits `action` in the same transaction. */
   const audited = <T>(actor: TActor, id: string, action: string, work: (tx: TQueryable) => Promise<T>) =>
