@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { waitForStatus } from '../test/processes.ts';
 import { FEED_GROUP, FEED_VERSION } from './feed.schema.ts';
-import { startOperatorHarness, type TOperatorHarness, until } from './operator-harness.ts';
+import { startOperatorHarness, type TOperatorHarness, until } from '../test/operator-harness.ts';
 
 // Every operator here runs as the chart's operator account (a TokenRequest token), not as an admin.
 // Building the control plane cold takes minutes (scripts/kube-tools.sh); the first hook gets the time.

@@ -10,9 +10,9 @@ import {
   type V1CronJob,
 } from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
-import { startKubeCluster, type TKubeCluster } from '../test/kube-cluster.ts';
-import { freePort, ROOT, startProcess, waitForStatus, type TChild } from '../test/processes.ts';
-import { FEED_GROUP, FEED_PLURAL, FEED_VERSION, type TFeed } from './feed.schema.ts';
+import { startKubeCluster, type TKubeCluster } from './kube-cluster.ts';
+import { freePort, ROOT, startProcess, waitForStatus, type TChild } from './processes.ts';
+import { FEED_GROUP, FEED_PLURAL, FEED_VERSION, type TFeed } from '../operator/feed.schema.ts';
 
 /** The release name the operator's account is rendered for, and so the names of its objects. */
 export const RELEASE = 'tb';
