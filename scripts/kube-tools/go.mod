@@ -1,5 +1,6 @@
 // The Kubernetes binaries the tests run on loopback (scripts/kube-tools.sh builds them): kube-apiserver,
-// kube-controller-manager (namespace deletion, garbage collection, CronJob -> Job) and kubectl. k8s.io/kubernetes
+// kube-controller-manager (namespace deletion, garbage collection, CronJob -> Job) and kubectl; and for
+// npm run cluster (kube-tools.sh --node) the kubelet, kube-scheduler and kube-proxy. k8s.io/kubernetes
 // publishes its staging modules as v0.x: each is pinned here to the release's own version.
 module trading-backend/kube-tools
 
@@ -180,7 +181,10 @@ require (
 tool (
 	k8s.io/kubernetes/cmd/kube-apiserver
 	k8s.io/kubernetes/cmd/kube-controller-manager
+	k8s.io/kubernetes/cmd/kube-proxy
+	k8s.io/kubernetes/cmd/kube-scheduler
 	k8s.io/kubernetes/cmd/kubectl
+	k8s.io/kubernetes/cmd/kubelet
 )
 
 replace (
