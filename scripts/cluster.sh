@@ -7,6 +7,7 @@
 #   check   can this machine run it? (root, cgroups, netfilter, bridge); prints why not, exits 1
 #   up      starts it (minutes cold: binaries, CoreDNS; about 20 s warm) and waits for CoreDNS Ready
 #   load    imports image archives (default: every .run/images/*.tar that npm run image wrote)
+#   tag     tags an imported image anew (tag SOURCE TARGET), as a push of a new tag would
 #   env     prints KUBECONFIG=... and the addresses pods reach the host's PostgreSQL and Redis on
 #   down    stops everything and removes what it made on the host (iptables chains, the bridge, cgroups)
 # Host-wide: iptables, a bridge, cgroups, /var/lib/cni, /var/log/pods and fixed ports (10248-10259): one
@@ -462,7 +463,8 @@ case "${1:-}" in
   check) check ;;
   up) up ;;
   load) shift; BIN=""; load "$@" ;;
+  tag) ctr_ images tag --force "$2" "$3" >/dev/null ;;
   down) down ;;
   env) env_ ;;
-  *) echo "usage: npm run cluster -- check|up|load [archive...]|env|down" >&2; exit 2 ;;
+  *) echo "usage: npm run cluster -- check|up|load [archive...]|tag SOURCE TARGET|env|down" >&2; exit 2 ;;
 esac
