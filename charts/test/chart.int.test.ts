@@ -742,11 +742,19 @@ describe('generated files and the compose file', () => {
         'jobs',
         'leases',
         'marketdatafeeds',
-        'marketdatafeeds/finalizers',
         'marketdatafeeds/status',
       ].sort(),
     );
-    expect(rules.find((rule) => rule.resources.includes('jobs'))!.verbs).toEqual(['get', 'list', 'watch']);
+    // Exactly the verbs the operator calls (operator/operator-rbac.int.test.ts checks them against the
+    // API server's audit log); its own Lease only, by name, which the chart creates.
+    expect(rules.find((rule) => rule.resources.includes('jobs'))!.verbs).toEqual(['list', 'watch']);
+    expect(rules.find((rule) => rule.resources.includes('leases'))).toMatchObject({
+      resourceNames: ['tb-trading-backend-operator'],
+      verbs: ['get', 'update'],
+    });
+    expect(
+      manifests.find((m) => m.kind === 'Lease' && m.metadata.name === 'tb-trading-backend-operator'),
+    ).toBeDefined();
     expect(manifests.some((m) => m.kind === 'ClusterRole')).toBe(false);
     const deployment = manifests.find(
       (m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-operator'),
