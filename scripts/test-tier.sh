@@ -29,6 +29,8 @@ if [ "$tier" = cluster ]; then
   eval "$("$ROOT/scripts/cluster.sh" env)"
   set +a
   export TEST_CLUSTER=1
+  # Skaffold (test/cluster/skaffold.cluster.test.ts) only when asked: building it cold takes ~12 minutes.
+  if [ "${TEST_SKAFFOLD:-0}" = 1 ]; then "$ROOT/scripts/skaffold.sh" tools >/dev/null; fi
 fi
 cd "$ROOT"
 # One file at a time: the cluster and the image's containers are one per machine.

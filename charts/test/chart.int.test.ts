@@ -877,14 +877,17 @@ describe('cluster prerequisites (k8s/)', () => {
     expect(dashboard.metadata.labels![label]).toBe(labelValue);
   });
 
-  test('When skaffold.yaml is read, then it builds the image and deploys the chart with dev and production profiles', () => {
+  test('When skaffold.yaml is read, then it builds the image with the buildah script and deploys the chart with dev, production and cluster profiles', () => {
     const skaffold = parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8'));
-    expect(skaffold.apiVersion).toBe('skaffold/v4beta14');
-    expect(skaffold.build.artifacts[0].docker.dockerfile).toBe('Dockerfile');
+    // v4beta13: what Skaffold v2.16.1, the newest the Go module proxy serves, reads.
+    expect(skaffold.apiVersion).toBe('skaffold/v4beta13');
+    expect(skaffold.build.artifacts[0].custom.buildCommand).toBe('bash scripts/image.sh --skaffold');
+    expect(skaffold.build.artifacts[0].custom.dependencies.paths).toContain('Dockerfile');
     expect(skaffold.deploy.helm.releases[0].chartPath).toBe('charts/trading-backend');
     expect(skaffold.profiles.map((profile: { name: string }) => profile.name)).toStrictEqual([
       'dev',
       'production',
+      'cluster',
     ]);
     expect(skaffold.portForward[0].localPort).toBe(8000);
   });
