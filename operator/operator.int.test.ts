@@ -132,7 +132,7 @@ describe('MarketDataFeed operator', () => {
     ];
     const answers: { spec: unknown; code: number }[] = [];
     for (const spec of specs) {
-      const code = await custom
+      const code = await h.custom
         .createNamespacedCustomObject({
           ...feedApi(ns),
           body: {
