@@ -83,6 +83,11 @@ if registry_reachable; then
 else
   args+=(--build-arg "NODE_IMAGE=$(build_base)")
 fi
+# A machine whose registry access goes through a TLS proxy trusts the proxy's CA through
+# NODE_EXTRA_CA_CERTS: the npm steps get the same bundle (mounted read-only, not copied into a layer).
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -s "$NODE_EXTRA_CA_CERTS" ]; then
+  args+=(--volume "$NODE_EXTRA_CA_CERTS:/etc/ssl/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/etc/ssl/build-ca.crt)
+fi
 log "building $IMAGE with buildah (vfs, runc)"
 started=$SECONDS
 # --layers: unchanged steps (the npm ci of an unchanged lockfile) come from the cache on the next build.
