@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TChild } from './processes.ts';
@@ -33,7 +33,8 @@ export function openImage(image: string): TImage {
     WorkingDir?: string;
   };
   const container = buildah(['from', '--pull-never', '--name', `image-test-${randomUUID().slice(0, 8)}`, image]);
-  const rootfs = buildah(['mount', container]);
+  // runc wants the real path (.tools may be a symlink).
+  const rootfs = realpathSync(buildah(['mount', container]));
   return {
     rootfs,
     env: config.Env ?? [],

@@ -73,6 +73,27 @@ async function stop(container: ReturnType<typeof runContainer>) {
 }
 
 describe('the image, run as the chart runs it', () => {
+  test('When a container runs, then it is user 10001 with no capabilities, and only /tmp can be written', async () => {
+    const script = [
+      "const fs = require('node:fs');",
+      "const status = fs.readFileSync('/proc/self/status', 'utf8');",
+      "const field = (name) => status.split('\\n').find((line) => line.startsWith(name + ':')).split(/\\s+/)[1];",
+      "const write = (file) => { try { fs.writeFileSync(file, 'x'); return 'written'; } catch (error) { return error.code; } };",
+      "console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), capEff: field('CapEff'), noNewPrivs: field('NoNewPrivs'), app: write('/app/x'), root: write('/x'), tmp: write('/tmp/x') }));",
+    ].join(' ');
+    const { code, output } = await runToEnd(['-e', script], base);
+    expect(code).toBe(0);
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({
+      uid: 10001,
+      gid: 10001,
+      capEff: '0000000000000000',
+      noNewPrivs: '1',
+      app: 'EROFS',
+      root: 'EROFS',
+      tmp: 'written',
+    });
+  }, 60_000);
+
   test('When migrate runs without SECRET_KEY (as the pre-install hook does), then it applies every migration', async () => {
     const { code, output } = await runToEnd(['core/platform/db/migrate.js', 'run'], base);
     expect({ code, output }).toMatchObject({ code: 0, output: expect.stringMatching(/applied: /) });
