@@ -49,7 +49,8 @@ build_base() {
   local node_version npm_version base work mirror
   node_version="$(node -p process.versions.node)"
   npm_version="$(npm -v)"
-  base="localhost/trading-backend-base:node-$node_version"
+  # The revision changes with what build_base puts in, so an older base is not reused.
+  base="localhost/trading-backend-base:node-$node_version-r2"
   if buildah_ inspect --type image "$base" >/dev/null 2>&1; then echo "$base"; return 0; fi
   ensure_commands debootstrap:debootstrap
   mirror="$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)"
@@ -64,7 +65,7 @@ build_base() {
   tar -xzf "$work"/npm-*.tgz -C "$work/rootfs/usr/local/lib/node_modules/npm" --strip-components=1
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$work/rootfs/usr/local/bin/npm"
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$work/rootfs/usr/local/bin/npx"
-  rm -rf "$work/rootfs/var/lib/apt/lists/"* "$work/rootfs/var/cache/apt/"*.bin \
+  rm -rf "$work/rootfs/var/lib/apt/lists/"* "$work/rootfs/var/cache/apt/"*.bin "$work/rootfs/var/cache/apt/archives/"*.deb \
     "$work/rootfs/usr/share/doc" "$work/rootfs/usr/share/man" "$work/rootfs/usr/share/locale"
   local c
   tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
