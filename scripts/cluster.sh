@@ -111,7 +111,11 @@ EOF
 
 start_bg() { # name command...
   local name="$1"; shift
-  nohup "$@" >"$DIR/logs/$name.log" 2>&1 &
+  # Without the caller's other descriptors: a daemon must not keep a lock (flock) its caller holds.
+  (
+    for fd in $(ls /proc/$BASHPID/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done
+    exec nohup "$@" >"$DIR/logs/$name.log" 2>&1
+  ) &
   echo $! > "$DIR/pids/$name"
 }
 
@@ -321,7 +325,7 @@ metadata: {name: coredns, namespace: kube-system}
 data:
   # Cluster names only: no forward, so nothing is resolved outside the cluster.
   Corefile: |
-    .:53 {
+    .:1053 {
         errors
         health :8080
         ready :8181
@@ -351,12 +355,14 @@ spec:
           image: localhost/coredns:local
           imagePullPolicy: Never
           args: [-conf, /etc/coredns/Corefile]
+          # Port 1053: a non-root process gets no NET_BIND_SERVICE from the runtime; the Service maps 53.
           ports:
-            - {containerPort: 53, name: dns, protocol: UDP}
-            - {containerPort: 53, name: dns-tcp, protocol: TCP}
+            - {containerPort: 1053, name: dns, protocol: UDP}
+            - {containerPort: 1053, name: dns-tcp, protocol: TCP}
           securityContext:
+            runAsNonRoot: true
             allowPrivilegeEscalation: false
-            capabilities: {add: [NET_BIND_SERVICE], drop: [ALL]}
+            capabilities: {drop: [ALL]}
             readOnlyRootFilesystem: true
           readinessProbe: {httpGet: {path: /ready, port: 8181}, periodSeconds: 2}
           livenessProbe: {httpGet: {path: /health, port: 8080}, periodSeconds: 10}
@@ -370,8 +376,8 @@ spec:
   clusterIP: $DNS_IP
   selector: {k8s-app: kube-dns}
   ports:
-    - {name: dns, port: 53, protocol: UDP}
-    - {name: dns-tcp, port: 53, protocol: TCP}
+    - {name: dns, port: 53, targetPort: 1053, protocol: UDP}
+    - {name: dns-tcp, port: 53, targetPort: 1053, protocol: TCP}
 EOF
 }
 
@@ -413,14 +419,14 @@ down() {
   stop_pid "$DIR/pids/containerd"
   # Shims left behind by containerd (each pod's), by their address under our state folder only.
   for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $SOCK" || true); do kill -9 "$pid" 2>/dev/null || true; done
-  for file in "$DIR"/pids/socat-*; do [ -e "$file" ] && stop_pid "$file"; done
+  for file in "$DIR"/pids/socat-*; do if [ -e "$file" ]; then stop_pid "$file"; fi; done
   [ -n "$BIN" ] && [ -x "$BIN/kube-proxy" ] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
   # The bridge plugin's and the kubelet's chains, in both families.
   local table chain tool
   for tool in iptables ip6tables; do
     for table in nat filter mangle; do
       for chain in $("$tool" -t "$table" -S 2>/dev/null | awk '/^-N (CNI-|KUBE-)/{print $2}'); do
-        "$tool" -t "$table" -S 2>/dev/null | grep -E "^-A [A-Z-]+ .*-j $chain( |$)" | sed 's/^-A /-D /' |
+        { "$tool" -t "$table" -S 2>/dev/null | grep -E "^-A [A-Z-]+ .*-j $chain( |$)" || true; } | sed 's/^-A /-D /' |
           while read -r rule; do eval "$tool -t $table $rule" 2>/dev/null || true; done
       done
       for chain in $("$tool" -t "$table" -S 2>/dev/null | awk '/^-N (CNI-|KUBE-)/{print $2}'); do
