@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { OPERATOR, startOperatorHarness, type TOperatorHarness, type TRule, until } from '../test/operator-harness.ts';
+import {
+  OPERATOR,
+  startOperatorHarness,
+  type TOperatorHarness,
+  type TRule,
+  until,
+} from '../test/operator-harness.ts';
 
 // The operator's Role against what the operator really calls: the API server's audit log records every
 // request of the operator's account (a TokenRequest token for the ServiceAccount the chart renders).

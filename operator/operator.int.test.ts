@@ -199,13 +199,7 @@ describe('MarketDataFeed operator', () => {
   test('When the leader dies, then the other operator takes the Lease within its duration and reconciles; SIGTERM hands it over at once', async () => {
     const ns = await namespace();
     const first = await startOperator(ns, 'first');
-    await until(
-      async () =>
-        (await h.holder(ns)) === 'first'
-          ? true
-          : undefined,
-      'first to lead',
-    );
+    await until(async () => ((await h.holder(ns)) === 'first' ? true : undefined), 'first to lead');
     const second = await startOperator(ns, 'second');
     await createFeed(ns, 'a', { topN: 5, schedule: '* * * * *' });
     await until(
@@ -216,14 +210,7 @@ describe('MarketDataFeed operator', () => {
     const killed = Date.now();
     first.process.kill('SIGKILL');
     await first.exited;
-    await until(
-      async () =>
-        (await h.holder(ns)) === 'second'
-          ? true
-          : undefined,
-      'second to lead',
-      15_000,
-    );
+    await until(async () => ((await h.holder(ns)) === 'second' ? true : undefined), 'second to lead', 15_000);
     expect(Date.now() - killed).toBeLessThan(3000 + 3000); // the lease (3 s) plus one renewal period
     await createFeed(ns, 'b', { topN: 6, schedule: '* * * * *' });
     await until(
@@ -235,13 +222,7 @@ describe('MarketDataFeed operator', () => {
     const handedOver = Date.now();
     second.process.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-    await until(
-      async () =>
-        (await h.holder(ns)) === 'third'
-          ? true
-          : undefined,
-      'third to lead',
-    );
+    await until(async () => ((await h.holder(ns)) === 'third' ? true : undefined), 'third to lead');
     expect(Date.now() - handedOver).toBeLessThan(3000);
     await waitForStatus(`http://127.0.0.1:${third.port}/readyz`);
     const metrics = await until(async () => {

@@ -23,7 +23,13 @@ export type TKubeCluster = {
 export type TAuditEvent = {
   user: { username: string; groups?: string[] };
   verb: string;
-  objectRef?: { resource?: string; subresource?: string; apiGroup?: string; namespace?: string; name?: string };
+  objectRef?: {
+    resource?: string;
+    subresource?: string;
+    apiGroup?: string;
+    namespace?: string;
+    name?: string;
+  };
   responseStatus?: { code?: number };
   stage: string;
 };

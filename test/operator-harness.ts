@@ -108,7 +108,12 @@ export async function startOperatorHarness(options: { audit?: boolean } = {}) {
   async function namespace(): Promise<string> {
     const ns = `feeds-${(namespaceCount += 1)}`;
     await core.createNamespace({ body: { metadata: { name: ns } } });
-    kubectl(['apply', '-n', ns, '-f', '-'], renderAccount(ns).map((m) => JSON.stringify(m)).join('\n'));
+    kubectl(
+      ['apply', '-n', ns, '-f', '-'],
+      renderAccount(ns)
+        .map((m) => JSON.stringify(m))
+        .join('\n'),
+    );
     const { status } = await core.createNamespacedServiceAccountToken({
       name: OPERATOR,
       namespace: ns,
@@ -169,13 +174,23 @@ export async function startOperatorHarness(options: { audit?: boolean } = {}) {
     return { ...child, port };
   }
 
-  const feedApi = (ns: string) => ({ group: FEED_GROUP, version: FEED_VERSION, namespace: ns, plural: FEED_PLURAL });
+  const feedApi = (ns: string) => ({
+    group: FEED_GROUP,
+    version: FEED_VERSION,
+    namespace: ns,
+    plural: FEED_PLURAL,
+  });
   const createFeed = (ns: string, name: string, spec: Record<string, unknown>) =>
     until(
       () =>
         custom.createNamespacedCustomObject({
           ...feedApi(ns),
-          body: { apiVersion: `${FEED_GROUP}/${FEED_VERSION}`, kind: 'MarketDataFeed', metadata: { name }, spec },
+          body: {
+            apiVersion: `${FEED_GROUP}/${FEED_VERSION}`,
+            kind: 'MarketDataFeed',
+            metadata: { name },
+            spec,
+          },
         }) as Promise<TFeed>,
       `feed ${name} to be created`,
     );

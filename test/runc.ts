@@ -10,7 +10,15 @@ export function buildah(args: string[]): string {
   const dir = process.env.TEST_BUILDAH_DIR ?? path.resolve(import.meta.dirname, '..', '.tools', 'buildah');
   return execFileSync(
     'buildah',
-    ['--root', path.join(dir, 'root'), '--runroot', path.join(dir, 'runroot'), '--storage-driver', 'vfs', ...args],
+    [
+      '--root',
+      path.join(dir, 'root'),
+      '--runroot',
+      path.join(dir, 'runroot'),
+      '--storage-driver',
+      'vfs',
+      ...args,
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   ).trim();
 }
@@ -32,7 +40,13 @@ export function openImage(image: string): TImage {
     Cmd?: string[];
     WorkingDir?: string;
   };
-  const container = buildah(['from', '--pull-never', '--name', `image-test-${randomUUID().slice(0, 8)}`, image]);
+  const container = buildah([
+    'from',
+    '--pull-never',
+    '--name',
+    `image-test-${randomUUID().slice(0, 8)}`,
+    image,
+  ]);
   // runc wants the real path (.tools may be a symlink).
   const rootfs = realpathSync(buildah(['mount', container]));
   return {
@@ -65,11 +79,31 @@ export function runContainer(
   const bundle = mkdtempSync(path.join(os.tmpdir(), 'runc-'));
   const mounts = [
     { destination: '/proc', type: 'proc', source: 'proc' },
-    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    {
+      destination: '/dev',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+    },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'],
+    },
+    {
+      destination: '/dev/shm',
+      type: 'tmpfs',
+      source: 'shm',
+      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+    },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-    { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', 'size=64m'] },
+    {
+      destination: '/tmp',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'nodev', 'mode=1777', 'size=64m'],
+    },
     // What the kubelet mounts into every container.
     { destination: '/etc/resolv.conf', type: 'bind', source: '/etc/resolv.conf', options: ['rbind', 'ro'] },
     { destination: '/etc/hosts', type: 'bind', source: '/etc/hosts', options: ['rbind', 'ro'] },
@@ -116,7 +150,9 @@ export function runContainer(
   const exited = new Promise<number | null>((resolve) =>
     child.on('exit', (code) => {
       try {
-        execFileSync('runc', ['--root', path.join(bundle, 'state'), 'delete', '--force', id], { stdio: 'ignore' });
+        execFileSync('runc', ['--root', path.join(bundle, 'state'), 'delete', '--force', id], {
+          stdio: 'ignore',
+        });
       } catch {
         // already gone
       }

@@ -10,8 +10,6 @@ import {
   KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { withSearchPath } from '../db.ts';
 import { ROOT } from '../processes.ts';
@@ -26,7 +24,8 @@ const IMAGE = process.env.TEST_IMAGE ?? '';
 const [REPOSITORY, TAG] = [IMAGE.slice(0, IMAGE.lastIndexOf(':')), IMAGE.slice(IMAGE.lastIndexOf(':') + 1)];
 const NEXT_TAG = `${TAG}-next`;
 const HOST = process.env.CLUSTER_HOST_ADDRESS ?? '10.244.0.1';
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://trading:trading@127.0.0.1:5432/trading_test';
+const DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://trading:trading@127.0.0.1:5432/trading_test';
 const schema = `clu_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const prefix = randomUUID().slice(0, 8);
 const kc = new KubeConfig();
@@ -37,13 +36,18 @@ let custom: CustomObjectsApi;
 let admin: DataSource;
 
 const kubectl = (args: string[]) =>
-  execFileSync(path.join(process.env.CLUSTER_BIN ?? '', 'kubectl'), args, { encoding: 'utf8', stdio: 'pipe' });
+  execFileSync(path.join(process.env.CLUSTER_BIN ?? '', 'kubectl'), args, {
+    encoding: 'utf8',
+    stdio: 'pipe',
+  });
 function helm(args: string[]) {
   try {
     return execFileSync('helm', args, { encoding: 'utf8', stdio: 'pipe', cwd: ROOT });
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string };
-    throw new Error(`helm ${args.join(' ')}:\n${failed.stdout ?? ''}${failed.stderr ?? ''}\n${describePods()}`);
+    throw new Error(
+      `helm ${args.join(' ')}:\n${failed.stdout ?? ''}${failed.stderr ?? ''}\n${describePods()}`,
+    );
   }
 }
 function describePods() {
@@ -109,7 +113,8 @@ beforeAll(async () => {
   await admin.query(`CREATE SCHEMA ${schema}`);
   await core.createNamespace({ body: { metadata: { name: NS } } });
   await until(
-    async () => ((await core.readNamespacedServiceAccount({ name: 'default', namespace: NS })) ? true : undefined),
+    async () =>
+      (await core.readNamespacedServiceAccount({ name: 'default', namespace: NS })) ? true : undefined,
     'the default ServiceAccount',
   );
   // What values-external.yaml expects to exist: URLs of the services outside the cluster, the key.
@@ -154,7 +159,10 @@ describe('the chart on a kubelet', () => {
         event.reason === 'Completed',
     );
     expect(migrated).toBeDefined();
-    const api = await apps.readNamespacedDeployment({ name: `${RELEASE}-trading-backend-api`, namespace: NS });
+    const api = await apps.readNamespacedDeployment({
+      name: `${RELEASE}-trading-backend-api`,
+      namespace: NS,
+    });
     const completedAt = new Date(migrated!.lastTimestamp ?? migrated!.eventTime ?? 0).getTime();
     expect(completedAt).toBeLessThanOrEqual(new Date(api.metadata!.creationTimestamp!).getTime());
 
@@ -177,32 +185,43 @@ describe('the chart on a kubelet', () => {
   }, 420_000);
 
   test('When the operator’s feed CronJob fires, then its Job completes, the worker syncs, and the feed’s status says so', async () => {
-    const feed = await until(async () => {
-      const found = (await custom.getNamespacedCustomObject({
-        group: 'trading-backend.io',
-        version: 'v1alpha1',
-        namespace: NS,
-        plural: 'marketdatafeeds',
-        name: 'sync-test',
-      })) as { status?: { lastResult?: string; lastJobId?: string } };
-      return found.status?.lastResult === 'Succeeded' ? found : undefined;
-    }, 'a sync Job of the feed to succeed', 150_000);
+    const feed = await until(
+      async () => {
+        const found = (await custom.getNamespacedCustomObject({
+          group: 'trading-backend.io',
+          version: 'v1alpha1',
+          namespace: NS,
+          plural: 'marketdatafeeds',
+          name: 'sync-test',
+        })) as { status?: { lastResult?: string; lastJobId?: string } };
+        return found.status?.lastResult === 'Succeeded' ? found : undefined;
+      },
+      'a sync Job of the feed to succeed',
+      150_000,
+    );
     const job = await batch.readNamespacedJob({ name: feed.status!.lastJobId!, namespace: NS });
     expect(job.status?.succeeded).toBe(1);
 
-    // The trigger only enqueues: the worker pod ran the sync.
-    const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-    const queue = new Queue('sync-markets', { connection, prefix: `cluq-${prefix}` });
-    try {
-      const completed = await until(async () => {
-        const count = await queue.getCompletedCount();
+    // The trigger only enqueues: the worker pod ran the sync (its own counter, through its Service).
+    const worker = await serviceUrl(`${RELEASE}-trading-backend-worker`);
+    const completed = await until(
+      async () => {
+        const text = await (await fetch(`${worker}/metrics`)).text();
+        const line = text
+          .split('\n')
+          .find(
+            (l) =>
+              l.startsWith('worker_jobs_total{') &&
+              l.includes('queue="sync-markets"') &&
+              l.includes('status="completed"'),
+          );
+        const count = line ? Number(line.split(' ').at(-1)) : 0;
         return count > 0 ? count : undefined;
-      }, 'a completed sync', 90_000);
-      expect(completed).toBeGreaterThan(0);
-    } finally {
-      await queue.close();
-      connection.disconnect();
-    }
+      },
+      'a completed sync in the worker',
+      90_000,
+    );
+    expect(completed).toBeGreaterThan(0);
   }, 300_000);
 
   test('When the release is upgraded to a new image tag under a steady load, then the API rolls with no failed request', async () => {
@@ -232,7 +251,10 @@ describe('the chart on a kubelet', () => {
       }
     };
     const clients = Array.from({ length: 4 }, client);
-    const before = await apps.readNamespacedDeployment({ name: `${RELEASE}-trading-backend-api`, namespace: NS });
+    const before = await apps.readNamespacedDeployment({
+      name: `${RELEASE}-trading-backend-api`,
+      namespace: NS,
+    });
     const upgrade = new Promise<number>((resolve) => {
       const child = spawn(
         'helm',
@@ -246,7 +268,10 @@ describe('the chart on a kubelet', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     running = false;
     await Promise.all(clients);
-    const after = await apps.readNamespacedDeployment({ name: `${RELEASE}-trading-backend-api`, namespace: NS });
+    const after = await apps.readNamespacedDeployment({
+      name: `${RELEASE}-trading-backend-api`,
+      namespace: NS,
+    });
     expect(after.spec!.template.spec!.containers[0]!.image).toBe(`${REPOSITORY}:${NEXT_TAG}`);
     expect(after.metadata!.generation).toBeGreaterThan(before.metadata!.generation!);
     process.stdout.write(`upgrade under load: ${counts.ok} requests answered, ${counts.failed} failed\n`);

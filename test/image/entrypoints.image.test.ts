@@ -14,7 +14,8 @@ import { openImage, runContainer, signalContainer, type TImage } from '../runc.t
 // each entrypoint run as a container the way the chart runs it (test/runc.ts: user 10001, no
 // capabilities, read-only root, /tmp the only writable path), against the shared PostgreSQL and Redis.
 const IMAGE = process.env.TEST_IMAGE ?? '';
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://trading:trading@127.0.0.1:5432/trading_test';
+const DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://trading:trading@127.0.0.1:5432/trading_test';
 const schema = `img_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const prefix = randomUUID().slice(0, 8);
 // Production, as in the chart; SECRET_KEY only where the chart's pods get it (not migrate, not the operator).
