@@ -81,6 +81,10 @@ const values = (tag: string) => [
   `image.tag=${tag}`,
   '--set',
   'seed.enabled=true',
+  // No outside network here: the bundled replay data is the provider (the default, CoinGecko, fails
+  // `getaddrinfo EAI_AGAIN api.coingecko.com`, as it must under this tier's network rule).
+  '--set',
+  'config.marketDataProvider=replay',
   '--set',
   'operator.enabled=true',
   '--set',
