@@ -736,14 +736,7 @@ describe('generated files and the compose file', () => {
     const role = manifests.find((m) => m.kind === 'Role' && m.metadata.name.endsWith('-operator'))!;
     const rules = (role as any).rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
     expect(rules.flatMap((rule) => rule.resources).sort()).toEqual(
-      [
-        'cronjobs',
-        'events',
-        'jobs',
-        'leases',
-        'marketdatafeeds',
-        'marketdatafeeds/status',
-      ].sort(),
+      ['cronjobs', 'events', 'jobs', 'leases', 'marketdatafeeds', 'marketdatafeeds/status'].sort(),
     );
     // Exactly the verbs the operator calls (operator/operator-rbac.int.test.ts checks them against the
     // API server's audit log); its own Lease only, by name, which the chart creates.

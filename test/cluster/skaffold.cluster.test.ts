@@ -11,7 +11,8 @@ import { ROOT } from '../processes.ts';
 // building Skaffold cold takes about 12 minutes, so the tier leaves it out unless asked).
 const NS = 'trading';
 const HOST = process.env.CLUSTER_HOST_ADDRESS ?? '10.244.0.1';
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://trading:trading@127.0.0.1:5432/trading_test';
+const DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://trading:trading@127.0.0.1:5432/trading_test';
 const schema = `skf_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const maybe = process.env.TEST_SKAFFOLD === '1' ? describe : describe.skip;
 let admin: DataSource | undefined;
@@ -30,7 +31,10 @@ maybe('Skaffold on npm run cluster', () => {
     database.hostname = HOST;
     const secrets: Record<string, Record<string, string>> = {
       'trading-backend-database': { uri: database.toString() },
-      'trading-backend-redis': { 'redis-url': `redis://${HOST}:6379`, 'cache-redis-url': `redis://${HOST}:6380` },
+      'trading-backend-redis': {
+        'redis-url': `redis://${HOST}:6379`,
+        'cache-redis-url': `redis://${HOST}:6380`,
+      },
       'trading-backend-secrets': { SECRET_KEY: randomBytes(32).toString('hex') },
     };
     for (const [name, data] of Object.entries(secrets)) {
