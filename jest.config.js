@@ -23,6 +23,7 @@ const typescript = {
 
 // The tiers apart from `npm test` (scripts/test-tier.sh sets TEST_TIER): `image` runs the built image's
 // entrypoints as containers, `cluster` a one-node cluster with a kubelet. Root, buildah and runc; minutes.
+// eslint-disable-next-line no-restricted-properties -- the test runner's own switch, not app configuration
 const tier = process.env.TEST_TIER;
 
 /** @type {import('jest').Config} */
