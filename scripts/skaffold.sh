@@ -49,12 +49,12 @@ log:
   level: warn
 CONFIG
   "$BIN/registry" serve "$RUN_DIR/registry/config.yml" >"$RUN_DIR/registry/registry.log" 2>&1 &
-  local registry=$!
-  trap 'kill $registry 2>/dev/null || true' EXIT
+  REGISTRY_PID=$!
+  trap 'kill "$REGISTRY_PID" 2>/dev/null || true' EXIT
   for _ in $(seq 1 50); do curl -fs "http://$REGISTRY/v2/" >/dev/null && break; sleep 0.2; done
   cd "$ROOT"
   SKAFFOLD_UPDATE_CHECK=false SKAFFOLD_INTERACTIVE=false "$BIN/skaffold" run -p cluster \
-    --default-repo "$REGISTRY" --insecure-registry "$REGISTRY" --push=true --cache-artifacts=false \
+    --default-repo "$REGISTRY" --insecure-registry "$REGISTRY" --cache-artifacts=false \
     --status-check=true "$@"
 }
 
