@@ -10,6 +10,9 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
+# Where the registry is reached through a TLS proxy with its own CA, scripts/image.sh mounts that CA for
+# the npm steps only (an ARG: nothing of it reaches the runtime image).
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -21,6 +24,7 @@ COPY operator ./operator
 RUN npx tsc -p tsconfig.build.json
 
 FROM ${NODE_IMAGE} AS deps
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -21,23 +21,33 @@ const typescript = {
   testPathIgnorePatterns: ['/node_modules/', '/.tools/', '/dist/', '/.run/'],
 };
 
+// The tiers apart from `npm test` (scripts/test-tier.sh sets TEST_TIER): `image` runs the built image's
+// entrypoints as containers, `cluster` a one-node cluster with a kubelet. Root, buildah and runc; minutes.
+// eslint-disable-next-line no-restricted-properties -- the test runner's own switch, not app configuration
+const tier = process.env.TEST_TIER;
+
 /** @type {import('jest').Config} */
 export default {
-  projects: [
-    {
-      ...typescript,
-      displayName: 'unit',
-      // Pure logic: no PostgreSQL, Redis or external tools (`npm run test:unit`).
-      testMatch: ['<rootDir>/**/*.test.ts'],
-      testPathIgnorePatterns: [...typescript.testPathIgnorePatterns, '\\.int\\.test\\.ts$'],
-    },
-    {
-      ...typescript,
-      displayName: 'integration',
-      // Real PostgreSQL, Redis, BullMQ, Prometheus, Helm and local upstream servers.
-      testMatch: ['<rootDir>/**/*.int.test.ts'],
-    },
-  ],
+  projects: tier
+    ? [{ ...typescript, displayName: tier, testMatch: [`<rootDir>/**/*.${tier}.test.ts`] }]
+    : [
+        {
+          ...typescript,
+          displayName: 'unit',
+          // Pure logic: no PostgreSQL, Redis or external tools (`npm run test:unit`).
+          testMatch: ['<rootDir>/**/*.test.ts'],
+          testPathIgnorePatterns: [
+            ...typescript.testPathIgnorePatterns,
+            '\\.(int|image|cluster)\\.test\\.ts$',
+          ],
+        },
+        {
+          ...typescript,
+          displayName: 'integration',
+          // Real PostgreSQL, Redis, BullMQ, Prometheus, Helm and local upstream servers.
+          testMatch: ['<rootDir>/**/*.int.test.ts'],
+        },
+      ],
   // Every hook and test has a deadline: a dependency that never answers fails the test with a message.
   testTimeout: 60_000,
   // Two cores: two test files at a time, each with its own schema, key prefix and queue prefix.

@@ -5,6 +5,8 @@ import { FEED_GROUP, FEED_KIND, FEED_VERSION, type TFeed, type TFeedSpec } from 
 export const FEED_LABEL = `${FEED_GROUP}/feed`;
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'trading-backend-operator' };
 export const SPEC_HASH = `${FEED_GROUP}/spec-hash`;
+/** The metadata.generation of the operator's own last write of a CronJob (a later one is a hand edit). */
+export const WRITTEN_GENERATION = `${FEED_GROUP}/written-generation`;
 
 // Backfills and cleanups run daily, away from the top of the hour when syncs cluster.
 const BACKFILL_SCHEDULE = '23 2 * * *';
@@ -70,7 +72,8 @@ export function desiredCronJobs(feed: TFeed, spec: TFeedSpec, template: V1PodTem
             name: feed.metadata.name,
             uid: feed.metadata.uid,
             controller: true,
-            blockOwnerDeletion: true,
+            // No blockOwnerDeletion: setting it needs update on marketdatafeeds/finalizers where the
+            // OwnerReferencesPermissionEnforcement admission plugin runs, and the Role grants no more than used.
           },
         ],
       },

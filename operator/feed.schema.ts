@@ -9,7 +9,6 @@ export const FEED_GROUP = 'trading-backend.io';
 export const FEED_VERSION = 'v1alpha1';
 export const FEED_KIND = 'MarketDataFeed';
 export const FEED_PLURAL = 'marketdatafeeds';
-export const FEED_FINALIZER = `${FEED_GROUP}/cronjobs`;
 
 // Five cron fields (minute hour day-of-month month day-of-week), as CronJob takes them, or a macro.
 const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;

@@ -7,7 +7,8 @@ import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { createOperator } from './operator.ts';
 
-const config = loadConfigOrExit();
+// The operator seals nothing and signs nothing: it needs no SECRET_KEY (its pod mounts no app Secret).
+const config = loadConfigOrExit({ secretKey: 'unused' });
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-operator' });
 const registry = createMetricsRegistry();
 const kubeConfig = new KubeConfig();

@@ -1,151 +1,28 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import {
-  ApiextensionsV1Api,
-  BatchV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type V1CronJob,
-} from '@kubernetes/client-node';
-import { parse } from 'yaml';
-import { freePort, ROOT, startProcess, waitForStatus, type TChild } from '../test/processes.ts';
-import { startKubeCluster, type TKubeCluster } from '../test/kube-cluster.ts';
-import { FEED_FINALIZER, FEED_GROUP, FEED_PLURAL, FEED_VERSION, type TFeed } from './feed.schema.ts';
+import { waitForStatus } from '../test/processes.ts';
+import { FEED_GROUP, FEED_VERSION } from './feed.schema.ts';
+import { startOperatorHarness, type TOperatorHarness, until } from '../test/operator-harness.ts';
 
+// Every operator here runs as the chart's operator account (a TokenRequest token), not as an admin.
 // Building the control plane cold takes minutes (scripts/kube-tools.sh); the first hook gets the time.
 const BUILD_MS = 20 * 60_000;
-let cluster: TKubeCluster;
-let custom: CustomObjectsApi;
-let batch: BatchV1Api;
-let core: CoreV1Api;
-let leases: CoordinationV1Api;
-const children: TChild[] = [];
-let namespaceCount = 0;
-
+let h: TOperatorHarness;
 beforeAll(async () => {
-  cluster = await startKubeCluster();
-  custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
-  batch = cluster.kubeConfig.makeApiClient(BatchV1Api);
-  core = cluster.kubeConfig.makeApiClient(CoreV1Api);
-  leases = cluster.kubeConfig.makeApiClient(CoordinationV1Api);
-  // Applied as a file with kubectl, as helm and users do (client-node's models would drop `enum`).
-  const crdFile = path.join(ROOT, 'charts/trading-backend/crds/marketdatafeeds.trading-backend.io.yaml');
-  const crd = parse(readFileSync(crdFile, 'utf8'));
-  execFileSync(
-    path.join(cluster.bin, 'kubectl'),
-    ['--kubeconfig', cluster.kubeconfigPath, 'apply', '-f', crdFile],
-    {
-      stdio: 'pipe',
-    },
-  );
-  const extensions = cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
-  await until(async () => {
-    const found = await extensions.readCustomResourceDefinition({ name: crd.metadata.name });
-    return (
-      found.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined
-    );
-  }, 'the CRD to be established');
+  h = await startOperatorHarness();
 }, BUILD_MS);
 afterAll(async () => {
-  for (const child of children.splice(0)) {
-    child.process.kill('SIGKILL');
-    await child.exited;
-  }
-  await cluster?.close();
+  await h?.close();
 });
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      // Right after a CRD is established the server may answer 429 while its storage starts.
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
-async function namespace(): Promise<string> {
-  const name = `feeds-${(namespaceCount += 1)}`;
-  await core.createNamespace({ body: { metadata: { name } } });
-  return name;
-}
-
-async function startOperator(
-  ns: string,
-  identity: string,
-  extra: Record<string, string> = {},
-): Promise<TChild & { port: number }> {
-  const port = await freePort();
-  const child = startProcess('operator/main.ts', {
-    KUBECONFIG: cluster.kubeconfigPath,
-    OPERATOR_NAMESPACE: ns,
-    OPERATOR_PORT: String(port),
-    OPERATOR_IDENTITY: identity,
-    OPERATOR_LEASE_SECONDS: '3',
-    OPERATOR_TRIGGER_TEMPLATE: JSON.stringify({
-      metadata: {
-        labels: { 'app.kubernetes.io/name': 'trading-backend', 'app.kubernetes.io/instance': 'test' },
-      },
-      spec: {
-        serviceAccountName: 'trading-backend',
-        containers: [
-          {
-            name: 'trigger',
-            image: 'registry.example/trading-backend:1.2.3',
-            envFrom: [{ configMapRef: { name: 'config' } }],
-          },
-        ],
-      },
-    }),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    ...extra,
-  });
-  children.push(child);
-  await waitForStatus(`http://127.0.0.1:${port}/livez`);
-  return { ...child, port };
-}
-
-const feedApi = (ns: string) => ({
-  group: FEED_GROUP,
-  version: FEED_VERSION,
-  namespace: ns,
-  plural: FEED_PLURAL,
-});
-async function createFeed(ns: string, name: string, spec: Record<string, unknown>) {
-  return until(
-    () =>
-      custom.createNamespacedCustomObject({
-        ...feedApi(ns),
-        body: {
-          apiVersion: `${FEED_GROUP}/${FEED_VERSION}`,
-          kind: 'MarketDataFeed',
-          metadata: { name },
-          spec,
-        },
-      }) as Promise<TFeed>,
-    `feed ${name} to be created`,
-  );
-}
-const readFeed = (ns: string, name: string) =>
-  custom.getNamespacedCustomObject({ ...feedApi(ns), name }) as Promise<TFeed>;
-const cronJobs = async (ns: string): Promise<V1CronJob[]> =>
-  (await batch.listNamespacedCronJob({ namespace: ns })).items.sort((a, b) =>
-    a.metadata!.name!.localeCompare(b.metadata!.name!),
-  );
-const condition = (feed: TFeed, type: string) => feed.status?.conditions?.find((c) => c.type === type);
+const namespace = () => h.namespace();
+const startOperator: TOperatorHarness['startOperator'] = (...args) => h.startOperator(...args);
+const feedApi: TOperatorHarness['feedApi'] = (ns) => h.feedApi(ns);
+const createFeed: TOperatorHarness['createFeed'] = (...args) => h.createFeed(...args);
+const readFeed: TOperatorHarness['readFeed'] = (...args) => h.readFeed(...args);
+const cronJobs: TOperatorHarness['cronJobs'] = (ns) => h.cronJobs(ns);
+const condition: TOperatorHarness['condition'] = (...args) => h.condition(...args);
 
 describe('MarketDataFeed operator', () => {
-  test('When a feed is created, updated, suspended and deleted, then its CronJobs, finalizer, status and events follow', async () => {
+  test('When a feed is created, updated, suspended and deleted, then its CronJobs, status and events follow (no finalizer: the feed owns its CronJobs)', async () => {
     const ns = await namespace();
     await startOperator(ns, 'solo');
     await createFeed(ns, 'top50', { provider: 'coingecko', topN: 50, schedule: '*/5 * * * *' });
@@ -176,12 +53,12 @@ describe('MarketDataFeed operator', () => {
       const feed = await readFeed(ns, 'top50');
       return condition(feed, 'Ready')?.status === 'True' ? feed : undefined;
     }, 'Ready=True');
-    expect(ready.metadata.finalizers).toContain(FEED_FINALIZER);
+    expect(ready.metadata.finalizers ?? []).toEqual([]);
     expect(ready.status).toMatchObject({ observedGeneration: 1, cronJobs: ['top50-sync'] });
     expect(condition(ready, 'Reconciled')).toMatchObject({ status: 'True', reason: 'CronJobsInSync' });
 
     // An update: more coins and a backfill.
-    await custom.replaceNamespacedCustomObject({
+    await h.custom.replaceNamespacedCustomObject({
       ...feedApi(ns),
       name: 'top50',
       body: {
@@ -211,7 +88,7 @@ describe('MarketDataFeed operator', () => {
 
     // Suspended: every CronJob stops, and the feed says why it is not ready.
     const current = await readFeed(ns, 'top50');
-    await custom.replaceNamespacedCustomObject({
+    await h.custom.replaceNamespacedCustomObject({
       ...feedApi(ns),
       name: 'top50',
       body: { ...current, spec: { ...(current.spec as object), suspend: true } },
@@ -226,14 +103,14 @@ describe('MarketDataFeed operator', () => {
     }, 'Ready=False Suspended');
     expect(condition(suspended, 'Ready')!.status).toBe('False');
 
-    const events = (await core.listNamespacedEvent({ namespace: ns })).items;
+    const events = (await h.core.listNamespacedEvent({ namespace: ns })).items;
     expect(events.map((e) => e.reason)).toEqual(
       expect.arrayContaining(['CronJobCreated', 'CronJobUpdated', 'Reconciled']),
     );
     expect(events.every((e) => e.involvedObject.kind === 'MarketDataFeed')).toBe(true);
 
-    // Deleted: the finalizer holds the feed until its CronJobs are gone.
-    await custom.deleteNamespacedCustomObject({ ...feedApi(ns), name: 'top50' });
+    // Deleted: the feed goes at once (nothing holds it), and the garbage collector takes its CronJobs.
+    await h.custom.deleteNamespacedCustomObject({ ...feedApi(ns), name: 'top50' });
     await until(async () => ((await cronJobs(ns)).length === 0 ? true : undefined), 'CronJobs removed');
     await until(
       () =>
@@ -255,7 +132,7 @@ describe('MarketDataFeed operator', () => {
     ];
     const answers: { spec: unknown; code: number }[] = [];
     for (const spec of specs) {
-      const code = await custom
+      const code = await h.custom
         .createNamespacedCustomObject({
           ...feedApi(ns),
           body: {
@@ -283,7 +160,7 @@ describe('MarketDataFeed operator', () => {
       return found.length ? found : undefined;
     }, 'the sync CronJob');
     // No kubelet here: the Job a CronJob would start is made by hand and marked failed.
-    const job = await batch.createNamespacedJob({
+    const job = await h.batch.createNamespacedJob({
       namespace: ns,
       body: {
         metadata: { name: 'hourly-sync-29000000', labels: sync!.spec!.jobTemplate.metadata!.labels },
@@ -291,7 +168,7 @@ describe('MarketDataFeed operator', () => {
       },
     });
     const now = new Date();
-    await batch.replaceNamespacedJobStatus({
+    await h.batch.replaceNamespacedJobStatus({
       name: job.metadata!.name!,
       namespace: ns,
       body: {
@@ -322,14 +199,7 @@ describe('MarketDataFeed operator', () => {
   test('When the leader dies, then the other operator takes the Lease within its duration and reconciles; SIGTERM hands it over at once', async () => {
     const ns = await namespace();
     const first = await startOperator(ns, 'first');
-    await until(
-      async () =>
-        (await leases.readNamespacedLease({ name: 'trading-backend-operator', namespace: ns })).spec
-          ?.holderIdentity === 'first'
-          ? true
-          : undefined,
-      'first to lead',
-    );
+    await until(async () => ((await h.holder(ns)) === 'first' ? true : undefined), 'first to lead');
     const second = await startOperator(ns, 'second');
     await createFeed(ns, 'a', { topN: 5, schedule: '* * * * *' });
     await until(
@@ -340,15 +210,7 @@ describe('MarketDataFeed operator', () => {
     const killed = Date.now();
     first.process.kill('SIGKILL');
     await first.exited;
-    await until(
-      async () =>
-        (await leases.readNamespacedLease({ name: 'trading-backend-operator', namespace: ns })).spec
-          ?.holderIdentity === 'second'
-          ? true
-          : undefined,
-      'second to lead',
-      15_000,
-    );
+    await until(async () => ((await h.holder(ns)) === 'second' ? true : undefined), 'second to lead', 15_000);
     expect(Date.now() - killed).toBeLessThan(3000 + 3000); // the lease (3 s) plus one renewal period
     await createFeed(ns, 'b', { topN: 6, schedule: '* * * * *' });
     await until(
@@ -360,14 +222,7 @@ describe('MarketDataFeed operator', () => {
     const handedOver = Date.now();
     second.process.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-    await until(
-      async () =>
-        (await leases.readNamespacedLease({ name: 'trading-backend-operator', namespace: ns })).spec
-          ?.holderIdentity === 'third'
-          ? true
-          : undefined,
-      'third to lead',
-    );
+    await until(async () => ((await h.holder(ns)) === 'third' ? true : undefined), 'third to lead');
     expect(Date.now() - handedOver).toBeLessThan(3000);
     await waitForStatus(`http://127.0.0.1:${third.port}/readyz`);
     const metrics = await until(async () => {
@@ -384,7 +239,7 @@ describe('MarketDataFeed operator', () => {
     const operator = await startOperator(ns, 'resume', { OPERATOR_LEASE_SECONDS: '60' });
     await createFeed(ns, 'before', { topN: 5, schedule: '* * * * *' });
     await until(async () => ((await cronJobs(ns)).length === 1 ? true : undefined), 'before reconciled');
-    await cluster.restartApiServer();
+    await h.cluster.restartApiServer();
     await createFeed(ns, 'after', { topN: 7, schedule: '* * * * *' });
     const found = await until(
       async () => {

@@ -7,9 +7,8 @@ import {
   type V1Job,
   type V1PodTemplateSpec,
 } from '@kubernetes/client-node';
-import { cronJobName, desiredCronJobs, FEED_LABEL, SPEC_HASH } from './cronjobs.ts';
+import { cronJobName, desiredCronJobs, FEED_LABEL, SPEC_HASH, WRITTEN_GENERATION } from './cronjobs.ts';
 import {
-  FEED_FINALIZER,
   FEED_GROUP,
   FEED_KIND,
   FEED_PLURAL,
@@ -37,8 +36,8 @@ export type TReconcileOutcome = 'created' | 'updated' | 'unchanged' | 'deleted' 
 
 /**
  * One idempotent pass over one feed: make its CronJobs what its spec says (create, replace when the
- * spec hash differs, delete what it no longer wants), keep a finalizer so that deleting the feed
- * deletes them, and write what was done and seen into its status, with an Event for each change.
+ * spec hash differs, delete what it no longer wants; the feed owns them, so deleting it deletes them)
+ * and write what was done and seen into its status, with an Event for each change.
  */
 export function createReconciler(deps: TReconcilerDeps) {
   const { custom, batch, core, namespace } = deps;
@@ -70,6 +69,36 @@ export function createReconciler(deps: TReconcilerDeps) {
         },
       })
       .catch(() => undefined); // events are best effort: a failed one must not fail the reconcile
+  }
+
+  /**
+   * A CronJob's spec changed by anyone but the operator: the API server bumps metadata.generation on
+   * every spec change, and the operator notes the generation it wrote (a metadata-only write, which
+   * leaves the generation as it is), so a generation past that note is an edit to put back.
+   */
+  const handEdited = (cronJob: V1CronJob) =>
+    cronJob.metadata?.annotations?.[WRITTEN_GENERATION] !== String(cronJob.metadata?.generation);
+
+  async function stamp(written: V1CronJob) {
+    await batch
+      .replaceNamespacedCronJob({
+        name: written.metadata!.name!,
+        namespace,
+        body: {
+          ...written,
+          metadata: {
+            ...written.metadata,
+            annotations: {
+              ...written.metadata?.annotations,
+              [WRITTEN_GENERATION]: String(written.metadata?.generation),
+            },
+          },
+        },
+      })
+      .catch((error: unknown) => {
+        // Changed in between (409): the next pass sees an unnoted generation and writes it again.
+        if (!(error instanceof ApiException && error.code === 409)) throw error;
+      });
   }
 
   async function owned(feed: string): Promise<V1CronJob[]> {
@@ -143,47 +172,9 @@ export function createReconciler(deps: TReconcilerDeps) {
         throw error;
       }
 
-      if (feed.metadata.deletionTimestamp) {
-        for (const cronJob of await owned(name))
-          await batch
-            .deleteNamespacedCronJob({
-              name: cronJob.metadata!.name!,
-              namespace,
-              propagationPolicy: 'Background',
-            })
-            .catch((error: unknown) => {
-              if (!notFound(error)) throw error;
-            });
-        if (feed.metadata.finalizers?.includes(FEED_FINALIZER)) {
-          await custom.replaceNamespacedCustomObject({
-            ...FEED,
-            namespace,
-            name,
-            body: {
-              ...feed,
-              metadata: {
-                ...feed.metadata,
-                finalizers: feed.metadata.finalizers.filter((f) => f !== FEED_FINALIZER),
-              },
-            },
-          });
-        }
-        return 'deleted';
-      }
-
-      if (!feed.metadata.finalizers?.includes(FEED_FINALIZER)) {
-        // The write bumps the resourceVersion: this pass ends here and the watch brings the next one.
-        await custom.replaceNamespacedCustomObject({
-          ...FEED,
-          namespace,
-          name,
-          body: {
-            ...feed,
-            metadata: { ...feed.metadata, finalizers: [...(feed.metadata.finalizers ?? []), FEED_FINALIZER] },
-          },
-        });
-        return 'updated';
-      }
+      // Being deleted: its CronJobs go with it (they are owned by the feed: the garbage collector deletes
+      // them). No finalizer: one held every feed, and so `helm uninstall`, once the operator was gone.
+      if (feed.metadata.deletionTimestamp) return 'deleted';
 
       const parsed = ZFeedSpec.safeParse(feed.spec);
       if (!parsed.success) {
@@ -210,7 +201,7 @@ export function createReconciler(deps: TReconcilerDeps) {
         const current = existing.get(body.metadata!.name!);
         existing.delete(body.metadata!.name!);
         if (!current) {
-          await batch.createNamespacedCronJob({ namespace, body });
+          await stamp(await batch.createNamespacedCronJob({ namespace, body }));
           await event(
             feed,
             'Normal',
@@ -218,16 +209,29 @@ export function createReconciler(deps: TReconcilerDeps) {
             `Created CronJob ${body.metadata!.name} (${body.spec!.schedule})`,
           );
           outcome = 'created';
-        } else if (current.metadata?.annotations?.[SPEC_HASH] !== body.metadata!.annotations![SPEC_HASH]) {
-          await batch.replaceNamespacedCronJob({
-            name: body.metadata!.name!,
-            namespace,
-            body: {
-              ...body,
-              metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion },
-            },
-          });
-          await event(feed, 'Normal', 'CronJobUpdated', `Updated CronJob ${body.metadata!.name}`);
+        } else if (
+          current.metadata?.annotations?.[SPEC_HASH] !== body.metadata!.annotations![SPEC_HASH] ||
+          handEdited(current)
+        ) {
+          const edited = handEdited(current);
+          await stamp(
+            await batch.replaceNamespacedCronJob({
+              name: body.metadata!.name!,
+              namespace,
+              body: {
+                ...body,
+                metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion },
+              },
+            }),
+          );
+          await event(
+            feed,
+            'Normal',
+            'CronJobUpdated',
+            edited
+              ? `Put back CronJob ${body.metadata!.name}, whose spec was changed by hand`
+              : `Updated CronJob ${body.metadata!.name}`,
+          );
           if (outcome === 'unchanged') outcome = 'updated';
         }
       }

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,9 +13,25 @@ export type TKubeCluster = {
   kubeConfig: KubeConfig;
   server: string;
   bin: string;
+  /** With `audit`: every request the API server answered (user, verb, resource, response code). */
+  auditEvents: () => TAuditEvent[];
   /** Stops the API server (etcd keeps the data) and starts it again on the same port. */
   restartApiServer: () => Promise<void>;
   close: () => Promise<void>;
+};
+
+export type TAuditEvent = {
+  user: { username: string; groups?: string[] };
+  verb: string;
+  objectRef?: {
+    resource?: string;
+    subresource?: string;
+    apiGroup?: string;
+    namespace?: string;
+    name?: string;
+  };
+  responseStatus?: { code?: number };
+  stage: string;
 };
 
 /** The folder of the Kubernetes binaries: TEST_KUBE_BIN (npm test sets it), or built (or found) by scripts/kube-tools.sh. */
@@ -76,7 +92,9 @@ async function stop(child: ChildProcess) {
  * A real Kubernetes control plane on loopback for one test file: etcd and kube-apiserver (RBAC on, a
  * static admin token, a generated service-account key), in a scratch folder removed on close.
  */
-export async function startKubeCluster(): Promise<TKubeCluster> {
+export async function startKubeCluster(
+  options: { audit?: boolean; garbageCollector?: boolean } = {},
+): Promise<TKubeCluster> {
   const bin = kubeToolsBin();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kube-'));
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
@@ -111,6 +129,25 @@ export async function startKubeCluster(): Promise<TKubeCluster> {
     '--service-cluster-ip-range=10.96.0.0/24',
     '--v=0',
   ];
+  const auditLog = path.join(dir, 'audit.log');
+  if (options.audit) {
+    // Metadata of every request, once it is answered (one line per request, written as it happens).
+    writeFileSync(
+      path.join(dir, 'audit-policy.yaml'),
+      JSON.stringify({
+        apiVersion: 'audit.k8s.io/v1',
+        kind: 'Policy',
+        omitStages: ['RequestReceived', 'ResponseStarted'],
+        rules: [{ level: 'Metadata' }],
+      }),
+    );
+    apiArgs.push(
+      `--audit-policy-file=${path.join(dir, 'audit-policy.yaml')}`,
+      `--audit-log-path=${auditLog}`,
+      '--audit-log-mode=blocking',
+      '--audit-log-format=json',
+    );
+  }
   let api = start(path.join(bin, 'kube-apiserver'), apiArgs);
   const server = `https://127.0.0.1:${apiPort}`;
   await waitReady(`${server}/readyz`, token, api.child, api.output);
@@ -129,17 +166,38 @@ export async function startKubeCluster(): Promise<TKubeCluster> {
   );
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
+  // The garbage collector alone (no kubelet, so no other controller has work): owned objects go with
+  // their owner, as in a real cluster.
+  const controllers = options.garbageCollector
+    ? start(path.join(bin, 'kube-controller-manager'), [
+        `--kubeconfig=${kubeconfigPath}`,
+        '--controllers=garbagecollector',
+        '--leader-elect=false',
+        '--bind-address=127.0.0.1',
+        `--secure-port=${await freePort()}`,
+        `--cert-dir=${path.join(dir, 'kcm-certs')}`,
+        '--v=0',
+      ])
+    : undefined;
   return {
     kubeconfigPath,
     kubeConfig,
     server,
     bin,
+    auditEvents: () =>
+      existsSync(auditLog)
+        ? readFileSync(auditLog, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as TAuditEvent)
+        : [],
     restartApiServer: async () => {
       await stop(api.child);
       api = start(path.join(bin, 'kube-apiserver'), apiArgs);
       await waitReady(`${server}/readyz`, token, api.child, api.output);
     },
     close: async () => {
+      if (controllers) await stop(controllers.child);
       await stop(api.child);
       await stop(etcd.child);
       rmSync(dir, { recursive: true, force: true });

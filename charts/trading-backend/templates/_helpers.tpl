@@ -142,9 +142,9 @@ app.kubernetes.io/component: {{ .component }}
 {{- include "tb.envFor" (dict "root" . "direct" true) -}}
 {{- end -}}
 
-{{- define "tb.envFor" -}}
+{{/* DATABASE_URL: through the Pooler when there is one, unless `direct` (migrations go to the primary). */}}
+{{- define "tb.databaseEnv" -}}
 {{- $direct := .direct }}
-{{- $root := .root }}
 {{- with .root }}
 {{- if and .Values.postgresql.cnpg.enabled .Values.postgresql.cnpg.pooler.enabled (not $direct) }}
 {{- /* Through the Pooler: the operator's app Secret holds the credentials, the Pooler's Service the host. */}}
@@ -166,6 +166,14 @@ app.kubernetes.io/component: {{ .component }}
       key: {{ .Values.postgresql.external.existingSecretKey }}
 {{- end }}
 {{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "tb.envFor" -}}
+{{- $direct := .direct }}
+{{- $root := .root }}
+{{- include "tb.databaseEnv" . }}
+{{- with .root }}
 {{- if .Values.redis.enabled }}
 - name: REDIS_PASSWORD
   valueFrom:

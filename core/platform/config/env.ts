@@ -275,10 +275,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TConfig {
   return Object.freeze(result.data);
 }
 
-/** Composition roots call this: a bad value stops start-up with one clear message and exit code 78. */
-export function loadConfigOrExit(): TConfig {
+/**
+ * Composition roots call this: a bad value stops start-up with one clear message and exit code 78.
+ * `secretKey: 'unused'` is for the processes that never seal a secret or sign a token (migrate, the
+ * operator): without SECRET_KEY they get a key made for this process instead of a refusal, so their
+ * pods need no Secret (a pre-install hook runs before the chart's Secret exists).
+ */
+export function loadConfigOrExit(options: { secretKey?: 'unused' } = {}): TConfig {
   try {
-    return loadConfig();
+    const env =
+      options.secretKey === 'unused' && !process.env.SECRET_KEY
+        ? { ...process.env, SECRET_KEY: processSecretKey() }
+        : process.env;
+    return loadConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);

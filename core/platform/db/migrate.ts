@@ -23,7 +23,8 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
 }
 
 async function main(command: string): Promise<void> {
-  const config = loadConfigOrExit();
+  // Migrations seal nothing: the pre-install hook runs before the chart's Secret exists and needs no key.
+  const config = loadConfigOrExit({ secretKey: 'unused' });
   const dataSource = createDataSource(config, 'trading-backend-migrate');
   // A fresh cluster's database may still be starting (CloudNativePG): wait for it, within the Job's
   // own deadline, rather than failing the install on the first refused connection.
