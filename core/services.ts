@@ -12,11 +12,7 @@ import {
   credentialsChannel,
 } from './auth/index.ts';
 import { createJobAdminService, createJobService, type TQueues } from './jobs/index.ts';
-import {
-  createCryptocurrencyRepository,
-  createMarketService,
-  createMarketSource,
-} from './market/index.ts';
+import { createCryptocurrencyRepository, createMarketService, createMarketSource } from './market/index.ts';
 import type { TConfig } from './platform/config/env.ts';
 import { createLimitsService, createPortfoliosService } from './portfolios/index.ts';
 import { bumpResourceVersion, readDataVersion } from './platform/cache/versions.ts';

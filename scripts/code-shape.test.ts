@@ -35,7 +35,10 @@ test('When a file is excepted as pure math, then it imports nothing with effects
   for (const file of Object.keys(PURE_MATH)) {
     const text = readFileSync(path.join(ROOT, file), 'utf8');
     const imports = [...text.matchAll(/^import .* from '([^']+)';$/gm)].map((match) => match[1]!);
-    expect({ file, imports: imports.filter((source) => !source.startsWith('./')) }).toEqual({ file, imports: [] });
+    expect({ file, imports: imports.filter((source) => !source.startsWith('./')) }).toEqual({
+      file,
+      imports: [],
+    });
     expect({ file, tested: existsSync(path.join(ROOT, file.replace(/\.ts$/, '.test.ts'))) }).toEqual({
       file,
       tested: true,

@@ -24,9 +24,15 @@ export function sendCached(
 ): void {
   res.setHeader('X-Cache', result);
   // The body depends on Accept-Encoding (and a private one on the credentials): caches must key on them.
-  res.setHeader('Vary', scope === 'private' ? 'Accept-Encoding, Authorization, X-API-Key' : 'Accept-Encoding');
+  res.setHeader(
+    'Vary',
+    scope === 'private' ? 'Accept-Encoding, Authorization, X-API-Key' : 'Accept-Encoding',
+  );
   res.setHeader('ETag', entry.etag);
-  res.setHeader('Cache-Control', scope === 'private' ? 'private, no-cache' : `public, max-age=${maxAgeSeconds}`);
+  res.setHeader(
+    'Cache-Control',
+    scope === 'private' ? 'private, no-cache' : `public, max-age=${maxAgeSeconds}`,
+  );
   if (matches(req.get('if-none-match'), entry.etag)) {
     res.status(304).end();
     return;

@@ -33,7 +33,9 @@ export function createCacheStore(options: {
 }) {
   const { redis, keyPrefix, ttlSeconds, lockWaitMs, metrics, logger } = options;
   const versionKeys = (resource?: string) =>
-    resource ? [dataVersionKey(keyPrefix), resourceVersionKey(keyPrefix, resource)] : [dataVersionKey(keyPrefix)];
+    resource
+      ? [dataVersionKey(keyPrefix), resourceVersionKey(keyPrefix, resource)]
+      : [dataVersionKey(keyPrefix)];
 
   /**
    * The version of an answer from its version keys' values; null when one is missing (never set, or
@@ -62,7 +64,10 @@ export function createCacheStore(options: {
    * One round trip (a pipeline, no Lua): the current version and the entry. Each entry starts with the
    * version it was computed under; an entry from an older version is a miss.
    */
-  async function lookup(key: string, resource?: string): Promise<{ version: string | null; entry: TCacheEntry | null }> {
+  async function lookup(
+    key: string,
+    resource?: string,
+  ): Promise<{ version: string | null; entry: TCacheEntry | null }> {
     const keys = versionKeys(resource);
     const pipeline = redis.pipeline();
     for (const versionKey of keys) pipeline.get(versionKey);

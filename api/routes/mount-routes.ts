@@ -1,5 +1,5 @@
 import type { RequestHandler, Response, Router } from 'express';
-import { can, requirePermission, type TActor, type TPermission } from '../../core/platform/access/index.ts';
+import { can, requirePermission, type TPermission } from '../../core/platform/access/index.ts';
 import type { TIdempotency } from '../http/idempotency.ts';
 import { actorOf } from '../http/locals.ts';
 import type { TResponseCache } from '../http/response-cache.ts';
@@ -48,7 +48,6 @@ function authorize(permission: TPermission, route: TAnyRoute, deps: TRouteDeps):
     next();
   };
 }
-
 
 function contextOf(
   input: Partial<TRouteInput<never>>,

@@ -1,6 +1,12 @@
 import type { DataSource } from 'typeorm';
 import type { TAuditService } from '../audit/index.ts';
-import { anonymous, requireUser, type TActor, type TPermission, type TRole } from '../platform/access/index.ts';
+import {
+  anonymous,
+  requireUser,
+  type TActor,
+  type TPermission,
+  type TRole,
+} from '../platform/access/index.ts';
 import { inTransaction } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import type { TKeyRing } from './access-tokens.ts';
@@ -10,7 +16,6 @@ import { createPasswordChange, validPassword } from './password-change.ts';
 import { hashPassword } from './passwords.ts';
 import { createSessionLifecycle, invalidCredentials } from './sessions.service.ts';
 import { findUser, insertUser, type TUserRecord } from './users.repository.ts';
-
 
 export type TAuthSettings = {
   refreshTokenDays: number;

@@ -197,6 +197,5 @@ export function createSessionLifecycle(deps: {
       });
       await credentialsChanged(actor.userId);
     },
-
   };
 }

@@ -111,9 +111,7 @@ export function createCryptocurrencyRepository(db: DataSource) {
     },
 
     async findBySymbol(symbol: string): Promise<TCoin | null> {
-      const rows: TCoinRow[] = await db.query(`SELECT * FROM cryptocurrencies WHERE symbol = $1`, [
-        symbol,
-      ]);
+      const rows: TCoinRow[] = await db.query(`SELECT * FROM cryptocurrencies WHERE symbol = $1`, [symbol]);
       return rows[0] ? toCoin(rows[0]) : null;
     },
 

@@ -10,12 +10,7 @@ import {
 } from './bounds.ts';
 import { guardFormula, toCsv } from './csv.ts';
 import { CsvRefusal, readCsv } from './csv-reader.ts';
-import {
-  GENERIC_COLUMNS,
-  readRows,
-  requiredColumns,
-  type TImportFormat,
-} from './import-formats.ts';
+import { GENERIC_COLUMNS, readRows, requiredColumns, type TImportFormat } from './import-formats.ts';
 import { allTransactions, type TPortfolioRecord } from './portfolios.repository.ts';
 import type { TPrepare } from './prepare.ts';
 import type { TTransactionRecord } from './transaction.ts';

@@ -1,12 +1,7 @@
 // The portfolios feature's public module: the service and the vocabulary of its API.
 export * from './portfolios.service.ts';
 export { COST_BASIS_METHODS, type TCostBasisMethod } from './ledger.ts';
-export {
-  TRANSACTION_TYPES,
-  CASH,
-  type TLedgerTransaction,
-  type TTransactionType,
-} from './transaction.ts';
+export { TRANSACTION_TYPES, CASH, type TLedgerTransaction, type TTransactionType } from './transaction.ts';
 export { PERFORMANCE_RANGES, type TPerformanceRange } from './performance-range.ts';
 export { addDays } from './performance.ts';
 export { IMPORT_FORMATS, GENERIC_COLUMNS, type TImportFormat } from './import-formats.ts';

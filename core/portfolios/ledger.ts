@@ -1,4 +1,4 @@
-import { allocate, dec, type Decimal, SCALE, ZERO } from './decimal.ts';
+import { allocate, type Decimal, SCALE, ZERO } from './decimal.ts';
 import { CASH, type TLedgerTransaction } from './transaction.ts';
 
 /**
@@ -139,11 +139,7 @@ class Position {
    * Takes up to `amount` out of the lots on the side of `sign` (1: long lots, -1: short lots), in the
    * method's order. Returns what each lot gave (quantity and cost, both positive) and what was left.
    */
-  reduce(
-    amount: Decimal,
-    lotIds: string[] | null,
-    transactionId: string,
-  ): { takes: TTake[]; left: Decimal } {
+  reduce(amount: Decimal, lotIds: string[] | null, transactionId: string): { takes: TTake[]; left: Decimal } {
     const takes: TTake[] = [];
     let left = amount;
     for (const lot of this.ordered(lotIds, transactionId)) {

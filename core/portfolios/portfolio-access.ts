@@ -1,7 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { requireOwned, type TActor } from '../platform/access/index.ts';
 import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
-import { bumpRevision, deletePortfolio, findPortfolio, type TPortfolioRecord } from './portfolios.repository.ts';
+import {
+  bumpRevision,
+  deletePortfolio,
+  findPortfolio,
+  type TPortfolioRecord,
+} from './portfolios.repository.ts';
 import { notFound } from './refusals.ts';
 
 export type TPortfolioAccess = ReturnType<typeof createPortfolioAccess>;

@@ -94,7 +94,15 @@ export function createPortfoliosService(deps: {
     find: (id: string) => findPortfolio(db, id),
 
     ...createTransactionsService({ db, quotas, access, prepare }),
-    ...createCsvTransfer({ db, quotas, now, access: access.access, change: access.change, prepare, insertChecked }),
+    ...createCsvTransfer({
+      db,
+      quotas,
+      now,
+      access: access.access,
+      change: access.change,
+      prepare,
+      insertChecked,
+    }),
     ...createValuationService({ db, prices, now, access }),
     ...createTargetsService({ db, prices, quotas, access }),
   };

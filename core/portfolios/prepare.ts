@@ -55,9 +55,12 @@ export function createPrepare(deps: { prices: TPriceReader; now: () => Date }): 
         const day = isoDay(body.timestamp);
         price = await closeOn(body.symbol, day);
         if (price === null)
-          throw unprocessable(`no close of ${body.symbol} on ${day} to value this ${body.type}; give its price`, {
-            reason: 'price_required',
-          });
+          throw unprocessable(
+            `no close of ${body.symbol} on ${day} to value this ${body.type}; give its price`,
+            {
+              reason: 'price_required',
+            },
+          );
       }
       prepared.push({
         type: body.type,

@@ -14,14 +14,19 @@ import { CASH } from './transaction.ts';
 
 /** The weights, checked: each symbol once (case-insensitive), within the quota, adding up to 1. */
 function checkedWeights(weights: Record<string, string>, maxEntries: number) {
-  const entries = Object.entries(weights).map(([symbol, weight]) => [symbol.toUpperCase(), dec(weight)] as const);
+  const entries = Object.entries(weights).map(
+    ([symbol, weight]) => [symbol.toUpperCase(), dec(weight)] as const,
+  );
   const symbols = entries.map(([symbol]) => symbol);
   const repeated = [...new Set(symbols.filter((symbol, index) => symbols.indexOf(symbol) !== index))];
   if (repeated.length)
-    throw unprocessable(`weights: ${repeated.join(', ')} given more than once (symbols are case-insensitive)`, {
-      reason: 'duplicate_symbol',
-      symbols: repeated,
-    });
+    throw unprocessable(
+      `weights: ${repeated.join(', ')} given more than once (symbols are case-insensitive)`,
+      {
+        reason: 'duplicate_symbol',
+        symbols: repeated,
+      },
+    );
   if (entries.length > maxEntries)
     throw unprocessable(`${entries.length} target weights; at most ${maxEntries} (TARGETS_PER_PORTFOLIO)`, {
       reason: 'too_many_entries',

@@ -5,7 +5,14 @@ import { money } from './decimal.ts';
 import { decimalOrNull, holdingsOf, realizedOf } from './holdings.ts';
 import { ledgerOf, toLedgerTransaction } from './ledger-of.ts';
 import { rangeOf, type TPerformanceRange } from './performance-range.ts';
-import { addDays, benchmarkReturn, dailyValues, decimalCloses, isoDay, performanceOf } from './performance.ts';
+import {
+  addDays,
+  benchmarkReturn,
+  dailyValues,
+  decimalCloses,
+  isoDay,
+  performanceOf,
+} from './performance.ts';
 import { portfolioRisk } from './portfolio-risk.ts';
 import type { TPortfolioAccess } from './portfolio-access.ts';
 import { allTransactions, listTransactions, type TPortfolioRecord } from './portfolios.repository.ts';
@@ -45,8 +52,10 @@ export function createValuationService(deps: {
   }
 
   /** Holdings of a ledger at the given prices (a symbol without one is valued as unknown). */
-  const valued = (ledger: ReturnType<typeof ledgerOf>, priced: ReadonlyMap<string, string | null | undefined>) =>
-    new Map([...ledger.lots.keys()].map((symbol) => [symbol, decimalOrNull(priced.get(symbol))]));
+  const valued = (
+    ledger: ReturnType<typeof ledgerOf>,
+    priced: ReadonlyMap<string, string | null | undefined>,
+  ) => new Map([...ledger.lots.keys()].map((symbol) => [symbol, decimalOrNull(priced.get(symbol))]));
 
   async function riskOf(portfolio: TPortfolioRecord, query: TRiskQuery) {
     const to = isoDay(now());

@@ -32,7 +32,10 @@ export type TWebhookSettings = TDeliverySettings & {
 const MAX_ENDPOINTS_DEFAULT = 20;
 
 const refused = (error: TargetRefused) =>
-  new AppError(ErrorCode.Unprocessable, { detail: `url: ${error.message}`, extensions: { reason: error.reason } });
+  new AppError(ErrorCode.Unprocessable, {
+    detail: `url: ${error.message}`,
+    extensions: { reason: error.reason },
+  });
 
 /** Webhook endpoints, owner-scoped (404 to others): created, listed, rotated, tested, redelivered. */
 export function createEndpointsService(deps: {

@@ -18,7 +18,7 @@ import {
 } from './portfolios.schemas.ts';
 
 import { analyticsRoutes } from './analytics.routes.ts';
-import { BASE, ownership, portfolioResource, tags } from './portfolio-routes.common.ts';
+import { BASE, ownership, tags } from './portfolio-routes.common.ts';
 
 export const portfolioRoutes = [
   defineRoute({

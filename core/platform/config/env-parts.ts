@@ -9,4 +9,6 @@ export const commaList = z.string().transform((value) =>
 );
 
 /** An on/off setting: true/false or 1/0. */
-export const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+export const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');

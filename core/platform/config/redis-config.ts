@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { commaList } from './env-parts.ts';
 
 const hostPorts = commaList.superRefine((entries, ctx) => {
-    for (const entry of entries)
-      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(entry))
-        ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port` });
-  });
+  for (const entry of entries)
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(entry))
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port` });
+});
 
 /**
  * The two Redis stores (docs/reliability.md): the queue store (BullMQ, and the small state that must not
