@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { poolStats } from '../core/platform/db/data-source.ts';
 import { anonymous } from '../core/platform/access/index.ts';
-import type { TQueues } from '../core/jobs/index.ts';
+import type { TJobQueues as TQueues } from '../core/features.ts';
 import type { TServices } from '../core/services.ts';
 import { createEventStreams } from './http/event-streams.ts';
 import { createStreamLeases } from './http/stream-leases.ts';

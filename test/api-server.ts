@@ -7,7 +7,7 @@ import { buildApp } from '../api/app.ts';
 import { createServices, type TServices } from '../core/services.ts';
 import { createHttpServer } from '../api/http/server.ts';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
-import { createQueues, type TQueues } from '../core/jobs/index.ts';
+import { createJobQueues, type TJobQueues } from '../core/features.ts';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
@@ -16,7 +16,7 @@ export type TTestApi = {
   url: string;
   config: TConfig;
   services: TServices;
-  queues: TQueues;
+  queues: TJobQueues;
   /** The queue store's fail-fast connection. */
   redis: Redis;
   /** The cache store (cached answers, rate limits, idempotency records, cache versions). */
@@ -46,7 +46,7 @@ export async function startTestApi(
   const metrics = createMetricsRegistry();
   const queueConnection = createQueueRedis(target, { disconnectTimeout: 50 });
   queueConnection.on('error', () => undefined);
-  const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
+  const queues = createJobQueues(queueConnection, config.QUEUE_PREFIX);
   let shuttingDown = false;
   const { logLines } = options;
   const logger = logLines

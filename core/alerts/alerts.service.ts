@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { alertChannel } from './channel.ts';
 import { createPriceReader } from '../market/index.ts';
 import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, lockKey } from '../platform/db/tx.ts';
@@ -56,8 +58,8 @@ export function createAlertsService(deps: {
   limits: TLimitsService;
   risk: TRiskService;
   webhooks: TWebhooksService;
-  /** Live delivery to the owner's open streams (Redis pub/sub in the API). */
-  publish: (ownerId: string, event: TAlertEventRecord) => Promise<void>;
+  /** Live delivery to the owner's open streams: Redis pub/sub on alertChannel (the queue store). */
+  pubsub: { redis: Redis; keyPrefix: string };
   now?: () => Date;
   /** ALERTS_PER_USER. */
   maxAlerts?: number;
@@ -66,6 +68,9 @@ export function createAlertsService(deps: {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const prices = createPriceReader(db);
+  const publish = async (ownerId: string, event: TAlertEventRecord) => {
+    await deps.pubsub.redis.publish(alertChannel(deps.pubsub.keyPrefix, ownerId), JSON.stringify(event));
+  };
 
   async function owned(actor: TActor, id: string): Promise<TAlertRecord> {
     requirePermission(actor, 'alerts:manage');
@@ -222,7 +227,7 @@ export function createAlertsService(deps: {
       });
       if (!event) continue;
       fired.push(candidate.id);
-      await deps.publish(candidate.owner_id, event.stored).catch(() => undefined);
+      await publish(candidate.owner_id, event.stored).catch(() => undefined);
       await deps.webhooks.schedule(event.deliveries);
     }
     return { evaluated: alerts.length - skipped.length, fired, skipped };

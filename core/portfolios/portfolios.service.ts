@@ -1,3 +1,4 @@
+import type { TJobs } from '../platform/jobs/index.ts';
 import type { DataSource } from 'typeorm';
 import { createPriceReader } from '../market/index.ts';
 import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
@@ -115,17 +116,25 @@ export function ledgerOf(portfolio: TPortfolioSettings, records: readonly TTrans
   }
 }
 
+declare module '../platform/jobs/events.ts' {
+  interface TEvents {
+    /** A write to a portfolio committed (its transactions, settings, targets or limits). */
+    'portfolio.changed': { portfolio_id: string };
+  }
+}
+
 export type TPortfoliosService = ReturnType<typeof createPortfoliosService>;
 
 /**
  * Portfolios and everything computed from them. Every call takes the actor: a portfolio exists only
  * for its owner and for holders of portfolios:admin (404 for anyone else, so ids do not leak). Writes
  * lock the portfolio row, apply the change, recompute the whole ledger and commit only a history the
- * rules accept; `onChange` then runs (cache invalidation).
+ * rules accept; then `portfolio.changed` is announced (core/workflows.ts says what follows).
  */
 export function createPortfoliosService(deps: {
   db: DataSource;
-  onChange?: (portfolioId: string) => Promise<void>;
+  /** The job system (without it, as in benchmarks, nothing follows a write). */
+  jobs?: Pick<TJobs, 'announce'>;
   now?: () => Date;
   quotas?: Partial<TPortfolioQuotas>;
 }) {
@@ -155,7 +164,7 @@ export function createPortfoliosService(deps: {
       await bumpRevision(tx, id);
       return value;
     });
-    await deps.onChange?.(id).catch(() => undefined);
+    await deps.jobs?.announce('portfolio.changed', { portfolio_id: id }).catch(() => undefined);
     return result;
   }
 
@@ -382,7 +391,7 @@ export function createPortfoliosService(deps: {
         await access(actor, id, tx, true);
         await deletePortfolio(tx, id);
       });
-      await deps.onChange?.(id).catch(() => undefined);
+      await deps.jobs?.announce('portfolio.changed', { portfolio_id: id }).catch(() => undefined);
     },
 
     addTransaction(actor: TActor, id: string, body: TTransactionBody): Promise<TTransactionRecord> {

@@ -5,7 +5,8 @@ import type { TAuditService } from '../audit/index.ts';
 import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, lockKey, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
-import { createDeliveryAttempt, type TDeadLetterEntry, type TDeliverySettings } from './delivery.ts';
+import type { TJobProducer } from '../platform/jobs/index.ts';
+import { createDeliveryAttempt, type TDeliverySettings } from './delivery.ts';
 import { newWebhookSecret, type TSecretBox } from './signature.ts';
 import { checkUrl, resolveTarget, systemResolve, TargetRefused, type TResolve } from './targets.ts';
 import {
@@ -57,9 +58,8 @@ export function createWebhooksService(deps: {
   box: TSecretBox;
   settings: TWebhookSettings;
   audit: TAuditService;
-  schedule: TScheduleAttempt;
-  /** Files a delivery whose every attempt failed in the dead-letter queue. */
-  deadLetter: (entry: TDeadLetterEntry) => Promise<void>;
+  /** The job system: each attempt is a `deliver-webhook` job; a dead delivery goes to the dead letters. */
+  jobs: TJobProducer<'deliver-webhook'>;
   /** How receivers' names resolve (default: the system resolver). */
   resolve?: TResolve;
   /** Trusted CAs for https receivers; undefined: Node's default store. */
@@ -70,6 +70,9 @@ export function createWebhooksService(deps: {
   const now = deps.now ?? (() => new Date());
   const resolve = deps.resolve ?? systemResolve;
   const policy = { allowPrivate: settings.allowPrivate, requireHttps: settings.requireHttps };
+  const schedule: TScheduleAttempt = async (deliveryId, step, delayMs) => {
+    await deps.jobs.enqueue('deliver-webhook', { delivery_id: deliveryId, step }, Date.now(), { delayMs });
+  };
 
   async function owned(actor: TActor, id: string, q: TQueryable = db, forUpdate = false) {
     requirePermission(actor, 'alerts:manage');
@@ -101,7 +104,7 @@ export function createWebhooksService(deps: {
   /** Stores one delivery per endpoint and schedules each first attempt at once. */
   async function fanOut(endpoints: readonly TEndpointRecord[], type: string, data: unknown) {
     const ids = await stage(db, endpoints, type, data);
-    for (const id of ids) await deps.schedule(id, '0-0', 0);
+    for (const id of ids) await schedule(id, '0-0', 0);
     return ids;
   }
 
@@ -120,8 +123,8 @@ export function createWebhooksService(deps: {
     settings,
     resolve,
     trust: deps.trust,
-    schedule: deps.schedule,
-    deadLetter: deps.deadLetter,
+    schedule,
+    deadLetter: (entry) => deps.jobs.toDeadLetter({ source: 'webhook', ...entry }),
     disable,
     now,
   });
@@ -253,7 +256,7 @@ export function createWebhooksService(deps: {
       if (found.status === 'pending' || found.status === 'retrying')
         throw new AppError(ErrorCode.Conflict, { detail: 'This delivery is still being attempted.' });
       await resetDelivery(db, deliveryId);
-      await deps.schedule(deliveryId, `${found.round + 1}-0`, 0);
+      await schedule(deliveryId, `${found.round + 1}-0`, 0);
       await audit.recordAlone(actor, {
         action: 'webhook.redeliver',
         outcome: 'success',
@@ -271,7 +274,7 @@ export function createWebhooksService(deps: {
           detail: `Delivery ${deliveryId} is ${found.status}, not dead.`,
         });
       await resetDelivery(db, deliveryId);
-      await deps.schedule(deliveryId, `${found.round + 1}-0`, 0);
+      await schedule(deliveryId, `${found.round + 1}-0`, 0);
       return (await findDelivery(db, deliveryId))!;
     },
 
@@ -285,14 +288,14 @@ export function createWebhooksService(deps: {
     },
 
     async schedule(deliveryIds: readonly string[]): Promise<void> {
-      for (const id of deliveryIds) await deps.schedule(id, '0-0', 0);
+      for (const id of deliveryIds) await schedule(id, '0-0', 0);
     },
 
     /** Deliveries stored but never attempted for over `olderThanMs` (their scheduling was lost): schedule them. */
     async resumeStalled(olderThanMs = 120_000): Promise<number> {
       const ids = await stalledDeliveries(db, new Date(now().getTime() - olderThanMs));
       // The same step's job id as the first scheduling: a job still waiting is not added twice.
-      for (const id of ids) await deps.schedule(id, '0-0', 0);
+      for (const id of ids) await schedule(id, '0-0', 0);
       return ids.length;
     },
 
