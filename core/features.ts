@@ -70,7 +70,7 @@ export type TFeatureDeps = {
   metrics?: Registry;
 };
 
-type TFeature<Services, Built> = {
+export type TFeature<Services, Built> = {
   name: string;
   /** The feature's schema, oldest first (core/<feature>/migrations/). */
   migrations: readonly TMigration[];
@@ -82,7 +82,7 @@ type TFeature<Services, Built> = {
   services: (deps: TFeatureDeps, built: Built) => Services;
 };
 
-const feature = <Services extends object, Built = unknown>(definition: TFeature<Services, Built>) =>
+export const feature = <Services extends object, Built = unknown>(definition: TFeature<Services, Built>) =>
   definition;
 
 /**
@@ -298,8 +298,18 @@ function stamp(migration: TMigration): number {
   return Number(/(\d{13})$/.exec(migration.name)?.[1] ?? 0);
 }
 
-/** The producer over every feature's jobs, with the flows core/workflows.ts declares. */
-export const createJobQueues = (connection: Redis, prefix: string, onError?: (error: Error) => void) =>
-  createQueues(JOBS, connection, prefix, { flowOf, ...(onError ? { onError } : {}) });
+/** A feature as the composition reads it (any services, any prerequisites). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TAnyFeature = TFeature<object, any>;
 
-export type TJobQueues = ReturnType<typeof createJobQueues>;
+/** The producer over every feature's jobs (or `jobs`), with the flows core/workflows.ts declares. */
+export function createJobQueues<const Registry extends readonly TAnyJob[] = typeof JOBS>(
+  connection: Redis,
+  prefix: string,
+  onError?: (error: Error) => void,
+  jobs: Registry = JOBS as unknown as Registry,
+) {
+  return createQueues(jobs, connection, prefix, { flowOf, ...(onError ? { onError } : {}) });
+}
+
+export type TJobQueues = ReturnType<typeof createJobQueues<typeof JOBS>>;

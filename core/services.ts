@@ -2,9 +2,15 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { FEATURES, type TFeatureDeps, type TFeatureServices, type TJobQueues } from './features.ts';
+import {
+  FEATURES,
+  type TAnyFeature,
+  type TFeatureDeps,
+  type TFeatureServices,
+  type TJobQueues,
+} from './features.ts';
 import type { TConfig } from './platform/config/env.ts';
-import type { TJobs } from './platform/jobs/index.ts';
+import type { TJobs, TQueues } from './platform/jobs/index.ts';
 import { createWorkflows, type TWorkflows } from './workflows.ts';
 
 export type TServiceDeps = {
@@ -14,7 +20,7 @@ export type TServiceDeps = {
   redis: Redis;
   /** The cache store: cache versions and computed rankings (default: `redis`). */
   cacheRedis?: Redis;
-  queues: TJobQueues;
+  queues: TJobQueues | TQueues;
   logger: Logger;
   /** The process's metrics registry, for what the worker's jobs export (provider metrics, the last sync). */
   metrics?: Registry;
@@ -27,7 +33,10 @@ export type TServices = TFeatureServices & { workflows: TWorkflows };
  * each feature's services (core/features.ts, in its order), over the shared infrastructure and the job
  * system, whose consequences core/workflows.ts declares.
  */
-export function createServices(deps: TServiceDeps): TServices {
+export function createServices(
+  deps: TServiceDeps,
+  features: readonly TAnyFeature[] = FEATURES,
+): TServices {
   const cacheRedis = deps.cacheRedis ?? deps.redis;
   const workflows = createWorkflows({
     queues: deps.queues,
@@ -41,6 +50,6 @@ export function createServices(deps: TServiceDeps): TServices {
   };
   const featureDeps: TFeatureDeps = { ...deps, cacheRedis, jobs };
   const built: Record<string, unknown> = {};
-  for (const feature of FEATURES) Object.assign(built, feature.services(featureDeps, built as never));
+  for (const feature of features) Object.assign(built, feature.services(featureDeps, built));
   return { ...(built as TFeatureServices), workflows };
 }

@@ -7,7 +7,15 @@ import { buildApp } from '../api/app.ts';
 import { createServices, type TServices } from '../core/services.ts';
 import { createHttpServer } from '../api/http/server.ts';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
-import { createJobQueues, type TJobQueues } from '../core/features.ts';
+import {
+  createJobQueues,
+  FEATURES,
+  JOBS,
+  type TAnyFeature,
+  type TJobQueues,
+} from '../core/features.ts';
+import type { TAnyRoute } from '../api/routes/define-route.ts';
+import { ROUTES } from '../api/routes/index.ts';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
@@ -33,7 +41,11 @@ export type TTestApi = {
 export async function startTestApi(
   config: TConfig,
   db: DataSource,
-  options: { logLines?: string[] } = {},
+  options: {
+    logLines?: string[];
+    /** A fixture feature added to the product's (test/fixtures/notes). */
+    extra?: { feature: TAnyFeature; routes: readonly TAnyRoute[] };
+  } = {},
 ): Promise<TTestApi> {
   // Tests take Redis away on purpose; a socket that never connected should not keep the process alive.
   // Sentinels when configured; else REDIS_URL, which tests override (a TCP proxy in front of Redis, say).
@@ -46,7 +58,13 @@ export async function startTestApi(
   const metrics = createMetricsRegistry();
   const queueConnection = createQueueRedis(target, { disconnectTimeout: 50 });
   queueConnection.on('error', () => undefined);
-  const queues = createJobQueues(queueConnection, config.QUEUE_PREFIX);
+  const extra = options.extra;
+  const queues = createJobQueues(
+    queueConnection,
+    config.QUEUE_PREFIX,
+    undefined,
+    extra ? [...JOBS, ...extra.feature.jobs] : JOBS,
+  ) as TJobQueues;
   let shuttingDown = false;
   const { logLines } = options;
   const logger = logLines
@@ -56,7 +74,10 @@ export async function startTestApi(
         destination: { write: (line) => logLines.push(line) },
       })
     : createLogger({ level: config.LOG_LEVEL, name: 'test-api' });
-  const services = createServices({ config, db, redis, cacheRedis, queues, logger });
+  const services = createServices(
+    { config, db, redis, cacheRedis, queues, logger },
+    extra ? [...FEATURES, extra.feature] : FEATURES,
+  );
   const app = buildApp({
     config,
     logger,
@@ -68,6 +89,7 @@ export async function startTestApi(
     isShuttingDown: () => shuttingDown,
     queues,
     services,
+    ...(extra ? { routes: [...ROUTES, ...extra.routes] } : {}),
   });
   const server: Server = await new Promise((resolve) => {
     const listening = createHttpServer(app).listen(0, '127.0.0.1', () => resolve(listening));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { MIGRATIONS } from '../core/features.ts';
-import { createDataSource } from '../core/platform/db/data-source.ts';
+import { createDataSource, type TMigration } from '../core/platform/db/data-source.ts';
 import { runMigrations } from '../core/platform/db/migrate.ts';
 
 export type TTestDatabase = {
@@ -18,7 +18,10 @@ export type TTestDatabase = {
  * A private schema per test file, migrated from scratch with the real migrations, so test files can
  * run in parallel against one PostgreSQL without seeing each other's rows.
  */
-export async function createTestDatabase(config: TConfig): Promise<TTestDatabase> {
+export async function createTestDatabase(
+  config: TConfig,
+  migrations: readonly TMigration[] = MIGRATIONS,
+): Promise<TTestDatabase> {
   const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const admin = new DataSource({ type: 'postgres', url: config.DATABASE_URL });
   await admin.initialize();
@@ -26,7 +29,7 @@ export async function createTestDatabase(config: TConfig): Promise<TTestDatabase
   await admin.destroy();
 
   const url = withSearchPath(config.DATABASE_URL, schema);
-  const db = createDataSource({ ...config, DATABASE_URL: url }, 'trading-backend-test', MIGRATIONS);
+  const db = createDataSource({ ...config, DATABASE_URL: url }, 'trading-backend-test', migrations);
   await db.initialize();
   await runMigrations(db);
   // Every table the features' migrations made (core/features.ts), so a new feature's tables are cleared too.

@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
 import type { TConfig } from '../core/platform/config/env.ts';
-import { createJobQueues, type TJobQueues } from '../core/features.ts';
+import {
+  createJobQueues,
+  FEATURES,
+  JOBS,
+  type TAnyFeature,
+  type TJobQueues,
+} from '../core/features.ts';
 import { closeQuietly } from '../core/platform/jobs/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
@@ -19,7 +25,13 @@ export type TTestWorkers = {
 };
 
 /** The real BullMQ workers of worker/ in this process, on the test's own queue prefix. */
-export async function startTestWorkers(config: TConfig, db: DataSource): Promise<TTestWorkers> {
+export async function startTestWorkers(
+  config: TConfig,
+  db: DataSource,
+  /** A fixture feature added to the product's (test/fixtures/notes). */
+  extra?: TAnyFeature,
+): Promise<TTestWorkers> {
+  const jobs = extra ? [...JOBS, ...extra.jobs] : JOBS;
   const connections: Redis[] = [];
   const connect = () => {
     const connection = createQueueRedis(config.REDIS);
@@ -33,14 +45,18 @@ export async function startTestWorkers(config: TConfig, db: DataSource): Promise
   connections.push(redis, cache);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'test-worker' });
   const registry = createMetricsRegistry();
-  const queues = createJobQueues(connect(), config.QUEUE_PREFIX);
+  const queues = createJobQueues(connect(), config.QUEUE_PREFIX, undefined, jobs) as TJobQueues;
   const workers = createWorkers({
     config,
     logger,
     metrics: createWorkerMetrics(registry, Object.values(queues.queues)),
     queues,
-    services: createServices({ config, db, redis, cacheRedis: cache, queues, logger }),
+    services: createServices(
+      { config, db, redis, cacheRedis: cache, queues, logger },
+      extra ? [...FEATURES, extra] : FEATURES,
+    ),
     connection: connect,
+    jobs,
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   return {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { JOBS, JOB_NAMES, type TJobName, type TJobQueues } from '../core/features.ts';
 import type { TConfig } from '../core/platform/config/env.ts';
-import { windowStart } from '../core/platform/jobs/index.ts';
+import { windowStart, type TAnyJob, type TQueues } from '../core/platform/jobs/index.ts';
 import { logContext } from '../core/platform/logging/logger.ts';
 import type { TServices } from '../core/services.ts';
 import { retryDelay } from './retry-delay.ts';
@@ -20,15 +20,16 @@ type TQueueConfig = Pick<
  */
 export function servedQueues(
   config: Pick<TQueueConfig, 'WORKER_QUEUES' | 'WORKER_SKIP_QUEUES' | 'QUEUE_CONCURRENCY'>,
+  names: readonly string[] = JOB_NAMES,
 ): TJobName[] {
   const unknown = [
     ...(config.WORKER_QUEUES ?? []),
     ...config.WORKER_SKIP_QUEUES,
     ...Object.keys(config.QUEUE_CONCURRENCY),
-  ].filter((name) => !JOB_NAMES.includes(name as TJobName));
+  ].filter((name) => !names.includes(name));
   if (unknown.length)
     throw new Error(`WORKER_QUEUES / WORKER_SKIP_QUEUES: unknown queue(s) ${unknown.join(', ')}`);
-  return JOB_NAMES.filter(
+  return (names as TJobName[]).filter(
     (name) => (config.WORKER_QUEUES?.includes(name) ?? true) && !config.WORKER_SKIP_QUEUES.includes(name),
   );
 }
@@ -48,13 +49,19 @@ export function createWorkers(deps: {
   config: TConfig;
   logger: Logger;
   metrics: TWorkerMetrics;
-  queues: TJobQueues;
+  queues: TJobQueues | TQueues;
   services: TServices;
   connection: () => Redis;
+  /** The jobs to run (default: every feature's, core/features.ts). */
+  jobs?: readonly TAnyJob[];
 }): Worker[] {
   const { config, logger, metrics, services } = deps;
-  return servedQueues(config).map((name) => {
-    const definition = JOBS.find((job) => job.name === name)!;
+  const jobs = deps.jobs ?? JOBS;
+  return servedQueues(
+    config,
+    jobs.map((job) => job.name),
+  ).map((name) => {
+    const definition = jobs.find((job) => job.name === name)!;
     const worker = new Worker(
       name,
       async (job: Job) => {
