@@ -70,25 +70,30 @@ export type TFeatureDeps = {
   metrics?: Registry;
 };
 
-export type TFeature<Services, Built> = {
+export type TFeature<Services, Built, Jobs extends readonly TAnyJob[] = readonly TAnyJob[]> = {
   name: string;
   /** The feature's schema, oldest first (core/<feature>/migrations/). */
   migrations: readonly TMigration[];
   /** Its jobs, each with its handler (core/<feature>/<feature>.jobs.ts). */
-  jobs: readonly TAnyJob[];
+  jobs: Jobs;
   /** Its route modules (api/routes/index.ts mounts them; the permission table is core/platform/access). */
   routes: readonly string[];
   /** Its services, from the infrastructure and the services of the features listed before it. */
   services: (deps: TFeatureDeps, built: Built) => Services;
 };
 
-export const feature = <Services extends object, Built = unknown>(definition: TFeature<Services, Built>) =>
-  definition;
+export const feature = <
+  Services extends object,
+  const Jobs extends readonly TAnyJob[] = readonly [],
+  Built = unknown,
+>(
+  definition: TFeature<Services, Built, Jobs>,
+) => definition;
 
 /**
  * Every feature, in the order their services are built (a feature may use those before it). The roots
- * (api, worker, operator, migrate) and the test helpers read this list: the services, the jobs the
- * worker runs, the schema, the tables a test truncates (core/platform/db via the schema itself).
+ * (api, worker, the migration CLI) and the test helpers read this list: the services, the jobs the worker
+ * runs, the schema (and so the tables a test truncates, test/db.ts). The operator reads core/schedules.ts.
  */
 export const FEATURES = [
   feature({
