@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { ALERT_JOBS, ALERT_MIGRATIONS, createAlertsService } from './alerts/index.ts';
-import { createAuditService } from './audit/index.ts';
+import { createAuditService, type TAuditService } from './audit/index.ts';
 import {
   AUTH_MIGRATIONS,
   createApiKeyService,
@@ -51,7 +51,6 @@ import {
   WEBHOOK_MIGRATIONS,
   type TWebhooksService,
 } from './webhooks/index.ts';
-import type { TAuditService } from './audit/index.ts';
 import { flowOf } from './workflows.ts';
 
 /** What every feature's service factory is given: the infrastructure, and the job system. */
@@ -289,8 +288,8 @@ type TUnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) 
 export type TFeatureServices = TUnionToIntersection<ReturnType<TFeatures['services']>>;
 
 /** Every job the platform runs, feature by feature; each name is also its queue. */
-export const JOBS = FEATURES.flatMap((entry) => entry.jobs as TFeatures['jobs'][number][]);
 type TJob = TFeatures['jobs'][number];
+export const JOBS: TJob[] = FEATURES.flatMap((entry): TJob[] => [...entry.jobs]);
 export type TJobName = TJob['name'];
 export const JOB_NAMES: TJobName[] = JOBS.map((job) => job.name);
 export type TJobPayloads = { [J in TJob as J['name']]: z.output<J['schema']> };
