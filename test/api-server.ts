@@ -15,6 +15,7 @@ import {
   type TJobQueues,
 } from '../core/features.ts';
 import type { TAnyRoute } from '../api/routes/define-route.ts';
+import type { TAnyJob } from '../core/platform/jobs/index.ts';
 import { ROUTES } from '../api/routes/index.ts';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
@@ -63,8 +64,8 @@ export async function startTestApi(
     queueConnection,
     config.QUEUE_PREFIX,
     undefined,
-    extra ? [...JOBS, ...extra.feature.jobs] : JOBS,
-  ) as TJobQueues;
+    (extra ? [...JOBS, ...extra.feature.jobs] : JOBS) as readonly TAnyJob[],
+  ) as unknown as TJobQueues;
   let shuttingDown = false;
   const { logLines } = options;
   const logger = logLines

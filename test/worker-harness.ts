@@ -10,7 +10,7 @@ import {
   type TAnyFeature,
   type TJobQueues,
 } from '../core/features.ts';
-import { closeQuietly } from '../core/platform/jobs/index.ts';
+import { closeQuietly, type TAnyJob } from '../core/platform/jobs/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { createServices } from '../core/services.ts';
@@ -31,7 +31,7 @@ export async function startTestWorkers(
   /** A fixture feature added to the product's (test/fixtures/notes). */
   extra?: TAnyFeature,
 ): Promise<TTestWorkers> {
-  const jobs = extra ? [...JOBS, ...extra.jobs] : JOBS;
+  const jobs: readonly TAnyJob[] = extra ? [...JOBS, ...extra.jobs] : JOBS;
   const connections: Redis[] = [];
   const connect = () => {
     const connection = createQueueRedis(config.REDIS);
@@ -45,7 +45,7 @@ export async function startTestWorkers(
   connections.push(redis, cache);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'test-worker' });
   const registry = createMetricsRegistry();
-  const queues = createJobQueues(connect(), config.QUEUE_PREFIX, undefined, jobs) as TJobQueues;
+  const queues = createJobQueues(connect(), config.QUEUE_PREFIX, undefined, jobs) as unknown as TJobQueues;
   const workers = createWorkers({
     config,
     logger,

@@ -56,7 +56,7 @@ export function createWorkers(deps: {
   jobs?: readonly TAnyJob[];
 }): Worker[] {
   const { config, logger, metrics, services } = deps;
-  const jobs = deps.jobs ?? JOBS;
+  const jobs: readonly TAnyJob[] = deps.jobs ?? JOBS;
   return servedQueues(
     config,
     jobs.map((job) => job.name),

@@ -66,7 +66,9 @@ export function createQueues<const Registry extends readonly TAnyJob[]>(
   type TName = Registry[number]['name'];
   const onError = options.onError ?? (() => undefined);
   const flowSteps: TFlowOf = options.flowOf ?? (() => []);
-  const definitions = new Map<string, TAnyJob>(registry.map((declaration) => [declaration.name, declaration]));
+  const definitions = new Map<string, TAnyJob>(
+    registry.map((declaration): [string, TAnyJob] => [declaration.name, declaration]),
+  );
   const names = registry.map((declaration) => declaration.name) as TName[];
   const definition = (name: string): TAnyJob => {
     const found = definitions.get(name);
