@@ -1,7 +1,4 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { ALERT_JOBS, ALERT_MIGRATIONS, createAlertsService } from './alerts/index.ts';
 import { createAuditService, type TAuditService } from './audit/index.ts';
@@ -24,9 +21,9 @@ import {
   MARKET_JOBS,
   MARKET_MIGRATIONS,
 } from './market/index.ts';
-import type { TConfig } from './platform/config/env.ts';
 import type { TMigration } from './platform/db/data-source.ts';
-import { createQueues, type TAnyJob, type TJobs, type TQueues } from './platform/jobs/index.ts';
+import { feature } from './platform/feature.ts';
+import { createQueues, type TAnyJob } from './platform/jobs/index.ts';
 import {
   createLimitsService,
   createPortfoliosService,
@@ -53,41 +50,7 @@ import {
 } from './webhooks/index.ts';
 import { flowOf } from './workflows.ts';
 
-/** What every feature's service factory is given: the infrastructure, and the job system. */
-export type TFeatureDeps = {
-  config: TConfig;
-  db: DataSource;
-  /** The queue store: what must not be evicted (job requesters, login failures, alert pub/sub). */
-  redis: Redis;
-  /** The cache store: cache versions and computed rankings. */
-  cacheRedis: Redis;
-  logger: Logger;
-  /** Enqueue the feature's own jobs, file dead letters, announce changes (core/workflows.ts reacts). */
-  jobs: TJobs;
-  queues: TQueues;
-  /** The process's metrics registry (the worker's: provider metrics, the last sync). */
-  metrics?: Registry;
-};
-
-export type TFeature<Services, Built, Jobs extends readonly TAnyJob[] = readonly TAnyJob[]> = {
-  name: string;
-  /** The feature's schema, oldest first (core/<feature>/migrations/). */
-  migrations: readonly TMigration[];
-  /** Its jobs, each with its handler (core/<feature>/<feature>.jobs.ts). */
-  jobs: Jobs;
-  /** Its route modules (api/routes/index.ts mounts them; the permission table is core/platform/access). */
-  routes: readonly string[];
-  /** Its services, from the infrastructure and the services of the features listed before it. */
-  services: (deps: TFeatureDeps, built: Built) => Services;
-};
-
-export const feature = <
-  Services extends object,
-  const Jobs extends readonly TAnyJob[] = readonly [],
-  Built = unknown,
->(
-  definition: TFeature<Services, Built, Jobs>,
-) => definition;
+export { feature, type TAnyFeature, type TFeature, type TFeatureDeps } from './platform/feature.ts';
 
 /**
  * Every feature, in the order their services are built (a feature may use those before it). The roots
@@ -301,10 +264,6 @@ export const MIGRATIONS: TMigration[] = FEATURES.flatMap((entry) => [...entry.mi
 function stamp(migration: TMigration): number {
   return Number(/(\d{13})$/.exec(migration.name)?.[1] ?? 0);
 }
-
-/** A feature as the composition reads it (any services, any prerequisites). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TAnyFeature = TFeature<object, any>;
 
 /** The producer over every feature's jobs (or `jobs`), with the flows core/workflows.ts declares. */
 export function createJobQueues<const Registry extends readonly TAnyJob[] = typeof JOBS>(
