@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { alertChannel } from './channel.ts';
 import { createPriceReader } from '../market/index.ts';
 import { requireOwned, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, lockKey } from '../platform/db/tx.ts';
@@ -52,8 +54,8 @@ export function createAlertsService(deps: {
   limits: TLimitsService;
   risk: TRiskService;
   webhooks: TWebhooksService;
-  /** Live delivery to the owner's open streams (Redis pub/sub in the API). */
-  publish: (ownerId: string, event: TAlertEventRecord) => Promise<void>;
+  /** Live delivery to the owner's open streams: Redis pub/sub on alertChannel (the queue store). */
+  pubsub: { redis: Redis; keyPrefix: string };
   now?: () => Date;
   /** ALERTS_PER_USER. */
   maxAlerts?: number;
@@ -62,6 +64,9 @@ export function createAlertsService(deps: {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const prices = createPriceReader(db);
+  const publish = async (ownerId: string, event: TAlertEventRecord) => {
+    await deps.pubsub.redis.publish(alertChannel(deps.pubsub.keyPrefix, ownerId), JSON.stringify(event));
+  };
 
   const owned = (actor: TActor, id: string): Promise<TAlertRecord> =>
     requireOwned(
@@ -175,6 +180,6 @@ export function createAlertsService(deps: {
       return eventsAfter(db, requireUser(actor).userId, afterId, limit);
     },
 
-    ...createAlertEvaluation({ ...deps, prices, now }),
+    ...createAlertEvaluation({ ...deps, prices, now, publish }),
   };
 }

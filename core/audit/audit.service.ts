@@ -3,7 +3,13 @@ import { requirePermission, type TActor } from '../platform/access/index.ts';
 import type { TQueryable } from '../platform/db/tx.ts';
 import { logContext } from '../platform/logging/logger.ts';
 import { keysetPage } from '../platform/paging.ts';
-import { insertAudit, listAudit, type TAuditFilter, type TAuditRow } from './audit.repository.ts';
+import {
+  deleteAuditOlderThan,
+  insertAudit,
+  listAudit,
+  type TAuditFilter,
+  type TAuditRow,
+} from './audit.repository.ts';
 
 export type TAuditEvent = {
   /** What happened, e.g. `auth.login`, `api_key.create`, `user.update`, `authz.denied`. */
@@ -57,8 +63,17 @@ const cursorAfter = (row: TAuditRow) => `${row.at}~${row.id}`;
 export type TAuditService = ReturnType<typeof createAuditService>;
 
 /** The audit log: every security-relevant event, appended in the transaction of the change it records. */
-export function createAuditService(deps: { db: DataSource }) {
+export function createAuditService(deps: { db: DataSource; retentionDays?: number }) {
   return {
+    /** Retention (the daily cleanup job): events older than AUDIT_RETENTION_DAYS before `asOf`. */
+    purge(asOf: Date, batchSize?: number) {
+      return deleteAuditOlderThan(deps.db, {
+        days: deps.retentionDays ?? 365,
+        asOf,
+        ...(batchSize ? { batchSize } : {}),
+      });
+    },
+
     /** Appends `event` by `actor` on `q`: pass the transaction of the change so both commit or neither. */
     async record(q: TQueryable, actor: TAuditActor, event: TAuditEvent): Promise<void> {
       await insertAudit(q, {

@@ -21,3 +21,10 @@ export * from './bundled/timeline.ts';
 export * from './bundled/timeline.repository.ts';
 export * from './bundled/market-source.ts';
 export * from './market.jobs.ts';
+
+import { CreateMarketData1732406400000 } from './migrations/1732406400000-create-market-data.ts';
+import { CreateMarketTimeline1733011200000 } from './migrations/1733011200000-create-market-timeline.ts';
+
+/** The feature's schema, oldest first (core/features.ts runs every feature's). */
+export const MARKET_MIGRATIONS = [CreateMarketData1732406400000, CreateMarketTimeline1733011200000];
+export * from './ingestion/ingestion.service.ts';

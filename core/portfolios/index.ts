@@ -10,3 +10,9 @@ export type { TPortfolioRecord, TPortfolioSettings } from './portfolios.reposito
 export type { TTransactionRecord } from './transaction.ts';
 export * from './limits.service.ts';
 export { LIMIT_TYPES, REJECT_CODES, type TLimit, type TLimitType } from './limits.ts';
+
+import { CreatePortfolios1733184000000 } from './migrations/1733184000000-create-portfolios.ts';
+import { CreatePortfolioLimits1733270400000 } from './migrations/1733270400000-create-portfolio-limits.ts';
+
+/** The feature's schema, oldest first (core/features.ts runs every feature's). */
+export const PORTFOLIO_MIGRATIONS = [CreatePortfolios1733184000000, CreatePortfolioLimits1733270400000];

@@ -1,3 +1,4 @@
+import type { TJobs } from '../platform/jobs/index.ts';
 import type { DataSource } from 'typeorm';
 import { createPriceReader } from '../market/index.ts';
 import { requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
@@ -22,6 +23,13 @@ import { createTargetsService } from './targets.service.ts';
 import { createTransactionsService, insertChecked } from './transactions.service.ts';
 import { createValuationService } from './valuation.service.ts';
 
+declare module '../platform/jobs/events.ts' {
+  interface TEvents {
+    /** A write to a portfolio committed (its transactions, settings, targets or limits). */
+    'portfolio.changed': { portfolio_id: string };
+  }
+}
+
 export type TPortfoliosService = ReturnType<typeof createPortfoliosService>;
 
 /**
@@ -29,11 +37,12 @@ export type TPortfoliosService = ReturnType<typeof createPortfoliosService>;
  * (portfolio-access.ts), the ledger writes (transactions.service.ts), CSV import and export
  * (import.service.ts), valuation and performance (valuation.service.ts), targets and drift
  * (targets.service.ts). This file keeps the portfolios themselves and puts the parts together;
- * `onChange` runs after every committed change (cache invalidation, alert evaluation).
+ * after every committed change `portfolio.changed` is announced (core/workflows.ts says what follows).
  */
 export function createPortfoliosService(deps: {
   db: DataSource;
-  onChange?: (portfolioId: string) => Promise<void>;
+  /** The job system (without it, as in benchmarks, nothing follows a write). */
+  jobs?: Pick<TJobs, 'announce'>;
   now?: () => Date;
   quotas?: Partial<TPortfolioQuotas>;
 }) {
@@ -41,7 +50,11 @@ export function createPortfoliosService(deps: {
   const now = deps.now ?? (() => new Date());
   const quotas: TPortfolioQuotas = { ...DEFAULT_QUOTAS, ...deps.quotas };
   const prices = createPriceReader(db);
-  const access = createPortfolioAccess({ db, ...(deps.onChange ? { onChange: deps.onChange } : {}) });
+  const { jobs } = deps;
+  const access = createPortfolioAccess({
+    db,
+    ...(jobs ? { onChange: (id: string) => jobs.announce('portfolio.changed', { portfolio_id: id }) } : {}),
+  });
   const prepare = createPrepare({ prices, now });
 
   return {

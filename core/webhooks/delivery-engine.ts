@@ -3,7 +3,8 @@ import type { SecureContext } from 'node:tls';
 import type { DataSource } from 'typeorm';
 import type { TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
-import { createDeliveryAttempt, type TDeadLetterEntry, type TDeliverySettings } from './delivery.ts';
+import type { TDeliveryDeadLetter } from '../platform/jobs/index.ts';
+import { createDeliveryAttempt, type TDeliverySettings } from './delivery.ts';
 import type { TSecretBox } from './signature.ts';
 import type { TResolve } from './targets.ts';
 import {
@@ -42,7 +43,7 @@ export function createDeliveryEngine(deps: {
   box: TSecretBox;
   settings: TDeliverySettings;
   schedule: TScheduleAttempt;
-  deadLetter: (entry: TDeadLetterEntry) => Promise<void>;
+  deadLetter: (entry: TDeliveryDeadLetter) => Promise<void>;
   resolve: TResolve;
   trust: SecureContext | undefined;
   now: () => Date;

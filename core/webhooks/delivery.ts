@@ -1,6 +1,7 @@
 import type { SecureContext } from 'node:tls';
 import type { DataSource } from 'typeorm';
 import { ROLE_PERMISSIONS, type TRole } from '../platform/access/index.ts';
+import type { TDeliveryDeadLetter } from '../platform/jobs/index.ts';
 import { send } from './outbound.ts';
 import { signatureHeader, type TSecretBox } from './signature.ts';
 import type { TResolve, TTargetPolicy } from './targets.ts';
@@ -24,16 +25,6 @@ export type TDeliverySettings = TTargetPolicy & {
   maxResponseBytes: number;
   /** Consecutive dead deliveries after which an endpoint is disabled. */
   disableAfterDead: number;
-};
-
-export type TDeadLetterEntry = {
-  delivery_id: string;
-  endpoint_id: string;
-  event_type: string;
-  round: number;
-  failed_reason: string;
-  attempts: number;
-  failed_at: string;
 };
 
 export type TAttemptOutcome = {
@@ -69,7 +60,7 @@ export function createDeliveryAttempt(deps: {
   /** Trusted CAs for https receivers (WEBHOOK_CA_FILE); undefined: Node's default store. */
   trust: SecureContext | undefined;
   schedule: (deliveryId: string, step: string, delayMs: number) => Promise<void>;
-  deadLetter: (entry: TDeadLetterEntry) => Promise<void>;
+  deadLetter: (entry: TDeliveryDeadLetter) => Promise<void>;
   disable: (endpoint: TEndpointRecord, reason: string) => Promise<void>;
   now: () => Date;
 }) {

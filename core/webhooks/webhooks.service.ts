@@ -1,8 +1,8 @@
 import type { SecureContext } from 'node:tls';
 import type { DataSource } from 'typeorm';
 import type { TAuditService } from '../audit/index.ts';
+import type { TJobProducer } from '../platform/jobs/index.ts';
 import { createDeliveryEngine, type TScheduleAttempt } from './delivery-engine.ts';
-import type { TDeadLetterEntry } from './delivery.ts';
 import { createEndpointsService, type TWebhookSettings } from './endpoints.service.ts';
 import type { TSecretBox } from './signature.ts';
 import { systemResolve, type TResolve } from './targets.ts';
@@ -19,9 +19,8 @@ export function createWebhooksService(deps: {
   box: TSecretBox;
   settings: TWebhookSettings;
   audit: TAuditService;
-  schedule: TScheduleAttempt;
-  /** Files a delivery whose every attempt failed in the dead-letter queue. */
-  deadLetter: (entry: TDeadLetterEntry) => Promise<void>;
+  /** The job system: each attempt is a `deliver-webhook` job; a dead delivery goes to the dead letters. */
+  jobs: TJobProducer<'deliver-webhook'>;
   /** How receivers' names resolve (default: the system resolver). */
   resolve?: TResolve;
   /** Trusted CAs for https receivers; undefined: Node's default store. */
@@ -30,12 +29,15 @@ export function createWebhooksService(deps: {
 }) {
   const now = deps.now ?? (() => new Date());
   const resolve = deps.resolve ?? systemResolve;
+  const schedule: TScheduleAttempt = async (deliveryId, step, delayMs) => {
+    await deps.jobs.enqueue('deliver-webhook', { delivery_id: deliveryId, step }, Date.now(), { delayMs });
+  };
   const engine = createDeliveryEngine({
     db: deps.db,
     box: deps.box,
     settings: deps.settings,
-    schedule: deps.schedule,
-    deadLetter: deps.deadLetter,
+    schedule,
+    deadLetter: (entry) => deps.jobs.toDeadLetter({ source: 'webhook', ...entry }),
     resolve,
     trust: deps.trust,
     now,

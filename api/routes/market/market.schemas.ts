@@ -71,8 +71,9 @@ export const ZTopQuery = z.strictObject({ limit: intParam(1, 250, 10) });
 
 const nullableNumber = z.number().nullable();
 
-// The coin's one schema (core/market/coin.ts), named for the OpenAPI document.
-export const ZCoinSummary = ZCoinSummaryFields.openapi('CryptocurrencySummary');
+// The coin's one schema (core/market/coin.ts), named for the OpenAPI document. Rebuilt from its shape
+// here: a zod object made in core, before api/openapi/zod.ts runs, may lack the `.openapi` method.
+export const ZCoinSummary = z.object(ZCoinSummaryFields.shape).openapi('CryptocurrencySummary');
 // Extending the named summary documents the detail as the summary plus its own fields (allOf).
 export const ZCoin = ZCoinSummary.extend(COIN_DETAIL_FIELDS).openapi('Cryptocurrency');
 

@@ -1,17 +1,18 @@
 import http from 'node:http';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
-import { checkDatabase, checkRedis } from '../core/platform/health/health.ts';
 
-/** The worker's own small HTTP server: /livez, /readyz (PostgreSQL + Redis, not draining) and /metrics. */
-export function startHealthServer(deps: {
+/** What /readyz answers: 200 when `ready`, else 503, with `body` either way. */
+export type TReadiness = { ready: boolean; body: Record<string, unknown> };
+
+/**
+ * The small HTTP server of the roots without an API (the worker, the operator): /livez, /readyz and
+ * /metrics. Resolves once listening; a listen error (port taken) rejects.
+ */
+export function startProbeServer(deps: {
   port: number;
   host: string;
-  db: DataSource;
-  redis: Redis;
   metrics: Registry;
-  isShuttingDown: () => boolean;
+  readiness: () => Promise<TReadiness> | TReadiness;
 }): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
@@ -21,10 +22,8 @@ export function startHealthServer(deps: {
     try {
       if (req.url === '/livez') return send(200, { status: 'ok' });
       if (req.url === '/readyz') {
-        if (deps.isShuttingDown()) return send(503, { status: 'shutting_down' });
-        const [database, redis] = await Promise.all([checkDatabase(deps.db), checkRedis(deps.redis)]);
-        const up = database.status === 'up' && redis.status === 'up';
-        return send(up ? 200 : 503, { status: up ? 'ok' : 'unavailable', checks: { database, redis } });
+        const { ready, body } = await deps.readiness();
+        return send(ready ? 200 : 503, body);
       }
       if (req.url === '/metrics') {
         res.writeHead(200, { 'content-type': deps.metrics.contentType });
