@@ -142,7 +142,10 @@ export function createDeliveryAttempt(deps: {
     } catch (failure) {
       error = failure instanceof Error ? failure.message : String(failure);
     }
+    // The endpoint's state is written before the delivery shows as dead: whoever sees a dead delivery
+    // (its owner, a test) sees the endpoint it disabled too.
     if (statusCode === 410) {
+      await deps.disable(endpoint, 'the receiver answered 410 Gone');
       await recordAttempt(db, deliveryId, {
         status: 'dead',
         status_code: 410,
@@ -150,7 +153,6 @@ export function createDeliveryAttempt(deps: {
         latency_ms: latency,
         next_attempt_at: null,
       });
-      await deps.disable(endpoint, 'the receiver answered 410 Gone');
       return { outcome: 'dead', status_code: 410 };
     }
     const step = found.attempts; // attempts made before this one
@@ -166,6 +168,10 @@ export function createDeliveryAttempt(deps: {
       await deps.schedule(deliveryId, `${found.round}-${step + 1}`, delay);
       return { outcome: 'retrying', status_code: statusCode };
     }
+    const failures = endpoint.consecutive_failures + 1;
+    await setEndpointState(db, endpoint.id, { consecutive_failures: failures });
+    if (failures >= settings.disableAfterDead)
+      await deps.disable(endpoint, `${failures} deliveries in a row failed every attempt`);
     await recordAttempt(db, deliveryId, {
       status: 'dead',
       status_code: statusCode,
@@ -182,10 +188,6 @@ export function createDeliveryAttempt(deps: {
       attempts: found.attempts + 1,
       failed_at: at.toISOString(),
     });
-    const failures = endpoint.consecutive_failures + 1;
-    await setEndpointState(db, endpoint.id, { consecutive_failures: failures });
-    if (failures >= settings.disableAfterDead)
-      await deps.disable(endpoint, `${failures} deliveries in a row failed every attempt`);
     return { outcome: 'dead', status_code: statusCode };
   };
 }

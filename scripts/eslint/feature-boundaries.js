@@ -8,9 +8,6 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const OWNER = /^core\/([^/]+)\//;
 const EDGE = /^(?:worker|api\/http)\/(?!.*\.test\.ts$)/;
-// Part B of issue #21 makes these two generic (a data version from core/platform/cache); until it is
-// merged they read the market's cache version key.
-const PENDING = new Set(['api/http/rate-limit.ts', 'api/http/response-cache.ts']);
 
 /** @type {import('eslint').Rule.RuleModule} */
 export const featureBoundaries = {
@@ -30,7 +27,7 @@ export const featureBoundaries = {
   create(context) {
     const file = path.relative(ROOT, context.filename).split(path.sep).join('/');
     const own = OWNER.exec(file)?.[1];
-    const edge = EDGE.test(file) && !PENDING.has(file);
+    const edge = EDGE.test(file);
     function check(source, typeOnly) {
       const specifier = source?.value;
       if (typeof specifier !== 'string' || !specifier.startsWith('.')) return;
