@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { poolStats } from '../core/platform/db/data-source.ts';
 import { anonymous } from '../core/platform/access/index.ts';
-import type { TQueues } from '../core/jobs/index.ts';
+import type { TJobQueues as TQueues } from '../core/features.ts';
 import type { TServices } from '../core/services.ts';
 import { createEventStreams } from './http/event-streams.ts';
 import { createStreamLeases } from './http/stream-leases.ts';
@@ -25,6 +25,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import { generateOpenApiDocument } from './openapi/document.ts';
 import { ROUTES } from './routes/index.ts';
 import { mountRoutes } from './routes/mount-routes.ts';
+import type { TAnyRoute } from './routes/define-route.ts';
 import { docsRouter } from './routes/system/system.routes.ts';
 
 export type TAppDeps = {
@@ -44,6 +45,8 @@ export type TAppDeps = {
   isStarting?: () => boolean;
   queues: TQueues;
   services: TServices;
+  /** The routes to serve (default: api/routes/index.ts ROUTES; a test adds a fixture feature's). */
+  routes?: readonly TAnyRoute[];
 };
 
 /** Parses TRUST_PROXY the way Express understands it: boolean, hop count, or address/CIDR list. */
@@ -144,7 +147,7 @@ export function buildApp(deps: TAppDeps): Express {
   };
   mountRoutes(
     { api, app },
-    ROUTES,
+    deps.routes ?? ROUTES,
     {
       config,
       services: deps.services,

@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
-import { createQueues } from '../core/jobs/index.ts';
+import { createJobQueues, MIGRATIONS } from '../core/features.ts';
 import { loadConfigOrExit } from '../core/platform/config/env.ts';
 import { exitOnListenError } from '../core/platform/config/listen-error.ts';
 import { createDataSource } from '../core/platform/db/data-source.ts';
 import { createAccessLogger, createLogger, redactUrl } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { connectWithRetry } from '../core/platform/db/connect.ts';
+import { onShutdown } from '../core/platform/lifecycle/index.ts';
 import { APP_VERSION } from '../core/platform/version.ts';
 import { createServices } from '../core/services.ts';
 import { buildApp } from './app.ts';
@@ -19,7 +20,8 @@ if (config.SECRET_KEY_GENERATED)
     'SECRET_KEY is not set: this process made its own key, so sealed webhook secrets and tokens do not outlive it (npm run dev and npm start keep one in .run/secret-key)',
   );
 const accessLogger = createAccessLogger({ level: config.LOG_LEVEL, name: 'trading-backend-api' });
-const db = createDataSource(config, 'trading-backend-api');
+// With the migrations: readiness waits until the schema has every one this code knows.
+const db = createDataSource(config, 'trading-backend-api', MIGRATIONS);
 const redis = createCacheRedis(config.REDIS);
 redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
 // The cache store (cached answers, rate limits, idempotency records): its own Redis unless it is the same one.
@@ -28,11 +30,37 @@ if (cacheRedis !== redis)
   cacheRedis.on('error', (error) => logger.debug({ err: error }, 'redis (cache store) connection error'));
 const queueConnection = createQueueRedis(config.REDIS);
 queueConnection.on('error', (error) => logger.debug({ err: error }, 'redis (queues) connection error'));
-const queues = createQueues(queueConnection, config.QUEUE_PREFIX, (error) =>
+const queues = createJobQueues(queueConnection, config.QUEUE_PREFIX, (error) =>
   logger.debug({ err: error }, 'job queue error'),
 );
 
-let shuttingDown = false;
+// On SIGTERM: readiness fails at once, then the listener closes, then the connections (the drain below;
+// `server` is set before any signal can arrive, this module has no top-level await).
+const isShuttingDown = onShutdown({
+  logger,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  starting: 'shutting down: readiness now fails, finishing in-flight requests',
+  timedOut: 'graceful shutdown timed out; exiting',
+  drain: async () => {
+    // Give load balancers time to see the failing readiness before the listener closes.
+    await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
+    // Keep-alive sockets that finish a response after close() would hold the server open; sweep them.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    clearInterval(sweep);
+    await queues.close().catch(() => undefined);
+    await Promise.allSettled([
+      db.isInitialized ? db.destroy() : Promise.resolve(),
+      redis.quit(),
+      ...(cacheRedis === redis ? [] : [cacheRedis.quit()]),
+      queueConnection.quit(),
+    ]);
+    accessLogger.flush();
+  },
+});
 // Ready only after start-up work (the database, the bootstrap admin), not merely once PostgreSQL answers.
 let starting = true;
 const services = createServices({ config, db, redis, cacheRedis, queues, logger });
@@ -45,7 +73,7 @@ const app = buildApp({
   cacheRedis,
   metrics: createMetricsRegistry(),
   version: APP_VERSION,
-  isShuttingDown: () => shuttingDown,
+  isShuttingDown: () => isShuttingDown(),
   isStarting: () => starting,
   queues,
   services,
@@ -67,7 +95,7 @@ const server: Server = createHttpServer(app).listen(config.PORT, config.HOST, ()
 server.once('error', (error: NodeJS.ErrnoException) =>
   exitOnListenError(error, 'PORT', config.HOST, config.PORT),
 );
-void connectWithRetry(db, logger, () => shuttingDown).then(async () => {
+void connectWithRetry(db, logger, () => isShuttingDown()).then(async () => {
   if (!db.isInitialized) return;
   // The first admin, when none exists yet (BOOTSTRAP_ADMIN_EMAIL/PASSWORD, from a Secret in Kubernetes).
   const created = await services.users
@@ -79,36 +107,3 @@ void connectWithRetry(db, logger, () => shuttingDown).then(async () => {
   if (created) logger.info({ user_id: created.id, email: created.email }, 'bootstrap admin created');
   starting = false;
 });
-
-async function shutdown(signal: string): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal }, 'shutting down: readiness now fails, finishing in-flight requests');
-  const force = setTimeout(() => {
-    logger.error('graceful shutdown timed out; exiting');
-    process.exit(1);
-  }, config.SHUTDOWN_TIMEOUT_MS).unref();
-  // Give load balancers time to see the failing readiness before the listener closes.
-  await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
-  // Keep-alive sockets that finish a response after close() would hold the server open; sweep them.
-  const sweep = setInterval(() => server.closeIdleConnections(), 100);
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
-  clearInterval(sweep);
-  await queues.close().catch(() => undefined);
-  await Promise.allSettled([
-    db.isInitialized ? db.destroy() : Promise.resolve(),
-    redis.quit(),
-    ...(cacheRedis === redis ? [] : [cacheRedis.quit()]),
-    queueConnection.quit(),
-  ]);
-  clearTimeout(force);
-  accessLogger.flush();
-  logger.info('shutdown complete');
-  process.exit(0);
-}
-
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { V1CronJob, V1PodSpec, V1PodTemplateSpec } from '@kubernetes/client-node';
+import { FEED_SCHEDULES, triggerArgs } from '../core/schedules.ts';
 import { FEED_GROUP, FEED_KIND, FEED_VERSION, type TFeed, type TFeedSpec } from './feed.schema.ts';
 
 export const FEED_LABEL = `${FEED_GROUP}/feed`;
@@ -8,9 +9,6 @@ export const SPEC_HASH = `${FEED_GROUP}/spec-hash`;
 /** The metadata.generation of the operator's own last write of a CronJob (a later one is a hand edit). */
 export const WRITTEN_GENERATION = `${FEED_GROUP}/written-generation`;
 
-// Backfills and cleanups run daily, away from the top of the hour when syncs cluster.
-const BACKFILL_SCHEDULE = '23 2 * * *';
-const CLEANUP_SCHEDULE = '17 3 * * *';
 // CronJob names are at most 52 characters (their Jobs append an 11-character suffix).
 const NAME_LIMIT = 52;
 
@@ -28,21 +26,26 @@ export function cronJobName(feed: string, role: 'sync' | 'backfill' | 'cleanup')
  * collected with it) and carries a hash of what it was made from, so an unchanged feed changes nothing.
  */
 export function desiredCronJobs(feed: TFeed, spec: TFeedSpec, template: V1PodTemplateSpec): V1CronJob[] {
-  const provider = spec.provider ? ['--provider', spec.provider] : [];
+  const { provider } = spec;
+  // The feed's syncs on its schedule; backfills and cleanups daily (core/schedules.ts).
   const wanted: { role: 'sync' | 'backfill' | 'cleanup'; schedule: string; args: string[] }[] = [
-    { role: 'sync', schedule: spec.schedule, args: ['sync', '--limit', String(spec.topN), ...provider] },
+    {
+      role: 'sync',
+      schedule: spec.schedule,
+      args: triggerArgs('sync-markets', { limit: spec.topN, provider }),
+    },
   ];
   if (spec.backfillDays)
     wanted.push({
       role: 'backfill',
-      schedule: BACKFILL_SCHEDULE,
-      args: ['backfill', '--top', String(spec.topN), '--days', String(spec.backfillDays), ...provider],
+      schedule: FEED_SCHEDULES.backfill,
+      args: triggerArgs('backfill-history', { top: spec.topN, days: spec.backfillDays, provider }),
     });
   if (spec.historyRetentionDays)
     wanted.push({
       role: 'cleanup',
-      schedule: CLEANUP_SCHEDULE,
-      args: ['cleanup', '--retention-days', String(spec.historyRetentionDays)],
+      schedule: FEED_SCHEDULES.cleanup,
+      args: triggerArgs('cleanup-history', { retention_days: spec.historyRetentionDays }),
     });
   return wanted.map(({ role, schedule, args }) => {
     // The template's labels first (the chart's selector labels, which its NetworkPolicies match).

@@ -1,8 +1,9 @@
-import http from 'node:http';
+import type { Server } from 'node:http';
 import os from 'node:os';
 import { KubeConfig, type V1PodTemplateSpec } from '@kubernetes/client-node';
 import { loadConfigOrExit } from '../core/platform/config/env.ts';
 import { exitOnListenError } from '../core/platform/config/listen-error.ts';
+import { onShutdown, startProbeServer } from '../core/platform/lifecycle/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { createOperator } from './operator.ts';
@@ -27,44 +28,30 @@ const operator = createOperator({
   log: (level, message, details) => logger[level](details ?? {}, message),
 });
 
-let shuttingDown = false;
-const server = http.createServer(async (req, res) => {
-  const send = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(body));
-  };
-  if (req.url === '/livez') return send(200, { status: 'ok' });
-  if (req.url === '/readyz') {
-    const ready = !shuttingDown && operator.isReady();
-    return send(ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', leader: operator.isLeader() });
-  }
-  if (req.url === '/metrics') {
-    res.writeHead(200, { 'content-type': registry.contentType });
-    return res.end(await registry.metrics());
-  }
-  return send(404, { status: 404, title: 'Not Found' });
+const isShuttingDown = onShutdown({
+  logger,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  starting: 'shutting down: finishing the reconcile in progress, releasing the lease',
+  timedOut: 'the reconcile in progress did not finish in time; exiting (the lease expires by itself)',
+  drain: async () => {
+    await operator.shutdown();
+    await new Promise((resolve) => (probes ? probes.close(resolve) : resolve(undefined)));
+  },
 });
-server.on('error', (error: NodeJS.ErrnoException) =>
+let probes: Server | undefined = undefined;
+probes = await startProbeServer({
+  port: config.OPERATOR_PORT,
+  host: config.HOST,
+  metrics: registry,
+  readiness: () => {
+    const ready = !isShuttingDown() && operator.isReady();
+    return { ready, body: { status: ready ? 'ok' : 'unavailable', leader: operator.isLeader() } };
+  },
+}).catch((error: NodeJS.ErrnoException) =>
   exitOnListenError(error, 'OPERATOR_PORT', config.HOST, config.OPERATOR_PORT),
 );
-server.listen(config.OPERATOR_PORT, config.HOST, () => {
-  logger.info(
-    { port: config.OPERATOR_PORT, namespace: config.OPERATOR_NAMESPACE, identity },
-    'operator running',
-  );
-  operator.start();
-});
-
-async function shutdown(signal: string): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal }, 'shutting down: finishing the reconcile in progress, releasing the lease');
-  const force = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS).unref();
-  await operator.shutdown();
-  await new Promise((resolve) => server.close(resolve));
-  clearTimeout(force);
-  logger.flush?.();
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+logger.info(
+  { port: config.OPERATOR_PORT, namespace: config.OPERATOR_NAMESPACE, identity },
+  'operator running',
+);
+operator.start();

@@ -7,7 +7,10 @@ import { buildApp } from '../api/app.ts';
 import { createServices, type TServices } from '../core/services.ts';
 import { createHttpServer } from '../api/http/server.ts';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
-import { createQueues, type TQueues } from '../core/jobs/index.ts';
+import { createJobQueues, FEATURES, JOBS, type TAnyFeature, type TJobQueues } from '../core/features.ts';
+import type { TAnyRoute } from '../api/routes/define-route.ts';
+import type { TAnyJob } from '../core/platform/jobs/index.ts';
+import { ROUTES } from '../api/routes/index.ts';
 import type { TConfig } from '../core/platform/config/env.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
@@ -16,7 +19,7 @@ export type TTestApi = {
   url: string;
   config: TConfig;
   services: TServices;
-  queues: TQueues;
+  queues: TJobQueues;
   /** The queue store's fail-fast connection. */
   redis: Redis;
   /** The cache store (cached answers, rate limits, idempotency records, cache versions). */
@@ -33,7 +36,11 @@ export type TTestApi = {
 export async function startTestApi(
   config: TConfig,
   db: DataSource,
-  options: { logLines?: string[] } = {},
+  options: {
+    logLines?: string[];
+    /** A fixture feature added to the product's (test/fixtures/notes). */
+    extra?: { feature: TAnyFeature; routes: readonly TAnyRoute[] };
+  } = {},
 ): Promise<TTestApi> {
   // Tests take Redis away on purpose; a socket that never connected should not keep the process alive.
   // Sentinels when configured; else REDIS_URL, which tests override (a TCP proxy in front of Redis, say).
@@ -46,7 +53,13 @@ export async function startTestApi(
   const metrics = createMetricsRegistry();
   const queueConnection = createQueueRedis(target, { disconnectTimeout: 50 });
   queueConnection.on('error', () => undefined);
-  const queues = createQueues(queueConnection, config.QUEUE_PREFIX);
+  const extra = options.extra;
+  const queues = createJobQueues(
+    queueConnection,
+    config.QUEUE_PREFIX,
+    undefined,
+    (extra ? [...JOBS, ...extra.feature.jobs] : JOBS) as readonly TAnyJob[],
+  ) as unknown as TJobQueues;
   let shuttingDown = false;
   const { logLines } = options;
   const logger = logLines
@@ -56,7 +69,10 @@ export async function startTestApi(
         destination: { write: (line) => logLines.push(line) },
       })
     : createLogger({ level: config.LOG_LEVEL, name: 'test-api' });
-  const services = createServices({ config, db, redis, cacheRedis, queues, logger });
+  const services = createServices(
+    { config, db, redis, cacheRedis, queues, logger },
+    extra ? [...FEATURES, extra.feature] : FEATURES,
+  );
   const app = buildApp({
     config,
     logger,
@@ -68,6 +84,7 @@ export async function startTestApi(
     isShuttingDown: () => shuttingDown,
     queues,
     services,
+    ...(extra ? { routes: [...ROUTES, ...extra.routes] } : {}),
   });
   const server: Server = await new Promise((resolve) => {
     const listening = createHttpServer(app).listen(0, '127.0.0.1', () => resolve(listening));

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { TConfig } from '../core/platform/config/env.ts';
-import { createDataSource } from '../core/platform/db/data-source.ts';
+import { MIGRATIONS } from '../core/features.ts';
+import { createDataSource, type TMigration } from '../core/platform/db/data-source.ts';
 import { runMigrations } from '../core/platform/db/migrate.ts';
 
 export type TTestDatabase = {
@@ -17,7 +18,10 @@ export type TTestDatabase = {
  * A private schema per test file, migrated from scratch with the real migrations, so test files can
  * run in parallel against one PostgreSQL without seeing each other's rows.
  */
-export async function createTestDatabase(config: TConfig): Promise<TTestDatabase> {
+export async function createTestDatabase(
+  config: TConfig,
+  migrations: readonly TMigration[] = MIGRATIONS,
+): Promise<TTestDatabase> {
   const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const admin = new DataSource({ type: 'postgres', url: config.DATABASE_URL });
   await admin.initialize();
@@ -25,9 +29,16 @@ export async function createTestDatabase(config: TConfig): Promise<TTestDatabase
   await admin.destroy();
 
   const url = withSearchPath(config.DATABASE_URL, schema);
-  const db = createDataSource({ ...config, DATABASE_URL: url }, 'trading-backend-test');
+  const db = createDataSource({ ...config, DATABASE_URL: url }, 'trading-backend-test', migrations);
   await db.initialize();
   await runMigrations(db);
+  // Every table the features' migrations made (core/features.ts), so a new feature's tables are cleared too.
+  const tables = (
+    (await db.query(
+      `SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'migrations' ORDER BY tablename`,
+      [schema],
+    )) as { tablename: string }[]
+  ).map((row) => `"${row.tablename}"`);
   return {
     db,
     schema,
@@ -36,10 +47,7 @@ export async function createTestDatabase(config: TConfig): Promise<TTestDatabase
       await db.transaction(async (tx) => {
         // The audit log is append-only; only a transaction that says it is retention may clear it.
         await tx.query(`SET LOCAL trading.audit_retention = 'on'`);
-        await tx.query(
-          `TRUNCATE alert_events, alerts, webhook_deliveries, webhook_endpoints, portfolio_limits, portfolio_targets, portfolio_transactions, portfolios, risk_metrics, price_history, cryptocurrencies, categories, market_timeline,
-                    audit_events, api_keys, refresh_tokens, sessions, users RESTART IDENTITY CASCADE`,
-        );
+        await tx.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
       });
     },
     drop: async () => {

@@ -1,30 +1,31 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import {
-  invalidateMarketCache,
-  readTimeline,
-  createProviderChain,
-  createRedisCooldowns,
-} from '../core/market/index.ts';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
 import type { TConfig } from '../core/platform/config/env.ts';
-import { closeQuietly, createQueues, type TQueues } from '../core/jobs/index.ts';
+import { createJobQueues, FEATURES, JOBS, type TAnyFeature, type TJobQueues } from '../core/features.ts';
+import { closeQuietly, type TAnyJob } from '../core/platform/jobs/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { createServices } from '../core/services.ts';
-import { createWorkers, processorServices } from '../worker/create-workers.ts';
+import { createWorkers } from '../worker/create-workers.ts';
 import { createWorkerMetrics } from '../worker/worker-metrics.ts';
 
 export type TTestWorkers = {
-  queues: TQueues;
+  queues: TJobQueues;
   workers: Worker[];
   metrics: ReturnType<typeof createMetricsRegistry>;
   close: () => Promise<void>;
 };
 
 /** The real BullMQ workers of worker/ in this process, on the test's own queue prefix. */
-export async function startTestWorkers(config: TConfig, db: DataSource): Promise<TTestWorkers> {
+export async function startTestWorkers(
+  config: TConfig,
+  db: DataSource,
+  /** A fixture feature added to the product's (test/fixtures/notes). */
+  extra?: TAnyFeature,
+): Promise<TTestWorkers> {
+  const jobs: readonly TAnyJob[] = extra ? [...JOBS, ...extra.jobs] : JOBS;
   const connections: Redis[] = [];
   const connect = () => {
     const connection = createQueueRedis(config.REDIS);
@@ -38,23 +39,18 @@ export async function startTestWorkers(config: TConfig, db: DataSource): Promise
   connections.push(redis, cache);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'test-worker' });
   const registry = createMetricsRegistry();
-  const queues = createQueues(connect(), config.QUEUE_PREFIX);
+  const queues = createJobQueues(connect(), config.QUEUE_PREFIX, undefined, jobs) as unknown as TJobQueues;
   const workers = createWorkers({
     config,
-    db,
-    redis,
-    providers: createProviderChain({
-      config,
-      logger,
-      timeline: () => readTimeline(db),
-      cooldowns: createRedisCooldowns(redis, config.REDIS_KEY_PREFIX),
-    }),
     logger,
     metrics: createWorkerMetrics(registry, Object.values(queues.queues)),
     queues,
-    ...processorServices(createServices({ config, db, redis, cacheRedis: cache, queues, logger })),
-    invalidateCache: () => invalidateMarketCache(cache, config.REDIS_KEY_PREFIX),
+    services: createServices(
+      { config, db, redis, cacheRedis: cache, queues, logger },
+      extra ? [...FEATURES, extra] : FEATURES,
+    ),
     connection: connect,
+    jobs,
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   return {
@@ -72,7 +68,7 @@ export async function startTestWorkers(config: TConfig, db: DataSource): Promise
 }
 
 /** Polls a job until it is completed or failed. */
-export async function waitForJob(queues: TQueues, jobId: string, timeoutMs = 20_000) {
+export async function waitForJob(queues: TJobQueues, jobId: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const found = await queues.find(jobId);
@@ -85,7 +81,7 @@ export async function waitForJob(queues: TQueues, jobId: string, timeoutMs = 20_
 }
 
 /** Polls a job until one of its attempts has failed (it may still have retries left). */
-export async function waitForFailedAttempt(queues: TQueues, jobId: string, timeoutMs = 20_000) {
+export async function waitForFailedAttempt(queues: TJobQueues, jobId: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const found = await queues.find(jobId);

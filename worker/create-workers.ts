@@ -1,39 +1,67 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { JOBS, JOB_NAMES, type TJobName, type TJobQueues } from '../core/features.ts';
+import type { TConfig } from '../core/platform/config/env.ts';
+import { windowStart, type TAnyJob, type TQueues } from '../core/platform/jobs/index.ts';
 import { logContext } from '../core/platform/logging/logger.ts';
-import { JOB_DEFINITIONS, JOB_NAMES, windowStart, type TJobName } from '../core/jobs/index.ts';
-import { HANDLERS } from './handlers.ts';
-import { retryDelay } from './retry-delay.ts';
 import type { TServices } from '../core/services.ts';
-import type { TProcessorDeps } from './processors/processor.types.ts';
+import { retryDelay } from './retry-delay.ts';
+import type { TWorkerMetrics } from './worker-metrics.ts';
 
-/** The domain services the processors call, from the one composition (core/services.ts). */
-export const processorServices = ({ webhooks, alerts }: TServices) => ({ webhooks, alerts });
+type TQueueConfig = Pick<
+  TConfig,
+  'WORKER_QUEUES' | 'WORKER_SKIP_QUEUES' | 'QUEUE_CONCURRENCY' | 'BACKFILL_CONCURRENCY'
+>;
 
 /**
  * The queues this worker serves: WORKER_QUEUES (default all) less WORKER_SKIP_QUEUES. A fleet can split
  * its queues across Deployments (webhook deliveries apart, with their own egress).
  */
 export function servedQueues(
-  config: Pick<TProcessorDeps['config'], 'WORKER_QUEUES' | 'WORKER_SKIP_QUEUES' | 'QUEUE_CONCURRENCY'>,
+  config: Pick<TQueueConfig, 'WORKER_QUEUES' | 'WORKER_SKIP_QUEUES' | 'QUEUE_CONCURRENCY'>,
+  names: readonly string[] = JOB_NAMES,
 ): TJobName[] {
   const unknown = [
     ...(config.WORKER_QUEUES ?? []),
     ...config.WORKER_SKIP_QUEUES,
     ...Object.keys(config.QUEUE_CONCURRENCY),
-  ].filter((name) => !JOB_NAMES.includes(name as TJobName));
+  ].filter((name) => !names.includes(name));
   if (unknown.length)
     throw new Error(`WORKER_QUEUES / WORKER_SKIP_QUEUES: unknown queue(s) ${unknown.join(', ')}`);
-  return JOB_NAMES.filter(
+  return (names as TJobName[]).filter(
     (name) => (config.WORKER_QUEUES?.includes(name) ?? true) && !config.WORKER_SKIP_QUEUES.includes(name),
   );
 }
 
-/** One BullMQ Worker per queue, each with its own connection and concurrency. */
-export function createWorkers(deps: TProcessorDeps & { connection: () => Redis }): Worker[] {
-  const { config, logger, metrics } = deps;
-  return servedQueues(config).map((name) => {
-    const definition = JOB_DEFINITIONS[name];
+/** The worker refuses to boot when a declared job has no handler. */
+export function assertEveryJobHasAHandler(): void {
+  const missing = JOBS.filter((job) => typeof job.handle !== 'function').map((job) => job.name);
+  if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
+}
+
+/**
+ * One BullMQ Worker per queue, each with its own connection and concurrency. The runtime only: a job's
+ * handler is declared with it (core/<feature>/<feature>.jobs.ts) and gets the composed services; what
+ * follows a job that ran outside a flow is core/workflows.ts's (`workflows.after`).
+ */
+export function createWorkers(deps: {
+  config: TConfig;
+  logger: Logger;
+  metrics: TWorkerMetrics;
+  queues: TJobQueues | TQueues;
+  services: TServices;
+  connection: () => Redis;
+  /** The jobs to run (default: every feature's, core/features.ts). */
+  jobs?: readonly TAnyJob[];
+}): Worker[] {
+  const { config, logger, metrics, services } = deps;
+  const jobs: readonly TAnyJob[] = deps.jobs ?? JOBS;
+  return servedQueues(
+    config,
+    jobs.map((job) => job.name),
+  ).map((name) => {
+    const definition = jobs.find((job) => job.name === name)!;
     const worker = new Worker(
       name,
       async (job: Job) => {
@@ -46,12 +74,20 @@ export function createWorkers(deps: TProcessorDeps & { connection: () => Redis }
             new Date(windowStart(job.timestamp, definition.windowMs)).toISOString();
           logger.info({ job: name, attempt: job.attemptsMade + 1 }, 'job started');
           try {
+            const input = { ...payload, as_of: asOf };
+            const run = { id: job.id ?? '', progress: (percent: number) => job.updateProgress(percent) };
             const result = await (
-              HANDLERS[name as TJobName] as (p: unknown, j: Job, d: TProcessorDeps) => Promise<unknown>
-            )({ ...payload, as_of: asOf }, job, deps);
+              definition.handle as (
+                p: unknown,
+                r: typeof run,
+                d: TServices,
+              ) => Promise<Record<string, unknown>>
+            )(input, run, services);
+            // Steps of a flow have their next step queued already (as their parent).
+            const next = job.parentKey ? {} : await services.workflows.after(name, input);
             observe(name, 'completed', started);
             logger.info({ job: name, result }, 'job completed');
-            return result;
+            return { ...result, ...next };
           } catch (error) {
             observe(name, 'failed', started);
             logger.warn({ job: name, err: error, attempt: job.attemptsMade + 1 }, 'job failed');

@@ -1,25 +1,23 @@
-import {
-  invalidateMarketCache,
-  createProviderMetrics,
-  readTimeline,
-  createProviderChain,
-  createRedisCooldowns,
-} from '../core/market/index.ts';
-import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
+import type { Server } from 'node:http';
+import type { Worker } from 'bullmq';
+import { createJobQueues } from '../core/features.ts';
 import { loadConfigOrExit } from '../core/platform/config/env.ts';
 import { exitOnListenError } from '../core/platform/config/listen-error.ts';
 import { connectWithRetry } from '../core/platform/db/connect.ts';
 import { createDataSource } from '../core/platform/db/data-source.ts';
-import { closeQuietly, createQueues } from '../core/jobs/index.ts';
+import { checkDatabase, checkRedis } from '../core/platform/health/health.ts';
+import { closeQuietly } from '../core/platform/jobs/index.ts';
+import { onShutdown, startProbeServer } from '../core/platform/lifecycle/index.ts';
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
+import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
 import { createServices } from '../core/services.ts';
-import { createWorkers, processorServices } from './create-workers.ts';
-import { assertEveryJobHasAHandler } from './handlers.ts';
-import { startHealthServer } from './health-server.ts';
+import { assertEveryJobHasAHandler, createWorkers } from './create-workers.ts';
 import { startInternalScheduler } from './scheduler.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
+// The worker root: connections, one BullMQ Worker per queue, metrics, probes and shutdown. What a job
+// does is its feature's (core/<feature>/<feature>.jobs.ts); what follows it is core/workflows.ts's.
 assertEveryJobHasAHandler();
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'trading-backend-worker' });
@@ -37,49 +35,56 @@ const cacheRedis = config.CACHE_REDIS === config.REDIS ? redis : createCacheRedi
 if (cacheRedis !== redis)
   cacheRedis.on('error', (error) => logger.debug({ err: error }, 'redis (cache store) connection error'));
 const producer = createQueueRedis(config.REDIS);
-const queues = createQueues(producer, config.QUEUE_PREFIX, (error) =>
+const queues = createJobQueues(producer, config.QUEUE_PREFIX, (error) =>
   logger.debug({ err: error }, 'job queue error'),
 );
 // The dead-letter queue's depth is a metric too (an alert rule watches it grow).
 const metrics = createWorkerMetrics(registry, [...Object.values(queues.queues), queues.deadLetter], redis);
-const providers = createProviderChain({
-  config,
-  logger,
-  metrics: createProviderMetrics(registry),
-  timeline: () => readTimeline(db),
-  cooldowns: createRedisCooldowns(redis, config.REDIS_KEY_PREFIX, (error) =>
-    logger.warn({ err: error }, 'provider cooldowns: Redis unavailable, keeping them in this process'),
-  ),
-});
+const connections = [producer, redis, ...(cacheRedis === redis ? [] : [cacheRedis])];
+let workers: Worker[] = [];
+let probes: Server | undefined = undefined;
 
-let shuttingDown = false;
-const healthServer = await startHealthServer({
+const isShuttingDown = onShutdown({
+  logger,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  starting: 'shutting down: no new jobs, finishing active ones',
+  // Jobs still running are not lost: their locks expire and another worker takes them over.
+  timedOut: 'active jobs did not finish in time; exiting and leaving them to other workers',
+  drain: async () => {
+    await Promise.all(workers.map(closeQuietly));
+    await queues.close();
+    await new Promise((resolve) => (probes ? probes.close(resolve) : resolve(undefined)));
+    await Promise.allSettled([
+      db.isInitialized ? db.destroy() : Promise.resolve(),
+      ...connections.map((connection) => connection.quit()),
+    ]);
+  },
+});
+probes = await startProbeServer({
   port: config.WORKER_PORT,
   host: config.HOST,
-  db,
-  redis,
   metrics: registry,
-  isShuttingDown: () => shuttingDown,
+  // Ready: PostgreSQL and Redis answer, and not draining.
+  readiness: async () => {
+    if (isShuttingDown()) return { ready: false, body: { status: 'shutting_down' } };
+    const [database, queueStore] = await Promise.all([checkDatabase(db), checkRedis(redis)]);
+    const up = database.status === 'up' && queueStore.status === 'up';
+    return {
+      ready: up,
+      body: { status: up ? 'ok' : 'unavailable', checks: { database, redis: queueStore } },
+    };
+  },
 }).catch((error: NodeJS.ErrnoException) =>
   exitOnListenError(error, 'WORKER_PORT', config.HOST, config.WORKER_PORT),
 );
-await connectWithRetry(db, logger, () => shuttingDown);
-const [latest] = await db
-  .query(`SELECT extract(epoch FROM max("timestamp")) AS seconds FROM price_history`)
-  .catch(() => [{}]);
-if (latest?.seconds) metrics.lastSuccessfulSync.set(Number(latest.seconds));
+await connectWithRetry(db, logger, isShuttingDown);
 
-const connections = [producer, redis, ...(cacheRedis === redis ? [] : [cacheRedis])];
-const workers = createWorkers({
+workers = createWorkers({
   config,
-  db,
-  redis,
-  providers,
   logger,
   metrics,
   queues,
-  ...processorServices(createServices({ config, db, redis, cacheRedis, queues, logger })),
-  invalidateCache: () => invalidateMarketCache(cacheRedis, config.REDIS_KEY_PREFIX),
+  services: createServices({ config, db, redis, cacheRedis, queues, logger, metrics: registry }),
   connection: () => {
     const connection = createQueueRedis(config.REDIS);
     connections.push(connection);
@@ -95,27 +100,3 @@ logger.info(
   },
   'worker running',
 );
-
-async function shutdown(signal: string): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal }, 'shutting down: no new jobs, finishing active ones');
-  const force = setTimeout(() => {
-    // Jobs still running are not lost: their locks expire and another worker takes them over.
-    logger.error('active jobs did not finish in time; exiting and leaving them to other workers');
-    process.exit(1);
-  }, config.SHUTDOWN_TIMEOUT_MS).unref();
-  await Promise.all(workers.map(closeQuietly));
-  await queues.close();
-  await new Promise((resolve) => healthServer.close(resolve));
-  await Promise.allSettled([
-    db.isInitialized ? db.destroy() : Promise.resolve(),
-    ...connections.map((connection) => connection.quit()),
-  ]);
-  clearTimeout(force);
-  logger.info('shutdown complete');
-  process.exit(0);
-}
-
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));

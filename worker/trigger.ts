@@ -5,14 +5,8 @@
 import { parseArgs } from 'node:util';
 import { createQueueRedis } from '../core/platform/redis/redis.ts';
 import { loadConfigOrExit } from '../core/platform/config/env.ts';
-import type { TJobName } from '../core/jobs/index.ts';
-import { createQueues } from '../core/jobs/index.ts';
-
-const COMMANDS: Record<string, TJobName> = {
-  sync: 'sync-markets',
-  backfill: 'backfill-history',
-  cleanup: 'cleanup-history',
-};
+import { createJobQueues } from '../core/features.ts';
+import { TRIGGER_COMMANDS, type TTriggerCommand } from '../core/schedules.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -26,7 +20,10 @@ const { positionals, values } = parseArgs({
     'batch-size': { type: 'string' },
   },
 });
-const name = COMMANDS[positionals[0] ?? ''];
+const command = positionals[0] ?? '';
+const name = Object.hasOwn(TRIGGER_COMMANDS, command)
+  ? TRIGGER_COMMANDS[command as TTriggerCommand]
+  : undefined;
 if (!name) {
   process.stderr.write('usage: trigger sync|backfill|cleanup [options]\n');
   process.exit(2);
@@ -46,7 +43,8 @@ const payload = Object.fromEntries(
 
 const config = loadConfigOrExit();
 const connection = createQueueRedis(config.REDIS, { maxRetriesPerRequest: 3, connectTimeout: 5000 });
-const queues = createQueues(connection, config.QUEUE_PREFIX);
+// The producer adds what core/workflows.ts says follows the job (a sync's risk and alerts, as one flow).
+const queues = createJobQueues(connection, config.QUEUE_PREFIX);
 try {
   const result = await queues.enqueue(name, payload);
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_STATES } from '../core/jobs/index.ts';
+import { JOB_STATES } from '../core/platform/jobs/index.ts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type TWorkerMetrics = ReturnType<typeof createWorkerMetrics>;
@@ -57,11 +57,6 @@ export function createWorkerMetrics(registry: Registry, queues: Queue[], redis?:
       help: 'Job processing time by queue, job name and status',
       labelNames: ['queue', 'job', 'status'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
-      registers: [registry],
-    }),
-    lastSuccessfulSync: new Gauge({
-      name: 'market_data_last_sync_timestamp_seconds',
-      help: 'Unix time of the last successful market sync',
       registers: [registry],
     }),
     depth: new Gauge({

@@ -96,7 +96,7 @@ describe('compressed answers on the read path', () => {
     }
     expect(await counterValue([api.metrics], 'http_cache_loads_total')).toBe(loads);
     const keys = await api.cacheRedis.keys(
-      `${config.REDIS_KEY_PREFIX}cache:market:/api/v1/cryptocurrencies/:*`,
+      `${config.REDIS_KEY_PREFIX}cache:public:/api/v1/cryptocurrencies/:*`,
     );
     const stored = keys.find((key) => key.endsWith('|br') && key.includes('"limit":90'))!;
     const raw = (await api.cacheRedis.getBuffer(stored))!;

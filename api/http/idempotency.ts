@@ -3,6 +3,7 @@ import type { RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { principalOf, type TActor } from '../../core/platform/access/index.ts';
 import { AppError, ErrorCode } from '../../core/platform/errors/app-error.ts';
+import { actorOf } from './locals.ts';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const KEEP_SECONDS = 24 * 3600;
@@ -60,7 +61,7 @@ export function createIdempotency(deps: { redis: Redis; keyPrefix: string; maxBo
             errors: [{ name: 'Idempotency-Key', in: 'header', detail: '1 to 255 visible ASCII characters' }],
           });
         }
-        const actor = res.locals.actor as TActor;
+        const actor = actorOf(res);
         const target = storageKey(actor, req.originalUrl.split('?')[0]!, key);
         const fingerprint = createHash('sha256')
           .update(
@@ -92,7 +93,7 @@ export function createIdempotency(deps: { redis: Redis; keyPrefix: string; maxBo
 
     /** Keeps a successful answer for the key: a copy up to the size cap, a reference beyond it. */
     async remember(res: Response, status: number, body: unknown): Promise<void> {
-      const pending = res.locals.idempotency as { target: string; fingerprint: string } | undefined;
+      const pending = res.locals.idempotency;
       if (!pending) return;
       const json = JSON.stringify(body ?? null);
       const bytes = Buffer.byteLength(json);
@@ -111,7 +112,7 @@ export function createIdempotency(deps: { redis: Redis; keyPrefix: string; maxBo
 
     /** Frees the key of a request that failed. */
     async release(res: Response): Promise<void> {
-      const pending = res.locals.idempotency as { target: string } | undefined;
+      const pending = res.locals.idempotency;
       if (pending) await deps.redis.del(pending.target).catch(() => undefined);
     },
   };

@@ -4,7 +4,7 @@ type TEntry = TRepresentation;
 
 /**
  * Process-memory layer in front of Redis: the entries this replica served recently, each tagged with
- * the market-data version it was computed under. An entry is served only while that version is still
+ * the cache version it was computed under. An entry is served only while that version is still
  * current, so invalidation stays global; it saves moving the body from Redis on every request.
  */
 export class MemoryEntries {

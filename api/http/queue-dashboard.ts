@@ -4,10 +4,10 @@ import { ExpressAdapter } from '@bull-board/express';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { TAuditService } from '../../core/audit/index.ts';
-import type { TQueues } from '../../core/jobs/index.ts';
+import type { TQueues } from '../../core/platform/jobs/index.ts';
 import { requirePermission } from '../../core/platform/access/index.ts';
 import { AppError, ErrorCode } from '../../core/platform/errors/app-error.ts';
-import { actorOf } from '../routes/mount-routes.ts';
+import { actorOf } from './locals.ts';
 
 export const DASHBOARD_PATH = '/admin/queues';
 

@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
-import { marketCacheVersionKey } from '../../core/market/index.ts';
 import type { TActor } from '../../core/platform/access/index.ts';
+import { dataVersionKey } from '../../core/platform/cache/versions.ts';
 import { AppError, ErrorCode } from '../../core/platform/errors/app-error.ts';
 import type { THttpMetrics } from './metrics.ts';
 import { RedisWindowCounter } from './redis-window-counter.ts';
@@ -46,7 +46,7 @@ class MemoryWindows {
  */
 export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metrics: THttpMetrics }) {
   const { redis, keyPrefix, metrics } = deps;
-  const shared = new RedisWindowCounter(redis, marketCacheVersionKey(keyPrefix), WINDOW_MS);
+  const shared = new RedisWindowCounter(redis, dataVersionKey(keyPrefix), WINDOW_MS);
   const memory = new MemoryWindows();
 
   async function hit(key: string, res: Response, cost: number): Promise<[number, number]> {
@@ -54,7 +54,7 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
     if (redis.status === 'ready') {
       try {
         const { count, ttlMs, version } = await shared.hit(key, cost);
-        // The response cache needs the current market-data version; the limiter's round trip read it.
+        // The response cache needs the current data version; the limiter's round trip read it.
         res.locals.cacheVersion = version;
         return [count, ttlMs > 0 ? ttlMs : WINDOW_MS];
       } catch {
@@ -81,7 +81,7 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
      */
     limit(policy: TRateLimitPolicy): RequestHandler {
       return async (req, res, next) => {
-        const actor = res.locals.actor as TActor | undefined;
+        const actor = res.locals.actor;
         const principal =
           actor && actor.kind !== 'anonymous'
             ? `user:${actor.userId}`
@@ -89,7 +89,7 @@ export function createRateLimiter(deps: { redis: Redis; keyPrefix: string; metri
         const limit = typeof policy.limit === 'number' ? policy.limit : policy.limit(actor!);
         const windowId = Math.floor(Date.now() / WINDOW_MS);
         const key = `${keyPrefix}rl:${policy.name}:${principal}:${windowId}`;
-        const priced = policy.priced ? ((res.locals.rateLimitCost as number | undefined) ?? 1) : 1;
+        const priced = policy.priced ? (res.locals.rateLimitCost ?? 1) : 1;
         const cost = Math.min(limit, Math.max(1, priced));
         const [count, resetMs] = await hit(key, res, cost);
         setHeaders(res, limit, count, resetMs);

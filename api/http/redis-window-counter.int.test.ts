@@ -7,7 +7,7 @@ import { testConfig } from '../../test/config.ts';
 
 const config = testConfig();
 const prefix = config.REDIS_KEY_PREFIX;
-const versionKey = `${prefix}cache:market:version`;
+const versionKey = `${prefix}cache:data:version`;
 let redis: Redis;
 
 beforeAll(async () => {

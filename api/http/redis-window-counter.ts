@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { freshVersion } from '../../core/platform/redis/cache-version.ts';
+import { freshVersion } from '../../core/platform/cache/versions.ts';
 
 // Every key of one batch is counted in one atomic script: INCRBY by the cost of the requests waiting on
 // that key (1 each, more for expensive routes), PEXPIRE when the batch created the window, PTTL. The

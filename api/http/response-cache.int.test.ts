@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals';
-import { invalidateMarketCache, marketCacheVersionKey, seedBundledData } from '../../core/market/index.ts';
+import { invalidateMarketCache, seedBundledData } from '../../core/market/index.ts';
+import { dataVersionKey } from '../../core/platform/cache/versions.ts';
 import { counterValue, startTestApi, type TTestApi } from '../../test/api-server.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
@@ -91,7 +92,7 @@ test('When a request fails (404), then the failure is not cached', async () => {
 });
 
 test('When the cache store evicts the market version, then no answer stored under an earlier version is served again', async () => {
-  const versionKey = marketCacheVersionKey(config.REDIS_KEY_PREFIX);
+  const versionKey = dataVersionKey(config.REDIS_KEY_PREFIX);
   // A deployment's first version (no key yet), an answer cached under it, then new data and a bump.
   await first.cacheRedis.del(versionKey);
   const original = await request(first.url, '/api/v1/cryptocurrencies/ETH');

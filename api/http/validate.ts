@@ -3,10 +3,6 @@ import { z } from 'zod';
 import { AppError, ErrorCode, type TFieldError } from '../../core/platform/errors/app-error.ts';
 
 type TRequestSchemas = { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType };
-type TParsed<S extends TRequestSchemas> = {
-  [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never;
-};
-
 const LOCATION = { params: 'path', query: 'query', body: 'body' } as const;
 
 /** A route without query parameters takes none: an unknown one is a 400, never silently ignored. */
@@ -80,9 +76,4 @@ export function validate<S extends TRequestSchemas>(schemas: S): RequestHandler 
     res.locals.input = input;
     next();
   };
-}
-
-/** Typed access to what validate() stored. */
-export function inputOf<S extends TRequestSchemas>(res: Response, _schemas: S): TParsed<S> {
-  return res.locals.input as TParsed<S>;
 }

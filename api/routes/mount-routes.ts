@@ -1,6 +1,7 @@
 import type { RequestHandler, Response, Router } from 'express';
-import { can, requirePermission, type TActor, type TPermission } from '../../core/platform/access/index.ts';
+import { can, requirePermission, type TPermission } from '../../core/platform/access/index.ts';
 import type { TIdempotency } from '../http/idempotency.ts';
+import { actorOf } from '../http/locals.ts';
 import type { TResponseCache } from '../http/response-cache.ts';
 import { priceRequest, runWithin } from '../http/route-budget.ts';
 import { textBody } from '../http/text-body.ts';
@@ -47,9 +48,6 @@ function authorize(permission: TPermission, route: TAnyRoute, deps: TRouteDeps):
     next();
   };
 }
-
-/** The actor authenticate() put on the response; the one place that reads it from res.locals. */
-export const actorOf = (res: Response): TActor => res.locals.actor as TActor;
 
 function contextOf(
   input: Partial<TRouteInput<never>>,

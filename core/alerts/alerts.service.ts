@@ -1,28 +1,28 @@
+import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { alertChannel } from './channel.ts';
 import { createPriceReader } from '../market/index.ts';
-import { ownsOrMay, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
+import { requireOwned, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, lockKey } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
+import { keysetPage } from '../platform/paging.ts';
 import type { TLimitsService, TPortfoliosService } from '../portfolios/index.ts';
-import { DEFAULT_BENCHMARK, DEFAULT_WINDOW, type TRiskService } from '../risk/index.ts';
+import type { TRiskService } from '../risk/index.ts';
 import type { TWebhooksService } from '../webhooks/index.ts';
+import { createAlertEvaluation } from './alert-evaluation.ts';
 import {
-  alertsToEvaluate,
   countAlerts,
   deleteAlert,
   eventsAfter,
   findAlert,
   insertAlert,
-  insertEvent,
   listAlerts,
   listEvents,
-  recordEvaluation,
   updateAlert,
   type TAlertEventRecord,
   type TAlertRecord,
 } from './alerts.repository.ts';
-import { step, type TAlertKind, type TAlertMetric } from './rules.ts';
-import { lostStanding } from './standing.ts';
+import type { TAlertKind, TAlertMetric } from './rules.ts';
 
 export type TAlertInput = {
   kind: TAlertKind;
@@ -45,10 +45,8 @@ const unprocessable = (detail: string, reason: string) =>
 export type TAlertsService = ReturnType<typeof createAlertsService>;
 
 /**
- * Alerts (owner-scoped, 404 to others) and their evaluation: after every sync for the coins it
- * touched, after a portfolio's changes for its alerts. Each alert is evaluated under its row lock, so
- * concurrent evaluations fire a crossing once; a firing is stored as an event (the history, and what
- * SSE clients resume from), published for live streams and fanned out to the owner's webhooks.
+ * Alerts, owner-scoped (404 to others): created, listed, changed, their events read. Their evaluation
+ * (after syncs and portfolio changes) is alert-evaluation.ts; the deps are the feature's one entry point.
  */
 export function createAlertsService(deps: {
   db: DataSource;
@@ -56,8 +54,8 @@ export function createAlertsService(deps: {
   limits: TLimitsService;
   risk: TRiskService;
   webhooks: TWebhooksService;
-  /** Live delivery to the owner's open streams (Redis pub/sub in the API). */
-  publish: (ownerId: string, event: TAlertEventRecord) => Promise<void>;
+  /** Live delivery to the owner's open streams: Redis pub/sub on alertChannel (the queue store). */
+  pubsub: { redis: Redis; keyPrefix: string };
   now?: () => Date;
   /** ALERTS_PER_USER. */
   maxAlerts?: number;
@@ -66,14 +64,17 @@ export function createAlertsService(deps: {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const prices = createPriceReader(db);
+  const publish = async (ownerId: string, event: TAlertEventRecord) => {
+    await deps.pubsub.redis.publish(alertChannel(deps.pubsub.keyPrefix, ownerId), JSON.stringify(event));
+  };
 
-  async function owned(actor: TActor, id: string): Promise<TAlertRecord> {
-    requirePermission(actor, 'alerts:manage');
-    const user = requireUser(actor);
-    const alert = await findAlert(db, id);
-    if (!alert || !ownsOrMay(user, alert.owner_id, 'alerts:admin')) throw notFound(id);
-    return alert;
-  }
+  const owned = (actor: TActor, id: string): Promise<TAlertRecord> =>
+    requireOwned(
+      actor,
+      { manage: 'alerts:manage', admin: 'alerts:admin' },
+      () => findAlert(db, id),
+      () => notFound(id),
+    );
 
   async function validated(actor: TActor, input: TAlertInput) {
     const symbol = input.symbol ? input.symbol.toUpperCase() : null;
@@ -121,113 +122,6 @@ export function createAlertsService(deps: {
     };
   }
 
-  /** The value an alert watches now (null when there is none yet: no price, too little history). */
-  async function observe(alert: TAlertRecord, at: Date): Promise<string | null> {
-    switch (alert.kind) {
-      case 'price_above':
-      case 'price_below':
-        return (await prices.coins([alert.symbol!])).get(alert.symbol!)?.price ?? null;
-      case 'pct_change': {
-        const current = (await prices.coins([alert.symbol!])).get(alert.symbol!)?.price;
-        const before = (
-          await prices.pricesAt([alert.symbol!], new Date(at.getTime() - alert.window_hours! * 3_600_000))
-        ).get(alert.symbol!);
-        if (!current || !before || Number(before) === 0) return null;
-        return String(Number(current) / Number(before) - 1);
-      }
-      case 'risk_metric': {
-        const metrics: Record<string, unknown> | null = alert.symbol
-          ? await deps.risk
-              .report(alert.symbol, {
-                window: DEFAULT_WINDOW,
-                benchmark: DEFAULT_BENCHMARK,
-                risk_free_rate: 0,
-              })
-              .then((report) => ({ ...report.metrics, risk_score: report.risk_score }))
-              .catch(() => null)
-          : await portfolioMetrics(alert.portfolio_id!);
-        const value = metrics?.[alert.metric!];
-        return typeof value === 'number' ? String(value) : null;
-      }
-      case 'limit_breach': {
-        const portfolio = await deps.portfolios.find(alert.portfolio_id!);
-        return portfolio ? (await deps.limits.statusOf(portfolio)).state : null;
-      }
-    }
-  }
-
-  async function portfolioMetrics(portfolioId: string): Promise<Record<string, unknown> | null> {
-    const portfolio = await deps.portfolios.find(portfolioId);
-    if (!portfolio) return null;
-    const risk = await deps.portfolios
-      .riskOf(portfolio, { window: DEFAULT_WINDOW, benchmark: DEFAULT_BENCHMARK, risk_free_rate: 0 })
-      .catch(() => null);
-    return risk ? { ...risk.metrics, risk_score: risk.risk_score } : null;
-  }
-
-  /** Evaluates alerts; returns how many were evaluated, which fired and which no longer act for their owner. */
-  async function evaluate(alerts: TAlertRecord[]) {
-    const fired: string[] = [];
-    const skipped: string[] = [];
-    for (const candidate of alerts) {
-      // Nothing is observed for an owner who may no longer see it; checked again under the locks below.
-      if (await lostStanding(db, candidate)) {
-        skipped.push(candidate.id);
-        continue;
-      }
-      const at = now();
-      const value = await observe(candidate, at);
-      const event = await inTransaction(db, async (tx) => {
-        const alert = await findAlert(tx, candidate.id, { forUpdate: true });
-        if (!alert || !alert.enabled || (await lostStanding(tx, alert, { share: true }))) return null;
-        const next = step({
-          rule: {
-            kind: alert.kind,
-            direction: alert.direction,
-            threshold: alert.threshold === null ? null : Number(alert.threshold),
-          },
-          state: alert.state,
-          value,
-          lastFiredAt: alert.last_fired_at ? new Date(alert.last_fired_at) : null,
-          cooldownSeconds: alert.cooldown_seconds,
-          now: at,
-        });
-        await recordEvaluation(tx, alert.id, { state: next.state, value, fired: next.fire, at });
-        if (!next.fire) return null;
-        const stored = await insertEvent(tx, {
-          alert_id: alert.id,
-          owner_id: alert.owner_id,
-          at,
-          event: {
-            alert_id: alert.id,
-            kind: alert.kind,
-            symbol: alert.symbol,
-            portfolio_id: alert.portfolio_id,
-            metric: alert.metric,
-            direction: alert.direction,
-            threshold: alert.threshold,
-            window_hours: alert.window_hours,
-            value,
-            fired_at: at.toISOString(),
-          },
-        });
-        // The deliveries commit with the event: a firing is never stored without them, nor they without it.
-        const deliveries = await deps.webhooks.stage(
-          tx,
-          alert.owner_id,
-          alert.kind === 'limit_breach' ? 'limit.breached' : 'alert.fired',
-          { event_id: stored.id, ...stored.event },
-        );
-        return { stored, deliveries };
-      });
-      if (!event) continue;
-      fired.push(candidate.id);
-      await deps.publish(candidate.owner_id, event.stored).catch(() => undefined);
-      await deps.webhooks.schedule(event.deliveries);
-    }
-    return { evaluated: alerts.length - skipped.length, fired, skipped };
-  }
-
   return {
     async create(actor: TActor, input: TAlertInput): Promise<TAlertRecord> {
       requirePermission(actor, 'alerts:manage');
@@ -273,15 +167,11 @@ export function createAlertsService(deps: {
 
     async events(actor: TActor, id: string, page: { limit: number; cursor?: string }) {
       await owned(actor, id);
-      const rows = await listEvents(db, id, {
-        limit: page.limit + 1,
-        ...(page.cursor ? { before: page.cursor } : {}),
-      });
-      const data = rows.slice(0, page.limit);
-      return {
-        data,
-        pagination: { limit: page.limit, next_cursor: rows.length > page.limit ? data.at(-1)!.id : null },
-      };
+      return keysetPage(
+        page.limit,
+        (limit) => listEvents(db, id, { limit, ...(page.cursor ? { before: page.cursor } : {}) }),
+        (last) => last.id,
+      );
     },
 
     /** The caller's events after an event id (SSE `Last-Event-ID`), oldest first. */
@@ -290,14 +180,6 @@ export function createAlertsService(deps: {
       return eventsAfter(db, requireUser(actor).userId, afterId, limit);
     },
 
-    /** After a sync: the coin alerts on `symbols` (all coins when null) and, for a full sync, portfolio alerts. */
-    async evaluateMarket(symbols: string[] | null) {
-      return evaluate(await alertsToEvaluate(db, { symbols }));
-    },
-
-    /** After a portfolio's change: its alerts (limit breaches, risk metrics). */
-    async evaluatePortfolio(portfolioId: string) {
-      return evaluate(await alertsToEvaluate(db, { portfolioId }));
-    },
+    ...createAlertEvaluation({ ...deps, prices, now, publish }),
   };
 }

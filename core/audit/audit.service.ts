@@ -2,7 +2,14 @@ import type { DataSource } from 'typeorm';
 import { requirePermission, type TActor } from '../platform/access/index.ts';
 import type { TQueryable } from '../platform/db/tx.ts';
 import { logContext } from '../platform/logging/logger.ts';
-import { insertAudit, listAudit, type TAuditFilter, type TAuditRow } from './audit.repository.ts';
+import { keysetPage } from '../platform/paging.ts';
+import {
+  deleteAuditOlderThan,
+  insertAudit,
+  listAudit,
+  type TAuditFilter,
+  type TAuditRow,
+} from './audit.repository.ts';
 
 export type TAuditEvent = {
   /** What happened, e.g. `auth.login`, `api_key.create`, `user.update`, `authz.denied`. */
@@ -56,8 +63,17 @@ const cursorAfter = (row: TAuditRow) => `${row.at}~${row.id}`;
 export type TAuditService = ReturnType<typeof createAuditService>;
 
 /** The audit log: every security-relevant event, appended in the transaction of the change it records. */
-export function createAuditService(deps: { db: DataSource }) {
+export function createAuditService(deps: { db: DataSource; retentionDays?: number }) {
   return {
+    /** Retention (the daily cleanup job): events older than AUDIT_RETENTION_DAYS before `asOf`. */
+    purge(asOf: Date, batchSize?: number) {
+      return deleteAuditOlderThan(deps.db, {
+        days: deps.retentionDays ?? 365,
+        asOf,
+        ...(batchSize ? { batchSize } : {}),
+      });
+    },
+
     /** Appends `event` by `actor` on `q`: pass the transaction of the change so both commit or neither. */
     async record(q: TQueryable, actor: TAuditActor, event: TAuditEvent): Promise<void> {
       await insertAudit(q, {
@@ -79,19 +95,11 @@ export function createAuditService(deps: { db: DataSource }) {
     async list(actor: TActor, query: Omit<TAuditFilter, 'before'> & { cursor?: { at: string; id: string } }) {
       requirePermission(actor, 'audit:read');
       const { cursor, ...filter } = query;
-      const rows = await listAudit(deps.db, {
-        ...filter,
-        limit: query.limit + 1,
-        ...(cursor ? { before: cursor } : {}),
-      });
-      const data = rows.slice(0, query.limit);
-      return {
-        data,
-        pagination: {
-          limit: query.limit,
-          next_cursor: rows.length > query.limit ? cursorAfter(data.at(-1)!) : null,
-        },
-      };
+      return keysetPage(
+        query.limit,
+        (limit) => listAudit(deps.db, { ...filter, limit, ...(cursor ? { before: cursor } : {}) }),
+        cursorAfter,
+      );
     },
   };
 }

@@ -20,8 +20,6 @@ export type TPublicApiKey = ReturnType<typeof publicKey>;
 
 const notFound = (id: string) => new AppError(ErrorCode.NotFound, { detail: `No API key with id "${id}".` });
 
-export type TApiKeyService = ReturnType<typeof createApiKeyService>;
-
 /**
  * API keys of the caller (and, for admins, of anyone): create once-shown keys, list them, revoke them.
  * A key made with a key belongs under it: it expires no later than its maker and is revoked with it,

@@ -7,32 +7,15 @@ import {
   type TPermission,
   type TRole,
 } from '../platform/access/index.ts';
-import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
+import { inTransaction } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
-import { issueAccessToken, type TKeyRing } from './access-tokens.ts';
+import type { TKeyRing } from './access-tokens.ts';
 import { createActorResolver } from './actors.ts';
 import type { TLoginLimiter } from './login-limiter.ts';
 import { createPasswordChange, validPassword } from './password-change.ts';
-import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords.ts';
-import { generateRefreshToken, secretHash } from './secrets.ts';
-import {
-  insertRefreshToken,
-  insertSession,
-  revokeSessions,
-  spendRefreshToken,
-  touchSession,
-} from './sessions.repository.ts';
-import {
-  findUser,
-  findUserForLogin,
-  insertUser,
-  setPasswordHash,
-  touchLogin,
-  type TUserRecord,
-} from './users.repository.ts';
-
-export { keyPermissions } from './actors.ts';
-export { validPassword } from './password-change.ts';
+import { hashPassword } from './passwords.ts';
+import { createSessionLifecycle, invalidCredentials } from './sessions.service.ts';
+import { findUser, insertUser, type TUserRecord } from './users.repository.ts';
 
 export type TAuthSettings = {
   refreshTokenDays: number;
@@ -41,22 +24,11 @@ export type TAuthSettings = {
   signupRole: TRole;
 };
 
-export type TTokenPair = {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  refresh_token: string;
-};
-
-const DAY_MS = 86_400_000;
-
-/** One answer for every bad login, whether the email exists or not. */
-const invalidLogin = () => new AppError(ErrorCode.Unauthorized, { detail: 'Invalid email or password.' });
-const invalidCredentials = (detail = 'The credentials are not valid.') =>
-  new AppError(ErrorCode.Unauthorized, { detail });
-
-export type TAuthService = ReturnType<typeof createAuthService>;
-
+/**
+ * Accounts and credentials, one part a job: who is asking (actors.ts: tokens and API keys resolved to
+ * an actor), the session lifecycle (sessions.service.ts: login, refresh, logout), password changes
+ * (password-change.ts); this file keeps the account itself (me, sign-up).
+ */
 export function createAuthService(deps: {
   db: DataSource;
   keys: TKeyRing;
@@ -76,160 +48,20 @@ export function createAuthService(deps: {
     (deps.credentialsChanged?.(userId) ?? Promise.resolve()).catch(() => undefined);
   const resolver = createActorResolver({ db, keys, audit, publicMarketData: settings.publicMarketData, now });
 
-  async function openSession(
-    tx: TQueryable,
-    userId: string,
-    client: { ip: string; userAgent?: string },
-  ): Promise<TTokenPair & { session_id: string }> {
-    const sessionId = await insertSession(tx, {
-      user_id: userId,
-      expires_at: new Date(now().getTime() + settings.refreshTokenDays * DAY_MS),
-      ip: client.ip,
-      user_agent: client.userAgent ?? null,
-    });
-    return { ...(await tokensFor(tx, userId, sessionId)), session_id: sessionId };
-  }
-
-  async function tokensFor(tx: TQueryable, userId: string, sessionId: string): Promise<TTokenPair> {
-    const refresh = generateRefreshToken();
-    await insertRefreshToken(tx, {
-      hash: secretHash(refresh),
-      session_id: sessionId,
-      expires_at: new Date(now().getTime() + settings.refreshTokenDays * DAY_MS),
-    });
-    const access = await issueAccessToken(keys, { userId, sessionId }, now());
-    return {
-      access_token: access.token,
-      token_type: 'Bearer',
-      expires_in: access.expiresIn,
-      refresh_token: refresh,
-    };
-  }
-
   return {
     keys,
 
     ...resolver,
 
-    async login(
-      credentials: { email: string; password: string },
-      client: { ip: string; userAgent?: string },
-    ): Promise<TTokenPair> {
-      const who = anonymous(client.ip, []);
-      // Counted before the password is checked, so parallel guesses cannot pass the limit together.
-      const attempt = await limiter.attempt(credentials.email, client.ip).catch(async (error: unknown) => {
-        await audit.recordAlone(who, {
-          action: 'auth.login',
-          outcome: 'denied',
-          details: { email: credentials.email, reason: 'too many failures' },
-        });
-        throw error;
-      });
-      let user: Awaited<ReturnType<typeof findUserForLogin>>;
-      let ok: boolean;
-      try {
-        user = await findUserForLogin(db, credentials.email);
-        ok = user
-          ? await verifyPassword(credentials.password, user.password_hash)
-          : await verifyAgainstNothing(credentials.password);
-      } catch (error) {
-        await attempt.abandoned();
-        throw error;
-      }
-      if (!user || !ok || user.status !== 'active') {
-        await audit.recordAlone(who, {
-          action: 'auth.login',
-          outcome: 'failure',
-          ...(user ? { target: { type: 'user', id: user.id } } : {}),
-          details: {
-            email: credentials.email,
-            reason: !user ? 'unknown email' : !ok ? 'wrong password' : 'account suspended',
-          },
-        });
-        throw invalidLogin();
-      }
-      await attempt.succeeded();
-      const rehash = needsRehash(user.password_hash) ? await hashPassword(credentials.password) : null;
-      return inTransaction(db, async (tx) => {
-        if (rehash) await setPasswordHash(tx, user.id, rehash);
-        await touchLogin(tx, user.id);
-        const { session_id: sessionId, ...tokens } = await openSession(tx, user.id, client);
-        await audit.record(
-          tx,
-          {
-            kind: 'user',
-            userId: user.id,
-            role: user.role,
-            sessionId,
-            ip: client.ip,
-            permissions: new Set(),
-          },
-          {
-            action: 'auth.login',
-            outcome: 'success',
-            target: { type: 'user', id: user.id },
-            details: { session_id: sessionId },
-          },
-        );
-        return tokens;
-      });
-    },
-
-    /**
-     * Trades a refresh token for a new pair, spending it. A token presented twice means it was copied:
-     * the whole session (every token of the family) is revoked, and the holder must log in again.
-     */
-    async refresh(refreshToken: string, client: { ip: string }): Promise<TTokenPair> {
-      const who = anonymous(client.ip, []);
-      return inTransaction(db, async (tx) => {
-        const use = await spendRefreshToken(tx, secretHash(refreshToken));
-        if (use.outcome === 'ok') {
-          await touchSession(tx, use.session_id);
-          await audit.record(tx, who, {
-            action: 'auth.refresh',
-            outcome: 'success',
-            target: { type: 'session', id: use.session_id },
-            details: { user_id: use.user_id },
-          });
-          return tokensFor(tx, use.user_id, use.session_id);
-        }
-        if (use.outcome === 'reused') {
-          await revokeSessions(tx, use.user_id, 'refresh token reused', { only: use.session_id });
-          await audit.record(tx, who, {
-            action: 'auth.refresh_reuse',
-            outcome: 'denied',
-            target: { type: 'session', id: use.session_id },
-            details: { user_id: use.user_id, revoked: 'session' },
-          });
-        }
-        return use.outcome === 'reused' ? use.user_id : null;
-      }).then(async (tokens) => {
-        if (typeof tokens === 'string') await credentialsChanged(tokens);
-        if (!tokens || typeof tokens === 'string')
-          throw invalidCredentials(
-            'The refresh token is not valid (expired, used or revoked); log in again.',
-          );
-        return tokens;
-      });
-    },
-
-    async logout(actor: TActor): Promise<void> {
-      if (actor.kind !== 'user') {
-        throw new AppError(ErrorCode.ValidationFailed, {
-          detail:
-            'Logout ends a login session: call it with the access token of that session, not an API key.',
-        });
-      }
-      await inTransaction(db, async (tx) => {
-        await revokeSessions(tx, actor.userId, 'logout', { only: actor.sessionId });
-        await audit.record(tx, actor, {
-          action: 'auth.logout',
-          outcome: 'success',
-          target: { type: 'session', id: actor.sessionId },
-        });
-      });
-      await credentialsChanged(actor.userId);
-    },
+    ...createSessionLifecycle({
+      db,
+      keys,
+      limiter,
+      audit,
+      refreshTokenDays: settings.refreshTokenDays,
+      credentialsChanged,
+      now,
+    }),
 
     /** Changes one's password (password-change.ts). */
     changePassword: createPasswordChange({ db, audit, limiter, credentialsChanged }),

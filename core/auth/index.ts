@@ -13,3 +13,9 @@ export const credentialsChannel = (prefix: string, userId: string) => `${prefix}
 export { API_KEY_PREFIX, isWellFormedApiKey } from './secrets.ts';
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts';
 export type { TUserRecord, TUserStatus } from './users.repository.ts';
+
+import { CreateIdentityAndAudit1733097600000 } from './migrations/1733097600000-create-identity-and-audit.ts';
+import { ApiKeyParents1733540000019 } from './migrations/1733540000019-api-key-parents.ts';
+
+/** The feature's schema, oldest first (core/features.ts runs every feature's). */
+export const AUTH_MIGRATIONS = [CreateIdentityAndAudit1733097600000, ApiKeyParents1733540000019];

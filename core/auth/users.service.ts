@@ -3,6 +3,7 @@ import type { TAuditActor, TAuditService } from '../audit/index.ts';
 import { requirePermission, type TActor, type TRole } from '../platform/access/index.ts';
 import { inTransaction, type TQueryable } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
+import { keysetPage } from '../platform/paging.ts';
 import { validPassword } from './password-change.ts';
 import { hashPassword } from './passwords.ts';
 import { revokeSessions } from './sessions.repository.ts';
@@ -28,8 +29,6 @@ const cursorAfter = (user: TUserRecord) => `${user.created_at}~${user.id}`;
 function emailTaken(error: unknown): boolean {
   return (error as { driverError?: { code?: string } }).driverError?.code === '23505';
 }
-
-export type TUserAdminService = ReturnType<typeof createUserAdminService>;
 
 /** User administration (the moderation half of BACKEND-007), and the ways accounts come to exist. */
 export function createUserAdminService(deps: {
@@ -100,19 +99,16 @@ export function createUserAdminService(deps: {
     async search(actor: TActor, query: Omit<TUserSearch, 'after'> & { cursor?: { at: string; id: string } }) {
       requirePermission(actor, 'users:admin');
       const { cursor, ...filter } = query;
-      const rows = await searchUsers(db, {
-        ...filter,
-        limit: query.limit + 1,
-        ...(cursor ? { after: { created_at: cursor.at, id: cursor.id } } : {}),
-      });
-      const data = rows.slice(0, query.limit);
-      return {
-        data,
-        pagination: {
-          limit: query.limit,
-          next_cursor: rows.length > query.limit ? cursorAfter(data.at(-1)!) : null,
-        },
-      };
+      return keysetPage(
+        query.limit,
+        (limit) =>
+          searchUsers(db, {
+            ...filter,
+            limit,
+            ...(cursor ? { after: { created_at: cursor.at, id: cursor.id } } : {}),
+          }),
+        cursorAfter,
+      );
     },
 
     async get(actor: TActor, id: string): Promise<TUserRecord> {

@@ -2,14 +2,9 @@ import type { Job } from 'bullmq';
 import type { TAuditService } from '../audit/index.ts';
 import { requirePermission, type TActor } from '../platform/access/index.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
-import { JOB_DEFINITIONS, JOB_NAMES, JOB_STATES, type TJobName } from './definitions.ts';
+import { JOB_STATES, type TDeadLetter, type TJobState, type TQueues } from '../platform/jobs/index.ts';
+import type { TWebhooksService } from '../webhooks/index.ts';
 import { describeJob } from './job-status.ts';
-import type { TDeadLetter, TQueues } from './queues.ts';
-
-export type TJobState = (typeof JOB_STATES)[number];
-
-/** Replays a dead webhook delivery (the webhooks feature does it; it is not a queue concern). */
-export type TReplayDelivery = (deliveryId: string) => Promise<unknown>;
 
 const notFound = (what: string, id: string) =>
   new AppError(ErrorCode.NotFound, { detail: `No ${what} with id "${id}".` });
@@ -23,7 +18,8 @@ const conflict = (detail: string) => new AppError(ErrorCode.Conflict, { detail }
 export function createJobAdminService(deps: {
   queues: TQueues;
   audit: TAuditService;
-  replayDelivery: TReplayDelivery;
+  /** A dead delivery's letter is replayed by the webhooks feature, as a new round. */
+  webhooks: Pick<TWebhooksService, 'replay'>;
 }) {
   const { queues, audit } = deps;
 
@@ -41,14 +37,14 @@ export function createJobAdminService(deps: {
     async list(
       actor: TActor,
       query: {
-        queue?: TJobName;
+        queue?: string;
         state?: TJobState;
         limit: number;
         cursor?: { queue: number; offset: number };
       },
     ) {
       requirePermission(actor, 'jobs:admin');
-      const names = query.queue ? [query.queue] : JOB_NAMES;
+      const names = query.queue ? [query.queue] : queues.names;
       const states = query.state ? [query.state] : [...JOB_STATES];
       const data: Awaited<ReturnType<typeof describeJob>>[] = [];
       let position = query.cursor ?? { queue: 0, offset: 0 };
@@ -128,14 +124,9 @@ export function createJobAdminService(deps: {
       const letter = entry.data;
       let replayed: string;
       if (letter.source === 'job') {
-        const suffix = letter.job_id.replace(/[^A-Za-z0-9._-]/g, '_').slice(-120);
-        const job = await queues.get(letter.queue).add(letter.queue, letter.data, {
-          ...JOB_DEFINITIONS[letter.queue].options,
-          jobId: `${letter.queue}-replay-${Date.now()}-${suffix}`,
-        });
-        replayed = job.id!;
+        replayed = await queues.replay(letter.queue, letter.data, letter.job_id);
       } else {
-        await deps.replayDelivery(letter.delivery_id);
+        await deps.webhooks.replay(letter.delivery_id);
         replayed = letter.delivery_id;
       }
       await entry.remove();

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { JOB_STATES } from './definitions.ts';
+import type { TJobState } from '../platform/jobs/index.ts';
 
 const iso = (time: number | undefined) => (time ? new Date(time).toISOString() : null);
 
@@ -14,7 +14,7 @@ export async function describeJob(
     id: job.id ?? '',
     name: job.name,
     queue,
-    state: state as (typeof JOB_STATES)[number] | 'unknown',
+    state: state as TJobState | 'unknown',
     progress: job.progress as number | string | boolean | Record<string, unknown>,
     attempts_made: job.attemptsMade,
     attempts_max: job.opts.attempts ?? 1,

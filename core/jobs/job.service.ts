@@ -4,7 +4,7 @@ import type { TAuditService } from '../audit/index.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import type { TProviderName } from '../market/index.ts';
 import { describeJob } from './job-status.ts';
-import type { TQueues } from './queues.ts';
+import type { TQueues } from '../platform/jobs/index.ts';
 
 const ENQUEUE_TIMEOUT_MS = 3000;
 

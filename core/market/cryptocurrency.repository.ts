@@ -1,8 +1,7 @@
 import type { DataSource } from 'typeorm';
+import { ZCoinSummary, type TCoin, type TCoinRow, type TCoinSummary } from './coin.ts';
 import type {
   TCategory,
-  TCoin,
-  TCoinSummary,
   THistoryPoint,
   THistoryQuery,
   TListQuery,
@@ -10,50 +9,11 @@ import type {
   TSortField,
 } from './market.types.ts';
 
-/** Row shape of `cryptocurrencies`; numeric columns arrive from pg as strings. */
-type TCryptocurrencyRow = {
-  id: number;
-  symbol: string;
-  name: string;
-  slug: string;
-  coingecko_id: string | null;
-  cmc_id: number | null;
-  market_cap_rank: number | null;
-  current_price: string | null;
-  market_cap: string | null;
-  fully_diluted_valuation: string | null;
-  total_volume: string | null;
-  high_24h: string | null;
-  low_24h: string | null;
-  price_change_24h: string | null;
-  price_change_percentage_1h: string | null;
-  price_change_percentage_24h: string | null;
-  price_change_percentage_7d: string | null;
-  price_change_percentage_30d: string | null;
-  circulating_supply: string | null;
-  total_supply: string | null;
-  max_supply: string | null;
-  ath: string | null;
-  ath_date: Date | null;
-  ath_change_percentage: string | null;
-  atl: string | null;
-  atl_date: Date | null;
-  image_url: string | null;
-  website_url: string | null;
-  description: string | null;
-  categories: string[];
-  last_updated: Date | null;
-  created_at: Date;
-  updated_at: Date;
-};
-
 const num = (value: string | null): number | null => (value === null ? null : Number(value));
 const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
 
-const SUMMARY_COLUMNS = `id, symbol, name, slug, coingecko_id, cmc_id, market_cap_rank, current_price, market_cap,
-  fully_diluted_valuation, total_volume, high_24h, low_24h, price_change_24h, price_change_percentage_1h,
-  price_change_percentage_24h, price_change_percentage_7d, price_change_percentage_30d, circulating_supply,
-  total_supply, max_supply, ath, ath_date, ath_change_percentage, atl, atl_date, image_url, categories, last_updated`;
+// The listing's columns are the summary schema's fields (core/market/coin.ts).
+const SUMMARY_COLUMNS = Object.keys(ZCoinSummary.shape).join(', ');
 
 // Whitelisted ORDER BY expressions: user input never reaches the SQL text.
 const SORT_SQL: Record<TSortField, string> = {
@@ -66,7 +26,7 @@ const SORT_SQL: Record<TSortField, string> = {
   symbol: 'symbol',
 };
 
-function toSummary(row: TCryptocurrencyRow): TCoinSummary {
+function toSummary(row: TCoinRow): TCoinSummary {
   return {
     id: row.id,
     symbol: row.symbol,
@@ -100,7 +60,7 @@ function toSummary(row: TCryptocurrencyRow): TCoinSummary {
   };
 }
 
-function toCoin(row: TCryptocurrencyRow): TCoin {
+function toCoin(row: TCoinRow): TCoin {
   return {
     ...toSummary(row),
     website_url: row.website_url,
@@ -133,7 +93,7 @@ export function createCryptocurrencyRepository(db: DataSource) {
       }
       const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
       params.push(query.limit, query.offset);
-      const rows: (TCryptocurrencyRow & { total: string })[] = await db.query(
+      const rows: (TCoinRow & { total: string })[] = await db.query(
         `SELECT ${SUMMARY_COLUMNS}, count(*) OVER () AS total FROM cryptocurrencies ${whereSql}
          ORDER BY ${orderBy(query.sort_by, query.order)}
          LIMIT $${params.length - 1} OFFSET $${params.length}`,
@@ -151,9 +111,7 @@ export function createCryptocurrencyRepository(db: DataSource) {
     },
 
     async findBySymbol(symbol: string): Promise<TCoin | null> {
-      const rows: TCryptocurrencyRow[] = await db.query(`SELECT * FROM cryptocurrencies WHERE symbol = $1`, [
-        symbol,
-      ]);
+      const rows: TCoinRow[] = await db.query(`SELECT * FROM cryptocurrencies WHERE symbol = $1`, [symbol]);
       return rows[0] ? toCoin(rows[0]) : null;
     },
 
@@ -172,7 +130,7 @@ export function createCryptocurrencyRepository(db: DataSource) {
         volume: 'WHERE total_volume IS NOT NULL ORDER BY total_volume DESC, id',
         market_cap: 'WHERE market_cap IS NOT NULL ORDER BY market_cap DESC, id',
       }[kind];
-      const rows: TCryptocurrencyRow[] = await db.query(
+      const rows: TCoinRow[] = await db.query(
         `SELECT ${SUMMARY_COLUMNS} FROM cryptocurrencies ${sql} LIMIT $1`,
         [limit],
       );
@@ -180,7 +138,7 @@ export function createCryptocurrencyRepository(db: DataSource) {
     },
 
     async topInCategory(slug: string, limit: number): Promise<TCoinSummary[]> {
-      const rows: TCryptocurrencyRow[] = await db.query(
+      const rows: TCoinRow[] = await db.query(
         `SELECT ${SUMMARY_COLUMNS} FROM cryptocurrencies WHERE categories @> $1::text[]
          ORDER BY market_cap DESC NULLS LAST, id LIMIT $2`,
         [[slug], limit],

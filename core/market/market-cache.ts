@@ -1,16 +1,10 @@
 import type { Redis } from 'ioredis';
-import { bumpVersion, readVersion } from '../platform/redis/cache-version.ts';
+import { bumpDataVersion } from '../platform/cache/versions.ts';
 
 /**
- * Cached API responses are keyed by a version token; a bump invalidates every cached market-data
- * response at once (old entries simply expire by their TTL). The sync job calls this after each commit.
+ * Market data is the shared data every cached answer reads: a commit of new market data (a sync, a
+ * seed) bumps the cache's data version, which retires every cached answer at once (old entries simply
+ * expire by their TTL).
  */
-export const marketCacheVersionKey = (prefix: string) => `${prefix}cache:market:version`;
-
-export async function invalidateMarketCache(redis: Redis, prefix: string): Promise<string> {
-  return bumpVersion(redis, marketCacheVersionKey(prefix));
-}
-
-/** The current market-data version (stored prices change with it). */
-export const marketCacheVersion = (redis: Redis, prefix: string): Promise<string> =>
-  readVersion(redis, marketCacheVersionKey(prefix));
+export const invalidateMarketCache = (redis: Redis, prefix: string): Promise<string> =>
+  bumpDataVersion(redis, prefix);

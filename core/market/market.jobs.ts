@@ -1,8 +1,15 @@
-import { defineJob, KEEP, MINUTE, ZAsOf } from '../platform/jobs/define-job.ts';
 import { z } from 'zod';
+import type { TAuditService } from '../audit/index.ts';
+import { defineJob, KEEP, MINUTE, ZAsOf } from '../platform/jobs/define-job.ts';
+import type { TMarketIngestion } from './ingestion/ingestion.service.ts';
 import { PROVIDER_NAMES } from './providers/provider.types.ts';
 
-/** The market feature's jobs: syncs, backfills and retention (their processors: worker/processors/market). */
+type TDeps = { ingestion: TMarketIngestion };
+
+/**
+ * The market feature's jobs and their handlers: syncs, backfills and retention. What follows a sync
+ * (risk, then alerts) and a change of stored prices (the cache version) is core/workflows.ts's.
+ */
 export const MARKET_JOBS = [
   defineJob({
     name: 'sync-markets',
@@ -13,13 +20,17 @@ export const MARKET_JOBS = [
     }),
     windowMs: 5 * MINUTE,
     jobId: (payload, window) => `sync-markets-${payload.provider ?? 'default'}-${payload.limit}-${window}`,
-    // New prices: recompute the coins' risk reports, then evaluate the alerts watching them.
-    then: (payload) => [
-      { name: 'compute-risk', data: { top: payload.limit } },
-      { name: 'evaluate-alerts', data: {} },
-    ],
     concurrency: 1,
     options: KEEP,
+    async handle(payload, run, { ingestion }: TDeps) {
+      const result = await ingestion.sync({
+        limit: payload.limit,
+        provider: payload.provider,
+        as_of: payload.as_of,
+      });
+      await run.progress(100);
+      return result;
+    },
   }),
   defineJob({
     name: 'backfill-history',
@@ -41,6 +52,8 @@ export const MARKET_JOBS = [
       `backfill-history-${payload.symbol ?? `top${payload.top ?? 50}`}-${payload.days}-${payload.provider ?? 'default'}-${window}`,
     concurrency: 2,
     options: KEEP,
+    handle: (payload, run, { ingestion }: TDeps) =>
+      ingestion.backfill(payload, (done, total) => run.progress(Math.round((done / total) * 100))),
   }),
   defineJob({
     name: 'cleanup-history',
@@ -53,5 +66,10 @@ export const MARKET_JOBS = [
     jobId: (_payload, window) => `cleanup-history-${window}`,
     concurrency: 1,
     options: KEEP,
+    // The daily retention job: price history past HISTORY_RETENTION_DAYS, audit events past AUDIT_RETENTION_DAYS.
+    async handle(payload, _run, { ingestion, audit }: TDeps & { audit: TAuditService }) {
+      const history = await ingestion.cleanup(payload);
+      return { ...history, audit: await audit.purge(new Date(payload.as_of), payload.batch_size) };
+    },
   }),
 ] as const;

@@ -1,8 +1,7 @@
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
+import { keysetPage } from '../platform/paging.ts';
 import type { TCryptocurrencyRepository } from './cryptocurrency.repository.ts';
 import { TOP_LISTS, type THistoryQuery, type TListQuery, type TTopList } from './market.types.ts';
-
-export type TMarketService = ReturnType<typeof createMarketService>;
 
 /** Market data use cases: plain input, plain output, AppError on failure. No HTTP in here. */
 export function createMarketService(deps: { coins: TCryptocurrencyRepository }) {
@@ -29,9 +28,11 @@ export function createMarketService(deps: { coins: TCryptocurrencyRepository }) 
     async history(symbol: string, query: THistoryQuery) {
       const id = await requireCoinId(symbol);
       // One extra row tells whether another page exists without counting the whole range.
-      const points = await coins.history(id, { ...query, limit: query.limit + 1 });
-      const hasMore = points.length > query.limit;
-      const data = hasMore ? points.slice(0, query.limit) : points;
+      const { data, pagination } = await keysetPage(
+        query.limit,
+        (limit) => coins.history(id, { ...query, limit }),
+        (last) => cursorAfter(last, query),
+      );
       return {
         symbol,
         interval: query.interval,
@@ -39,8 +40,8 @@ export function createMarketService(deps: { coins: TCryptocurrencyRepository }) 
         pagination: {
           limit: query.limit,
           count: data.length,
-          has_more: hasMore,
-          next_cursor: hasMore ? cursorAfter(data, query) : null,
+          has_more: pagination.next_cursor !== null,
+          next_cursor: pagination.next_cursor,
         },
       };
     },
@@ -65,8 +66,8 @@ export function createMarketService(deps: { coins: TCryptocurrencyRepository }) 
 }
 
 /** The value to pass as `to` (newest first) or `from` (oldest first) to read the next page. */
-function cursorAfter(data: { timestamp: string }[], query: THistoryQuery): string {
-  const last = new Date(data[data.length - 1]!.timestamp).getTime();
+function cursorAfter(point: { timestamp: string }, query: THistoryQuery): string {
+  const last = new Date(point.timestamp).getTime();
   if (query.order === 'asc') return new Date(last + 1).toISOString();
   // Newest first, aggregated: the page's last point closes its bucket, so continue before the bucket.
   const bucketMs = { raw: 1, hourly: 3_600_000, daily: 86_400_000 }[query.interval];

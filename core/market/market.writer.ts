@@ -1,38 +1,5 @@
 import type { EntityManager } from 'typeorm';
-
-/** A coin as a provider reports it; undefined means "this provider does not know", null means "none". */
-export type TCoinUpsert = {
-  symbol: string;
-  name: string;
-  slug: string;
-  coingecko_id?: string | null;
-  cmc_id?: number | null;
-  market_cap_rank?: number | null;
-  current_price?: number | null;
-  market_cap?: number | null;
-  fully_diluted_valuation?: number | null;
-  total_volume?: number | null;
-  high_24h?: number | null;
-  low_24h?: number | null;
-  price_change_24h?: number | null;
-  price_change_percentage_1h?: number | null;
-  price_change_percentage_24h?: number | null;
-  price_change_percentage_7d?: number | null;
-  price_change_percentage_30d?: number | null;
-  circulating_supply?: number | null;
-  total_supply?: number | null;
-  max_supply?: number | null;
-  ath?: number | null;
-  ath_date?: string | null;
-  ath_change_percentage?: number | null;
-  atl?: number | null;
-  atl_date?: string | null;
-  image_url?: string | null;
-  website_url?: string | null;
-  description?: string | null;
-  categories?: string[];
-  last_updated?: string | null;
-};
+import type { TCoinUpsert } from './coin.ts';
 
 export type THistoryInsert = {
   cryptocurrency_id: number;

@@ -11,6 +11,20 @@ export type TPriceReader = ReturnType<typeof createPriceReader>;
  * GET …/history?interval=daily and of the risk engine.
  */
 export function createPriceReader(db: TQueryable) {
+  /** Each symbol's last stored price within a bound on "timestamp" ($2: the bound's value). */
+  async function lastPrices(symbols: readonly string[], bound: string, value: Date | string) {
+    const rows: { symbol: string; price: string }[] = await db.query(
+      `SELECT c.symbol, p.price::text AS price
+       FROM cryptocurrencies c
+       CROSS JOIN LATERAL (
+         SELECT price FROM price_history
+         WHERE cryptocurrency_id = c.id AND ${bound} ORDER BY "timestamp" DESC LIMIT 1) p
+       WHERE c.symbol = ANY($1::text[])`,
+      [symbols, value],
+    );
+    return new Map(rows.map((row) => [row.symbol, row.price]));
+  }
+
   return {
     /** The known coins among `symbols` with their current price (null when none is stored). */
     async coins(symbols: readonly string[]): Promise<Map<string, { id: number; price: string | null }>> {
@@ -59,33 +73,11 @@ export function createPriceReader(db: TQueryable) {
       return closes;
     },
 
-    /** Each symbol's close in effect at the end of `day` (its last stored point up to then). */
     /** The last stored price of each of `symbols` at or before `at` (for changes over a window). */
-    async pricesAt(symbols: readonly string[], at: Date): Promise<Map<string, string>> {
-      const rows: { symbol: string; price: string }[] = await db.query(
-        `SELECT c.symbol, p.price::text AS price
-         FROM cryptocurrencies c
-         CROSS JOIN LATERAL (
-           SELECT price FROM price_history
-           WHERE cryptocurrency_id = c.id AND "timestamp" <= $2 ORDER BY "timestamp" DESC LIMIT 1) p
-         WHERE c.symbol = ANY($1::text[])`,
-        [symbols, at],
-      );
-      return new Map(rows.map((row) => [row.symbol, row.price]));
-    },
+    pricesAt: (symbols: readonly string[], at: Date) => lastPrices(symbols, '"timestamp" <= $2', at),
 
-    async closesOn(symbols: readonly string[], day: string): Promise<Map<string, string>> {
-      const rows: { symbol: string; price: string }[] = await db.query(
-        `SELECT c.symbol, p.price::text AS price
-         FROM cryptocurrencies c
-         CROSS JOIN LATERAL (
-           SELECT price FROM price_history
-           WHERE cryptocurrency_id = c.id AND "timestamp" < ($2::date + 1) AT TIME ZONE 'UTC'
-           ORDER BY "timestamp" DESC LIMIT 1) p
-         WHERE c.symbol = ANY($1::text[])`,
-        [symbols, day],
-      );
-      return new Map(rows.map((row) => [row.symbol, row.price]));
-    },
+    /** Each symbol's close in effect at the end of `day` (its last stored point up to then). */
+    closesOn: (symbols: readonly string[], day: string) =>
+      lastPrices(symbols, `"timestamp" < ($2::date + 1) AT TIME ZONE 'UTC'`, day),
   };
 }

@@ -1,5 +1,6 @@
 import { allocate, dec, type Decimal, money, sum, ZERO } from './decimal.ts';
-import { CASH, type TDisposal, type TLedger } from './ledger.ts';
+import type { TDisposal, TLedger } from './ledger.ts';
+import { CASH } from './transaction.ts';
 
 /** What GET …/holdings reports for one coin; amounts as exact decimal strings. */
 export type THolding = {

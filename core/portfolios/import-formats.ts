@@ -13,7 +13,7 @@ import {
   usdQuoteOf,
   withUnit,
 } from './import-cells.ts';
-import { CASH, TRANSACTION_TYPES, type TTransactionType } from './ledger.ts';
+import { CASH, TRANSACTION_TYPES, type TImportedTransaction, type TTransactionType } from './transaction.ts';
 
 /**
  * CSV import formats: a row in, a transaction (or the reasons it cannot be one) out. The generic format
@@ -22,18 +22,6 @@ import { CASH, TRANSACTION_TYPES, type TTransactionType } from './ledger.ts';
  */
 export const IMPORT_FORMATS = ['generic', 'coinbase', 'kraken', 'binance'] as const;
 export type TImportFormat = (typeof IMPORT_FORMATS)[number];
-
-export type TImportedTransaction = {
-  type: TTransactionType;
-  symbol: string;
-  quantity: string;
-  price: string | null;
-  fee: string;
-  timestamp: Date;
-  notes: string | null;
-  external_id: string;
-  lot_ids: string[] | null;
-};
 
 export type TRowResult = { row: number; transaction: TImportedTransaction | null; errors: string[] };
 

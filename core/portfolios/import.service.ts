@@ -10,19 +10,11 @@ import {
 } from './bounds.ts';
 import { guardFormula, toCsv } from './csv.ts';
 import { CsvRefusal, readCsv } from './csv-reader.ts';
-import {
-  GENERIC_COLUMNS,
-  readRows,
-  requiredColumns,
-  type TImportedTransaction,
-  type TImportFormat,
-} from './import-formats.ts';
-import {
-  allTransactions,
-  type TPortfolioRecord,
-  type TTransactionInput,
-  type TTransactionRecord,
-} from './portfolios.repository.ts';
+import { GENERIC_COLUMNS, readRows, requiredColumns, type TImportFormat } from './import-formats.ts';
+import { allTransactions, type TPortfolioRecord } from './portfolios.repository.ts';
+import type { TPrepare } from './prepare.ts';
+import type { TTransactionRecord } from './transaction.ts';
+import type { TInsertChecked } from './transactions.service.ts';
 
 /** What the portfolios service lends the import: access, its lock, and its checked writes. */
 export type TTransferDeps = {
@@ -35,12 +27,8 @@ export type TTransferDeps = {
     id: string,
     work: (tx: TQueryable, portfolio: TPortfolioRecord) => Promise<T>,
   ) => Promise<T>;
-  prepare: (bodies: readonly TImportedTransaction[]) => Promise<TTransactionInput[]>;
-  insertChecked: (
-    tx: TQueryable,
-    portfolio: TPortfolioRecord,
-    inputs: TTransactionInput[],
-  ) => Promise<TTransactionRecord[]>;
+  prepare: TPrepare;
+  insertChecked: TInsertChecked;
 };
 
 const unprocessable = (detail: string, extensions: Record<string, unknown>) =>

@@ -1,12 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { dec, money, sum } from './decimal.ts';
-import {
-  LedgerError,
-  runLedger,
-  type TCostBasisMethod,
-  type TLedgerSettings,
-  type TLedgerTransaction,
-} from './ledger.ts';
+import { LedgerError, runLedger, type TCostBasisMethod, type TLedgerSettings } from './ledger.ts';
+import type { TLedgerTransaction } from './transaction.ts';
 
 let clock = Date.parse('2024-01-01T00:00:00Z');
 /** Transactions one day apart, in the order written. */

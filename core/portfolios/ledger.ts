@@ -1,4 +1,5 @@
-import { allocate, dec, type Decimal, SCALE, ZERO } from './decimal.ts';
+import { allocate, type Decimal, SCALE, ZERO } from './decimal.ts';
+import { CASH, type TLedgerTransaction } from './transaction.ts';
 
 /**
  * The lot ledger: transactions in time order in, open lots, disposals and cash out. Pure and
@@ -8,38 +9,6 @@ import { allocate, dec, type Decimal, SCALE, ZERO } from './decimal.ts';
  */
 export const COST_BASIS_METHODS = ['fifo', 'lifo', 'hifo', 'average', 'specific'] as const;
 export type TCostBasisMethod = (typeof COST_BASIS_METHODS)[number];
-
-export const TRANSACTION_TYPES = [
-  'buy',
-  'sell',
-  'transfer_in',
-  'transfer_out',
-  'deposit',
-  'withdrawal',
-  'fee',
-  'income',
-] as const;
-export type TTransactionType = (typeof TRANSACTION_TYPES)[number];
-
-/** The symbol of the portfolio's cash (its base currency). */
-export const CASH = 'USD';
-/** Types that move cash only (their symbol is CASH). */
-export const CASH_TYPES: readonly TTransactionType[] = ['deposit', 'withdrawal'];
-/** Types that need a unit price given (the others take that day's close when none is given). */
-export const PRICED_TYPES: readonly TTransactionType[] = ['buy', 'sell'];
-
-export type TLedgerTransaction = {
-  id: string;
-  type: TTransactionType;
-  symbol: string;
-  quantity: Decimal;
-  /** USD per unit; null only for cash movements. */
-  price: Decimal | null;
-  fee: Decimal;
-  timestamp: Date;
-  /** For `specific` sells: the lots to consume, in this order. */
-  lot_ids: string[] | null;
-};
 
 export type TLedgerSettings = {
   method: TCostBasisMethod;
@@ -115,6 +84,8 @@ export function ledgerOrder<T extends { timestamp: Date; sequence?: number; id: 
 }
 
 type TPool = { quantity: Decimal; cost: Decimal };
+/** What a transaction takes from one lot: how much of it, and at what share of its cost. */
+type TTake = { lot: TLot; quantity: Decimal; cost: Decimal };
 
 /** One symbol's open lots and, for the average method, the pooled quantity and cost. */
 class Position {
@@ -168,12 +139,8 @@ class Position {
    * Takes up to `amount` out of the lots on the side of `sign` (1: long lots, -1: short lots), in the
    * method's order. Returns what each lot gave (quantity and cost, both positive) and what was left.
    */
-  reduce(
-    amount: Decimal,
-    lotIds: string[] | null,
-    transactionId: string,
-  ): { takes: { lot: TLot; quantity: Decimal; cost: Decimal }[]; left: Decimal } {
-    const takes: { lot: TLot; quantity: Decimal; cost: Decimal }[] = [];
+  reduce(amount: Decimal, lotIds: string[] | null, transactionId: string): { takes: TTake[]; left: Decimal } {
+    const takes: TTake[] = [];
     let left = amount;
     for (const lot of this.ordered(lotIds, transactionId)) {
       if (left.isZero()) break;
@@ -244,6 +211,23 @@ export function runLedger(
     }
   };
 
+  /** Records the disposal of what a transaction took from one lot. */
+  const realize = (tx: TLedgerTransaction, take: TTake, cost: Decimal, proceeds: Decimal, short: boolean) => {
+    disposals.push({
+      transaction_id: tx.id,
+      symbol: tx.symbol,
+      lot_id: take.lot.id,
+      acquired_at: take.lot.opened_at,
+      disposed_at: tx.timestamp,
+      quantity: take.quantity,
+      cost,
+      proceeds,
+      gain: proceeds.minus(cost),
+      holding_days: holdingDays(take.lot.opened_at, tx.timestamp),
+      short,
+    });
+  };
+
   /** Adds `quantity` at a total `cost`: covers short lots first (realizing), then opens a long lot. */
   const acquire = (tx: TLedgerTransaction, quantity: Decimal, cost: Decimal) => {
     const held = position(tx.symbol);
@@ -252,22 +236,8 @@ export function runLedger(
     if (held.quantity.isNegative()) {
       const { takes, left } = held.reduce(quantity, null, tx.id);
       const costs = allocate(cost, [...takes.map((take) => take.quantity), left]);
-      takes.forEach((take, index) => {
-        const paid = costs[index]!;
-        disposals.push({
-          transaction_id: tx.id,
-          symbol: tx.symbol,
-          lot_id: take.lot.id,
-          acquired_at: take.lot.opened_at,
-          disposed_at: tx.timestamp,
-          quantity: take.quantity,
-          cost: paid,
-          proceeds: take.cost,
-          gain: take.cost.minus(paid),
-          holding_days: holdingDays(take.lot.opened_at, tx.timestamp),
-          short: true,
-        });
-      });
+      // Covering a short: what is paid now is the cost, what the short lot took in the proceeds.
+      takes.forEach((take, index) => realize(tx, take, costs[index]!, take.cost, true));
       opening = left;
       openingCost = costs.at(-1)!;
     }
@@ -312,21 +282,7 @@ export function runLedger(
     }
     if (proceeds === null) return;
     const shares = allocate(proceeds, [...takes.map((take) => take.quantity), left]);
-    takes.forEach((take, index) => {
-      disposals.push({
-        transaction_id: tx.id,
-        symbol: tx.symbol,
-        lot_id: take.lot.id,
-        acquired_at: take.lot.opened_at,
-        disposed_at: tx.timestamp,
-        quantity: take.quantity,
-        cost: take.cost,
-        proceeds: shares[index]!,
-        gain: shares[index]!.minus(take.cost),
-        holding_days: holdingDays(take.lot.opened_at, tx.timestamp),
-        short: false,
-      });
-    });
+    takes.forEach((take, index) => realize(tx, take, take.cost, shares[index]!, false));
     if (left.gt(0)) {
       held.open({
         id: tx.id,
@@ -438,11 +394,3 @@ export function cashDelta(tx: TLedgerTransaction): Decimal {
       return ZERO;
   }
 }
-
-export const zeroLedger = (): TLedger => ({
-  lots: new Map(),
-  disposals: [],
-  cash: dec(0),
-  fees: dec(0),
-  income: dec(0),
-});

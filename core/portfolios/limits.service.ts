@@ -4,7 +4,7 @@ import type { TActor } from '../platform/access/index.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import { dec, type Decimal, money, sum, ZERO } from './decimal.ts';
 import { decimalOrNull } from './holdings.ts';
-import { CASH } from './ledger.ts';
+import { CASH } from './transaction.ts';
 import {
   limitStatus,
   PER_COIN_LIMITS,
@@ -17,7 +17,8 @@ import {
 import { addDays, dailyTwr, dailyValues, decimalCloses, isoDay } from './performance.ts';
 import { allTransactions, type TPortfolioRecord } from './portfolios.repository.ts';
 import { readLimits, replaceLimits } from './targets.repository.ts';
-import { ledgerOf, toLedgerTransaction, type TPortfoliosService } from './portfolios.service.ts';
+import { ledgerOf, toLedgerTransaction } from './ledger-of.ts';
+import type { TPortfoliosService } from './portfolios.service.ts';
 
 /** The window VaR and drawdown look back over: the risk engine's default. */
 const RISK_WINDOW = 365;

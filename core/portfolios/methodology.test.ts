@@ -1,6 +1,7 @@
 import { expect, test } from '@jest/globals';
 import { dec, money, sum, ZERO } from './decimal.ts';
-import { runLedger, type TCostBasisMethod, type TLedgerTransaction } from './ledger.ts';
+import { runLedger, type TCostBasisMethod } from './ledger.ts';
+import type { TLedgerTransaction } from './transaction.ts';
 import { dailyValues, performanceOf } from './performance.ts';
 
 // The worked example of docs/portfolio-methodology.md: every number the document gives is checked here.

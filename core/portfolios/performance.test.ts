@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { dec, ZERO } from './decimal.ts';
-import type { TLedgerTransaction } from './ledger.ts';
+import type { TLedgerTransaction } from './transaction.ts';
 import {
   addDays,
   annualize,

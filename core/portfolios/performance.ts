@@ -1,5 +1,6 @@
 import { dec, type Decimal, money, ZERO } from './decimal.ts';
-import { CASH, cashDelta, ledgerOrder, quantityDelta, type TLedgerTransaction } from './ledger.ts';
+import { cashDelta, ledgerOrder, quantityDelta } from './ledger.ts';
+import { CASH, type TLedgerTransaction } from './transaction.ts';
 import { xirr, type TXirr } from './xirr.ts';
 
 /**

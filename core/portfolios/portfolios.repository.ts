@@ -1,5 +1,6 @@
 import { changedRows, type TQueryable } from '../platform/db/tx.ts';
-import type { TCostBasisMethod, TTransactionType } from './ledger.ts';
+import type { TCostBasisMethod } from './ledger.ts';
+import type { TTransaction, TTransactionRecord, TTransactionType } from './transaction.ts';
 
 export type TPortfolioSettings = {
   name: string;
@@ -134,26 +135,6 @@ export async function deletePortfolio(q: TQueryable, id: string): Promise<void> 
   await q.query('DELETE FROM portfolios WHERE id = $1', [id]);
 }
 
-export type TTransactionInput = {
-  type: TTransactionType;
-  symbol: string;
-  quantity: string;
-  price: string | null;
-  fee: string;
-  timestamp: Date;
-  notes: string | null;
-  external_id: string | null;
-  lot_ids: string[] | null;
-};
-
-export type TTransactionRecord = Omit<TTransactionInput, 'timestamp'> & {
-  id: string;
-  portfolio_id: string;
-  sequence: number;
-  timestamp: string;
-  created_at: string;
-};
-
 type TTransactionRow = Omit<TTransactionRecord, 'timestamp' | 'created_at' | 'sequence'> & {
   timestamp: Date;
   created_at: Date;
@@ -218,10 +199,10 @@ export async function listTransactions(
 export async function insertTransactions(
   q: TQueryable,
   portfolioId: string,
-  transactions: readonly TTransactionInput[],
+  transactions: readonly TTransaction[],
 ): Promise<TTransactionRecord[]> {
   if (!transactions.length) return [];
-  const column = <K extends keyof TTransactionInput>(key: K) => transactions.map((tx) => tx[key]);
+  const column = <K extends keyof TTransaction>(key: K) => transactions.map((tx) => tx[key]);
   const rows: (TTransactionRow & { ordinal: string })[] = await q.query(
     `INSERT INTO portfolio_transactions (portfolio_id, type, symbol, quantity, price, fee, "timestamp", notes, external_id, lot_ids)
      SELECT $1, t.type, t.symbol, t.quantity, t.price, t.fee, t.at, t.notes, t.external_id,
@@ -249,7 +230,7 @@ export async function insertTransactions(
 export async function updateTransaction(
   q: TQueryable,
   id: string,
-  tx: TTransactionInput,
+  tx: TTransaction,
 ): Promise<TTransactionRecord> {
   const [row] = await changedRows<TTransactionRow>(
     q,

@@ -1,6 +1,7 @@
 import type { SecureContext } from 'node:tls';
 import type { DataSource } from 'typeorm';
 import { ROLE_PERMISSIONS, type TRole } from '../platform/access/index.ts';
+import type { TDeliveryDeadLetter } from '../platform/jobs/index.ts';
 import { send } from './outbound.ts';
 import { signatureHeader, type TSecretBox } from './signature.ts';
 import type { TResolve, TTargetPolicy } from './targets.ts';
@@ -24,16 +25,6 @@ export type TDeliverySettings = TTargetPolicy & {
   maxResponseBytes: number;
   /** Consecutive dead deliveries after which an endpoint is disabled. */
   disableAfterDead: number;
-};
-
-export type TDeadLetterEntry = {
-  delivery_id: string;
-  endpoint_id: string;
-  event_type: string;
-  round: number;
-  failed_reason: string;
-  attempts: number;
-  failed_at: string;
 };
 
 export type TAttemptOutcome = {
@@ -69,7 +60,7 @@ export function createDeliveryAttempt(deps: {
   /** Trusted CAs for https receivers (WEBHOOK_CA_FILE); undefined: Node's default store. */
   trust: SecureContext | undefined;
   schedule: (deliveryId: string, step: string, delayMs: number) => Promise<void>;
-  deadLetter: (entry: TDeadLetterEntry) => Promise<void>;
+  deadLetter: (entry: TDeliveryDeadLetter) => Promise<void>;
   disable: (endpoint: TEndpointRecord, reason: string) => Promise<void>;
   now: () => Date;
 }) {
@@ -151,7 +142,10 @@ export function createDeliveryAttempt(deps: {
     } catch (failure) {
       error = failure instanceof Error ? failure.message : String(failure);
     }
+    // The endpoint's state is written before the delivery shows as dead: whoever sees a dead delivery
+    // (its owner, a test) sees the endpoint it disabled too.
     if (statusCode === 410) {
+      await deps.disable(endpoint, 'the receiver answered 410 Gone');
       await recordAttempt(db, deliveryId, {
         status: 'dead',
         status_code: 410,
@@ -159,7 +153,6 @@ export function createDeliveryAttempt(deps: {
         latency_ms: latency,
         next_attempt_at: null,
       });
-      await deps.disable(endpoint, 'the receiver answered 410 Gone');
       return { outcome: 'dead', status_code: 410 };
     }
     const step = found.attempts; // attempts made before this one
@@ -175,6 +168,10 @@ export function createDeliveryAttempt(deps: {
       await deps.schedule(deliveryId, `${found.round}-${step + 1}`, delay);
       return { outcome: 'retrying', status_code: statusCode };
     }
+    const failures = endpoint.consecutive_failures + 1;
+    await setEndpointState(db, endpoint.id, { consecutive_failures: failures });
+    if (failures >= settings.disableAfterDead)
+      await deps.disable(endpoint, `${failures} deliveries in a row failed every attempt`);
     await recordAttempt(db, deliveryId, {
       status: 'dead',
       status_code: statusCode,
@@ -191,10 +188,6 @@ export function createDeliveryAttempt(deps: {
       attempts: found.attempts + 1,
       failed_at: at.toISOString(),
     });
-    const failures = endpoint.consecutive_failures + 1;
-    await setEndpointState(db, endpoint.id, { consecutive_failures: failures });
-    if (failures >= settings.disableAfterDead)
-      await deps.disable(endpoint, `${failures} deliveries in a row failed every attempt`);
     return { outcome: 'dead', status_code: statusCode };
   };
 }

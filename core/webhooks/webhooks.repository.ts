@@ -44,23 +44,17 @@ const ENDPOINT_COLUMNS = `id, owner_id, url, description, events, status, disabl
 const DELIVERY_COLUMNS = `id, endpoint_id, event_type, status, attempts, round, last_status_code, last_error, last_latency_ms,
   next_attempt_at, created_at, updated_at, delivered_at`;
 
-function endpoint(row: Record<string, unknown>): TEndpointRecord {
-  return {
-    ...(row as TEndpointRecord),
-    previous_secret_until: iso(row.previous_secret_until as Date | null),
-    created_at: iso(row.created_at as Date)!,
-    updated_at: iso(row.updated_at as Date)!,
-  };
-}
-function delivery(row: Record<string, unknown>): TDeliveryRecord {
-  return {
-    ...(row as TDeliveryRecord),
-    next_attempt_at: iso(row.next_attempt_at as Date | null),
-    created_at: iso(row.created_at as Date)!,
-    updated_at: iso(row.updated_at as Date)!,
-    delivered_at: iso(row.delivered_at as Date | null),
-  };
-}
+/** A row with its timestamp columns as ISO strings (pg gives Dates). */
+const withIsoTimes =
+  <T>(...columns: string[]) =>
+  (row: Record<string, unknown>): T =>
+    ({
+      ...row,
+      ...Object.fromEntries(columns.map((column) => [column, iso(row[column] as Date | null)])),
+    }) as T;
+
+const endpoint = withIsoTimes<TEndpointRecord>('previous_secret_until', 'created_at', 'updated_at');
+const delivery = withIsoTimes<TDeliveryRecord>('next_attempt_at', 'created_at', 'updated_at', 'delivered_at');
 
 export async function insertEndpoint(
   q: TQueryable,

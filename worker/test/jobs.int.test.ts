@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { JOB_NAMES } from '../../core/jobs/index.ts';
+import { JOB_NAMES } from '../../core/features.ts';
 import { seedBundledData } from '../../core/market/index.ts';
 import { servedQueues } from '../create-workers.ts';
 import { counterValue } from '../../test/api-server.ts';

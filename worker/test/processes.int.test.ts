@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from '@jest/globals';
 import { withContext } from '../../test/expect-context.ts';
 import { createQueueRedis } from '../../core/platform/redis/redis.ts';
-import { createQueues, type TQueues } from '../../core/jobs/index.ts';
+import { createJobQueues as createQueues, type TJobQueues as TQueues } from '../../core/features.ts';
 import { seedBundledData } from '../../core/market/index.ts';
 import { logIn, TEST_PASSWORD } from '../../test/auth.ts';
 import { testConfig } from '../../test/config.ts';

@@ -1,4 +1,5 @@
-import { JOB_NAMES, JOB_STATES } from '../../../core/jobs/index.ts';
+import { JOB_NAMES } from '../../../core/features.ts';
+import { JOB_STATES } from '../../../core/platform/jobs/index.ts';
 import { z } from '../../openapi/zod.ts';
 import { intParam } from '../common.schemas.ts';
 import { ZJobStatus } from './jobs.schemas.ts';

@@ -1,4 +1,4 @@
-import { JOB_STATES } from '../../../core/jobs/index.ts';
+import { JOB_STATES } from '../../../core/platform/jobs/index.ts';
 import { PROVIDER_NAMES } from '../../../core/market/index.ts';
 import { z } from '../../openapi/zod.ts';
 import { intParam } from '../common.schemas.ts';

@@ -1,6 +1,6 @@
 import { defineRoute } from '../define-route.ts';
 import { ZLimits, ZLimitsBody, ZLimitsStatus, ZPreTradeBody, ZPreTradeResult } from './limits.schemas.ts';
-import { portfolioResource } from './portfolios.routes.ts';
+import { portfolioResource } from './portfolio-routes.common.ts';
 import { ZPortfolioParams } from './portfolios.schemas.ts';
 
 const tags = ['Risk limits'];

@@ -1,4 +1,4 @@
-import type { TCoinUpsert } from '../market.writer.ts';
+import type { TCoinUpsert } from '../coin.ts';
 import { coinFromCoinGecko } from '../providers/coingecko.mapper.ts';
 import { ZCoinGeckoMarkets } from '../providers/coingecko.schemas.ts';
 import {

@@ -38,16 +38,6 @@ export function anchorTimeline(
   };
 }
 
-/** A timeline that serves the recorded dates as they are (tests with recorded dates, shift 0). */
-export function unshiftedTimeline(recording: { first: string; last: string }, now: Date): TTimeline {
-  return {
-    shift_days: 0,
-    recorded_first: recording.first,
-    recorded_last: recording.last,
-    anchored_at: now.toISOString(),
-  };
-}
-
 /** The recorded day whose close is in effect at `time`. */
 export const recordedDayAt = (timeline: TTimeline, time: Date): string =>
   isoDay(time.getTime() - timeline.shift_days * DAY_MS);

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../../platform/errors/app-error.ts';
 import { upsertHistory } from '../market.writer.ts';
-import type { TProviderChain } from '../providers/provider-chain.ts';
+import type { TProviderChain } from '../provider-chain.ts';
 import { ProviderError } from '../providers/provider-error.ts';
 import type { TProviderName } from '../providers/provider.types.ts';
 

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { deriveMarketFields, upsertCoins, upsertHistory, type THistoryInsert } from '../market.writer.ts';
-import type { TProviderChain, TSkippedProvider } from '../providers/provider-chain.ts';
+import type { TProviderChain, TSkippedProvider } from '../provider-chain.ts';
 import type { TProviderName } from '../providers/provider.types.ts';
 
 export type TSyncInput = { limit: number; provider?: TProviderName; as_of: string };

@@ -1,4 +1,4 @@
-import type { TCoinUpsert } from '../market.writer.ts';
+import type { TCoinUpsert } from '../coin.ts';
 import type { TCoinGeckoMarket } from './coingecko.schemas.ts';
 
 /** Maps one CoinGecko `/coins/markets` entry onto our model. */

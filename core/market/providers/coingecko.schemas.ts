@@ -43,4 +43,3 @@ export const ZCoinGeckoMarketChart = z.object({
   market_caps: z.array(ZPoint).optional().default([]),
   total_volumes: z.array(ZPoint).optional().default([]),
 });
-export type TCoinGeckoMarketChart = z.infer<typeof ZCoinGeckoMarketChart>;

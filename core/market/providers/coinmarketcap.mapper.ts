@@ -1,4 +1,4 @@
-import type { TCoinUpsert } from '../market.writer.ts';
+import type { TCoinUpsert } from '../coin.ts';
 import type { TCmcListing } from './coinmarketcap.schemas.ts';
 
 /** Maps one CoinMarketCap listing onto our model; the 24 h change in USD is derived from the percentage. */

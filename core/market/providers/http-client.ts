@@ -18,8 +18,6 @@ export type TProviderHttpOptions = {
   random?: () => number;
 };
 
-export type TProviderHttpClient = ReturnType<typeof createProviderHttpClient>;
-
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** "Retry-After: 12" or an HTTP date, in milliseconds; undefined when absent or unparsable. */

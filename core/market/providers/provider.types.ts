@@ -1,4 +1,4 @@
-import type { TCoinUpsert } from '../market.writer.ts';
+import type { TCoinUpsert } from '../coin.ts';
 
 export const PROVIDER_NAMES = ['coingecko', 'coinmarketcap', 'replay'] as const;
 export type TProviderName = (typeof PROVIDER_NAMES)[number];

@@ -11,7 +11,7 @@ import { createCoinGeckoProvider } from './coingecko.provider.ts';
 import { createCoinMarketCapProvider } from './coinmarketcap.provider.ts';
 import { ProviderError } from './provider-error.ts';
 import { createProviderMetrics } from './provider-metrics.ts';
-import { createProviderChain } from './provider-chain.ts';
+import { createProviderChain } from '../provider-chain.ts';
 import { createRedisCooldowns } from './provider-cooldown.ts';
 
 let server: TProviderServer;

@@ -76,3 +76,20 @@ export function requireUser(actor: TActor): TAuthenticatedActor {
   }
   return actor;
 }
+
+/**
+ * A record the actor may see: `manage` to ask at all, then the owner, or a holder of `admin`. Anyone
+ * else gets `notFound()` (a 404), as if it did not exist, so ids do not leak.
+ */
+export async function requireOwned<T extends { owner_id: string }>(
+  actor: TActor,
+  permissions: { manage: TPermission; admin: TPermission },
+  find: () => Promise<T | null>,
+  notFound: () => Error,
+): Promise<T> {
+  requirePermission(actor, permissions.manage);
+  const user = requireUser(actor);
+  const found = await find();
+  if (!found || !ownsOrMay(user, found.owner_id, permissions.admin)) throw notFound();
+  return found;
+}

@@ -40,5 +40,3 @@ export const ROLE_PERMISSIONS: Record<TRole, readonly TPermission[]> = {
 
 /** What an anonymous caller may do while PUBLIC_MARKET_DATA is on (the default). */
 export const PUBLIC_PERMISSIONS: readonly TPermission[] = READ;
-
-export const isPermission = (value: string): value is TPermission => value in PERMISSIONS;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { bool, commaList } from './env-parts.ts';
 
 /**
  * The configuration keys of secrets and outbound webhook safety (part of the one schema in env.ts),
@@ -63,14 +64,7 @@ const dnsServer = z.string().refine((value) => {
 
 export const SECURITY_ENV = {
   SECRET_KEY: secretKey.optional(),
-  SECRET_KEY_PREVIOUS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean),
-    )
+  SECRET_KEY_PREVIOUS: commaList
     .pipe(z.array(secretKey))
     .default([])
     .describe('Earlier SECRET_KEYs (comma list) still accepted while sealed secrets are re-sealed'),
@@ -84,20 +78,11 @@ export const SECURITY_ENV = {
   WEBHOOK_CA_FILE: pemCertificates
     .optional()
     .describe('PEM file of CAs trusted for https webhook receivers besides the default ones (a private CA)'),
-  WEBHOOK_DNS_SERVERS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean),
-    )
+  WEBHOOK_DNS_SERVERS: commaList
     .pipe(z.array(dnsServer))
     .default([])
     .describe('Resolve webhook receivers through these DNS servers only (default: the system resolver)'),
-  QUEUE_DASHBOARD_WRITES: z
-    .enum(['true', 'false', '1', '0'])
-    .transform((value) => value === 'true' || value === '1')
+  QUEUE_DASHBOARD_WRITES: bool
     .default(false)
     .describe('Let the queue dashboard (/admin/queues) retry, clean, add and remove jobs; off: read-only'),
 };

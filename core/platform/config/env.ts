@@ -1,17 +1,11 @@
 import { z } from 'zod';
+import { bool, commaList } from './env-parts.ts';
 import { checkSecretKey, processSecretKey, SECURITY_ENV } from './env-security.ts';
 import { REDIS_SETTINGS, redisTargets } from './redis-config.ts';
 import { QUOTA_SHAPE } from './quotas.ts';
 
 // The whole runtime configuration, parsed once at start-up. Nothing else in the code base reads
 // `process.env`; composition roots call `loadConfig()` and pass the frozen result down.
-
-const csv = z.string().transform((value) =>
-  value
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean),
-);
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** A comma list of durations such as `5s,30s,2m,1h` (units ms, s, m, h), in milliseconds. */
@@ -24,8 +18,6 @@ const durations = z
       return Number(amount) * UNIT_MS[unit!]!;
     }),
   );
-
-const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 export const ZConfig = z
   .object({
@@ -117,7 +109,7 @@ export const ZConfig = z
       .default(32)
       .describe('Responses kept in each API process in front of Redis (MiB, 0 = off)'),
     HTTP_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(15),
-    CORS_ORIGINS: csv.default(['*']),
+    CORS_ORIGINS: commaList.default(['*']),
     TRUST_PROXY: z
       .string()
       .default('false')
@@ -182,10 +174,10 @@ export const ZConfig = z
         return limits;
       })
       .describe('Jobs at once per queue in each worker, e.g. deliver-webhook=32,evaluate-alerts=4'),
-    WORKER_QUEUES: csv
+    WORKER_QUEUES: commaList
       .optional()
       .describe('Queues this worker serves (comma list of job names); default every queue'),
-    WORKER_SKIP_QUEUES: csv
+    WORKER_SKIP_QUEUES: commaList
       .default([])
       .describe('Queues this worker leaves to others (deliver-webhook, say)'),
     OPERATOR_NAMESPACE: z

@@ -1,18 +1,11 @@
 import { z } from 'zod';
+import { commaList } from './env-parts.ts';
 
-const hostPorts = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean),
-  )
-  .superRefine((entries, ctx) => {
-    for (const entry of entries)
-      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(entry))
-        ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port` });
-  });
+const hostPorts = commaList.superRefine((entries, ctx) => {
+  for (const entry of entries)
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(entry))
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port` });
+});
 
 /**
  * The two Redis stores (docs/reliability.md): the queue store (BullMQ, and the small state that must not

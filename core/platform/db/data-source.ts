@@ -1,28 +1,8 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import type { TConfig } from '../config/env.ts';
-import { CreateMarketData1732406400000 } from './migrations/1732406400000-create-market-data.ts';
-import { CreateRiskMetrics1732492800000 } from './migrations/1732492800000-create-risk-metrics.ts';
-import { CreateMarketTimeline1733011200000 } from './migrations/1733011200000-create-market-timeline.ts';
-import { CreateIdentityAndAudit1733097600000 } from './migrations/1733097600000-create-identity-and-audit.ts';
-import { CreatePortfolios1733184000000 } from './migrations/1733184000000-create-portfolios.ts';
-import { CreatePortfolioLimits1733270400000 } from './migrations/1733270400000-create-portfolio-limits.ts';
-import { CreateWebhooks1733356800000 } from './migrations/1733356800000-create-webhooks.ts';
-import { CreateAlerts1733443200000 } from './migrations/1733443200000-create-alerts.ts';
-import { ResetRiskMetrics1733529600000 } from './migrations/1733529600000-reset-risk-metrics.ts';
-import { ApiKeyParents1733540000019 } from './migrations/1733540000019-api-key-parents.ts';
 
-export const migrations = [
-  CreateMarketData1732406400000,
-  CreateRiskMetrics1732492800000,
-  CreateMarketTimeline1733011200000,
-  CreateIdentityAndAudit1733097600000,
-  CreatePortfolios1733184000000,
-  CreatePortfolioLimits1733270400000,
-  CreateWebhooks1733356800000,
-  CreateAlerts1733443200000,
-  ResetRiskMetrics1733529600000,
-  ApiKeyParents1733540000019,
-];
+/** A migration class: each feature keeps its own beside it (core/<feature>/migrations/), core/features.ts lists them. */
+export type TMigration = new () => MigrationInterface;
 
 type TDbConfig = Pick<
   TConfig,
@@ -33,14 +13,22 @@ type TDbConfig = Pick<
   | 'SERVICE_NAME'
 >;
 
-/** The TypeORM data source shared by the api, the worker and the migration CLI. Never synchronizes. */
-export function createDataSource(config: TDbConfig, applicationName = config.SERVICE_NAME): DataSource {
+/**
+ * The TypeORM data source shared by the api, the worker and the migration CLI. Never synchronizes.
+ * `migrations`: the schema this code expects (core/features.ts MIGRATIONS), for the roots that migrate
+ * or check the schema.
+ */
+export function createDataSource(
+  config: TDbConfig,
+  applicationName = config.SERVICE_NAME,
+  migrations: readonly TMigration[] = [],
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url: config.DATABASE_URL,
     // Repositories query in SQL and map rows themselves; the schema lives in the migrations alone.
     entities: [],
-    migrations,
+    migrations: [...migrations],
     synchronize: false,
     migrationsRun: false,
     installExtensions: false,

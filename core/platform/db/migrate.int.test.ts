@@ -5,7 +5,7 @@ import { testConfig } from '../../../test/config.ts';
 import { withSearchPath } from '../../../test/db.ts';
 import { startProcess } from '../../../test/processes.ts';
 import { startTcpProxy, type TTcpProxy } from '../../../test/tcp-proxy.ts';
-import { migrations } from './data-source.ts';
+import { MIGRATIONS as migrations } from '../../features.ts';
 
 const config = testConfig();
 const schema = `m_${randomUUID().replace(/-/g, '').slice(0, 12)}`;

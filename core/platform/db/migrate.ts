@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { loadConfigOrExit } from '../config/env.ts';
 import { createLogger } from '../logging/logger.ts';
 import { connectWithRetry } from './connect.ts';
+import { MIGRATIONS } from '../../features.ts';
 import { createDataSource } from './data-source.ts';
 
 // Any constant works; it only has to be the same for every process that migrates this database.
@@ -25,7 +26,8 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
 async function main(command: string): Promise<void> {
   // Migrations seal nothing: the pre-install hook runs before the chart's Secret exists and needs no key.
   const config = loadConfigOrExit({ secretKey: 'unused' });
-  const dataSource = createDataSource(config, 'trading-backend-migrate');
+  // The migration CLI is a root (the chart's pre-install/upgrade hook): it runs every feature's migrations.
+  const dataSource = createDataSource(config, 'trading-backend-migrate', MIGRATIONS);
   // A fresh cluster's database may still be starting (CloudNativePG): wait for it, within the Job's
   // own deadline, rather than failing the install on the first refused connection.
   await connectWithRetry(

@@ -1,13 +1,20 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
+/** What a handler may do with the job it runs (BullMQ stays in worker/). */
+export type TJobRun = {
+  id: string;
+  /** Reports progress, 0-100 (shown by the jobs API and the queue dashboard). */
+  progress: (percent: number) => Promise<void>;
+};
+
 /**
- * How a feature declares a job it owns, beside its service (core/<feature>/<feature>.jobs.ts): the job
- * name (also its queue), the payload schema, how triggers share a job id, its concurrency, BullMQ
- * options, and the steps that follow it as a flow. core/jobs composes every feature's declarations;
- * the worker's processors (worker/processors/<feature>/) are their handlers.
+ * How a feature declares a job it owns, in one place beside its service (core/<feature>/<feature>.jobs.ts):
+ * the job name (also its queue), the payload schema, how triggers share a job id, its concurrency, BullMQ
+ * options, and its handler. core/features.ts lists every feature's jobs; worker/ runs them; what follows a
+ * job is core/workflows.ts's business, never the handler's.
  */
-export type TJobDeclaration<Name extends string, Schema extends z.ZodType> = {
+export type TJobDeclaration<Name extends string, Schema extends z.ZodType, Deps> = {
   name: Name;
   schema: Schema;
   /** Triggers inside one window share a job id, so BullMQ runs them once. */
@@ -15,13 +22,27 @@ export type TJobDeclaration<Name extends string, Schema extends z.ZodType> = {
   jobId: (payload: z.output<Schema>, windowStart: number) => string;
   concurrency: number;
   options: JobsOptions;
-  /** The jobs that follow, in order, as one flow (see core/jobs/queues.ts). */
-  then?: (payload: z.output<Schema>) => { name: string; data: Record<string, unknown> }[];
+  /**
+   * Runs one validated payload (`as_of` always set) and returns the summary BullMQ stores. `deps` is
+   * what the handler needs of the composed services (core/features.ts gives every handler all of them).
+   * Method syntax on purpose: a declaration stays assignable to the registry's element type.
+   */
+  handle(
+    payload: z.output<Schema> & { as_of: string },
+    run: TJobRun,
+    deps: Deps,
+  ): Promise<Record<string, unknown>>;
 };
 
-export const defineJob = <Name extends string, Schema extends z.ZodType>(
-  declaration: TJobDeclaration<Name, Schema>,
+/** Any declaration, as registries hold them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TAnyJob = TJobDeclaration<string, z.ZodType<any, any>, any>;
+
+export const defineJob = <Name extends string, Schema extends z.ZodType, Deps>(
+  declaration: TJobDeclaration<Name, Schema, Deps>,
 ) => declaration;
+
+export const windowStart = (time: number, windowMs: number) => time - (time % windowMs);
 
 export const MINUTE = 60_000;
 

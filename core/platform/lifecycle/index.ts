@@ -1,0 +1,2 @@
+export * from './probe-server.ts';
+export * from './shutdown.ts';
