@@ -44,6 +44,22 @@ export const SCHEDULES: readonly TSchedule[] = [
     data: {},
     description: 'Delete history older than the retention.',
   },
+  {
+    key: 'reportSchedules',
+    id: 'run-report-schedules-hourly',
+    cron: '41 * * * *',
+    job: 'run-report-schedules',
+    data: {},
+    description: 'Make the reports of every schedule period closed since its last run (missed runs included).',
+  },
+  {
+    key: 'reportCleanup',
+    id: 'cleanup-reports-daily',
+    cron: '29 3 * * *',
+    job: 'cleanup-reports',
+    data: {},
+    description: 'Delete reports past REPORT_RETENTION_DAYS with their content.',
+  },
 ];
 
 /** A feed's daily runs (operator): away from the top of the hour, when syncs cluster. */
@@ -54,6 +70,8 @@ export const TRIGGER_COMMANDS = {
   sync: 'sync-markets',
   backfill: 'backfill-history',
   cleanup: 'cleanup-history',
+  'report-schedules': 'run-report-schedules',
+  'cleanup-reports': 'cleanup-reports',
 } as const satisfies Record<string, TJobName>;
 
 export type TTriggerCommand = keyof typeof TRIGGER_COMMANDS;
