@@ -1,4 +1,4 @@
-import type { TQueryable } from '../platform/db/tx.ts';
+import { changedRows, type TQueryable } from '../platform/db/tx.ts';
 import type { TReportFormat, TReportKind } from './report-model.ts';
 
 export type TReportStatus = 'queued' | 'running' | 'ready' | 'failed';
@@ -103,7 +103,8 @@ export async function usageOf(q: TQueryable, ownerId: string): Promise<{ count: 
 
 /** queued/failed → running (a retry too); null when the report is gone or already ready. */
 export async function markRunning(q: TQueryable, id: string): Promise<TReportRecord | null> {
-  const rows: TReportRecord[] = await q.query(
+  const rows = await changedRows<TReportRecord>(
+    q,
     `UPDATE reports SET status = 'running', error = NULL WHERE id = $1 AND status <> 'ready' RETURNING ${REPORT_COLUMNS}`,
     [id],
   );
@@ -115,7 +116,8 @@ export async function markReady(
   id: string,
   done: { size: number; sha256: string; content_type: string; filename: string; retentionDays: number },
 ): Promise<TReportRecord | null> {
-  const rows: TReportRecord[] = await q.query(
+  const rows = await changedRows<TReportRecord>(
+    q,
     `UPDATE reports SET status = 'ready', error = NULL, size = $2, sha256 = $3, content_type = $4, filename = $5,
        ready_at = now(), expires_at = now() + make_interval(days => $6)
      WHERE id = $1 AND status = 'running' RETURNING ${REPORT_COLUMNS}`,
@@ -132,13 +134,14 @@ export async function markFailed(q: TQueryable, id: string, error: string): Prom
 }
 
 export async function deleteReport(q: TQueryable, id: string): Promise<boolean> {
-  const rows: unknown[] = await q.query(`DELETE FROM reports WHERE id = $1 RETURNING id`, [id]);
+  const rows = await changedRows(q, `DELETE FROM reports WHERE id = $1 RETURNING id`, [id]);
   return rows.length > 0;
 }
 
 /** Up to `limit` expired reports' ids (their chunks go with them: ON DELETE CASCADE). */
 export async function deleteExpired(q: TQueryable, asOf: Date, limit: number): Promise<number> {
-  const rows: unknown[] = await q.query(
+  const rows = await changedRows(
+    q,
     `DELETE FROM reports WHERE id IN (SELECT id FROM reports WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)
      RETURNING id`,
     [asOf, limit],

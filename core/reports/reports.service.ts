@@ -216,7 +216,7 @@ export function createReportsService(deps: {
       if (!report) return { report_id: reportId, status: 'skipped' };
       const owner = await ownerOf(db, report.owner_id);
       if (!owner || owner.status !== 'active') {
-        await markFailed(db, reportId, 'the report’s owner is suspended');
+        await markFailed(db, reportId, `the report’s owner is ${owner ? owner.status : 'gone'}`);
         return { report_id: reportId, status: 'failed' };
       }
       const actor: TActor = {
