@@ -387,8 +387,8 @@ describe('schedules', () => {
 
       // Running again makes nothing; a schedule that missed runs makes each missed period once.
       expect(await api.services.reports.runSchedules(new Date())).toMatchObject({ created: 0 });
-      const threeBack = addDays(`${lastMonth}-01`, -40).slice(0, 7);
-      await database.db.query('UPDATE report_schedules SET last_period = $2 WHERE id = $1', [created.body.id, threeBack]);
+      const twoBack = addDays(`${lastMonth}-01`, -40).slice(0, 7);
+      await database.db.query('UPDATE report_schedules SET last_period = $2 WHERE id = $1', [created.body.id, twoBack]);
       expect(await api.services.reports.runSchedules(new Date())).toMatchObject({ created: 1 });
       expect(await api.services.reports.runSchedules(new Date())).toMatchObject({ created: 0 });
       const periods = (await get(user, '/api/v1/reports')).body.data.map((r: { period: string }) => r.period).sort();
