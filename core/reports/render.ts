@@ -1,10 +1,32 @@
-// STUB until the rendering half (branch h23-render) lands: same signature, minimal CSV output.
-import type { Writable } from 'node:stream';
+/**
+ * The one entry to the renderers: `renderReport(kind, format, model, out, { generatedAt })` writes the
+ * report into `out` (streamed, back-pressure respected; `out` is ended when the report is complete,
+ * destroyed on failure) and resolves to its media type and file extension, which `reportMedia(kind,
+ * format)` also answers beforehand (for headers written before the body). The same model and
+ * `generatedAt` give byte-identical output.
+ *
+ * | kind                | csv                                   | pdf             |
+ * | ------------------- | ------------------------------------- | --------------- |
+ * | portfolio_statement | ZIP of CSVs + README.txt (`.zip`)     | PDF with charts |
+ * | realized_gains      | one CSV, Form 8949 columns (`.csv`)   | PDF             |
+ * | coin_risk           | ZIP of CSVs + README.txt (`.zip`)     | PDF with charts |
+ * | audit_export        | one CSV (`.csv`)                      | PDF             |
+ */
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { auditCsv, coinRiskZip, realizedGainsCsv, statementZip } from './csv-reports.ts';
+import { auditPdf, coinRiskPdf, realizedGainsPdf, statementPdf } from './pdf-reports.ts';
 import type { TReportFormat, TReportKind, TReportModels } from './report-model.ts';
 
-export type TRenderOptions = { generatedAt: Date };
-export type TReportMedia = { content_type: string; file_extension: 'csv' | 'zip' | 'pdf' };
+export type TReportMedia = {
+  /** The Content-Type of the bytes: `text/csv; charset=utf-8`, `application/zip` or `application/pdf`. */
+  content_type: string;
+  /** Without the dot: `csv`, `zip` or `pdf`. */
+  file_extension: 'csv' | 'zip' | 'pdf';
+};
+
 const ZIPPED: ReadonlySet<TReportKind> = new Set(['portfolio_statement', 'coin_risk']);
+
 export function reportMedia(kind: TReportKind, format: TReportFormat): TReportMedia {
   if (format === 'pdf') return { content_type: 'application/pdf', file_extension: 'pdf' };
   return ZIPPED.has(kind)
@@ -12,15 +34,38 @@ export function reportMedia(kind: TReportKind, format: TReportFormat): TReportMe
     : { content_type: 'text/csv; charset=utf-8', file_extension: 'csv' };
 }
 
-const cell = (value: unknown) => {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+export type TRenderOptions = {
+  /** The generation time printed on the report, its PDF dates and its ZIP entries' times. */
+  generatedAt: Date;
 };
 
-async function* rows<T>(source: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
-  for await (const row of source) yield row;
+function csvSource(kind: TReportKind, model: TReportModels[TReportKind], generatedAt: Date): AsyncIterable<Uint8Array> {
+  switch (kind) {
+    case 'portfolio_statement':
+      return statementZip(model as TReportModels['portfolio_statement'], generatedAt);
+    case 'realized_gains':
+      return realizedGainsCsv(model as TReportModels['realized_gains']);
+    case 'coin_risk':
+      return coinRiskZip(model as TReportModels['coin_risk'], generatedAt);
+    case 'audit_export':
+      return auditCsv(model as TReportModels['audit_export']);
+  }
 }
 
+function pdfRenderer(kind: TReportKind, model: TReportModels[TReportKind], out: Writable, generatedAt: Date) {
+  switch (kind) {
+    case 'portfolio_statement':
+      return statementPdf(model as TReportModels['portfolio_statement'], out, generatedAt);
+    case 'realized_gains':
+      return realizedGainsPdf(model as TReportModels['realized_gains'], out, generatedAt);
+    case 'coin_risk':
+      return coinRiskPdf(model as TReportModels['coin_risk'], out, generatedAt);
+    case 'audit_export':
+      return auditPdf(model as TReportModels['audit_export'], out, generatedAt);
+  }
+}
+
+/** Renders one report into `out` (see the module comment). */
 export async function renderReport<K extends TReportKind>(
   kind: K,
   format: TReportFormat,
@@ -28,23 +73,7 @@ export async function renderReport<K extends TReportKind>(
   out: Writable,
   options: TRenderOptions,
 ): Promise<TReportMedia> {
-  const write = (line: string) =>
-    new Promise<void>((resolve, reject) => out.write(`${line}\r\n`, (error) => (error ? reject(error) : resolve())));
-  if (kind === 'realized_gains') {
-    const realized = model as TReportModels['realized_gains'];
-    await write('description,date_acquired,date_sold,proceeds,cost_basis,gain_or_loss,term,symbol,quantity');
-    for await (const row of rows(realized.rows))
-      await write(
-        [row.description, row.date_acquired, row.date_disposed, row.proceeds, row.cost_basis, row.gain, row.term, row.symbol, row.quantity]
-          .map(cell)
-          .join(','),
-      );
-  } else if (kind === 'audit_export') {
-    await write(`# generated ${options.generatedAt.toISOString()}`);
-    for await (const row of rows((model as TReportModels['audit_export']).rows)) await write(cell(JSON.stringify(row)));
-  } else {
-    await write(cell(JSON.stringify(model, (key, value: unknown) => (key === 'transactions' ? undefined : value))));
-  }
-  await new Promise<void>((resolve) => out.end(resolve));
+  if (format === 'pdf') await pdfRenderer(kind, model, out, options.generatedAt);
+  else await pipeline(Readable.from(csvSource(kind, model, options.generatedAt), { objectMode: false }), out);
   return reportMedia(kind, format);
 }

@@ -237,6 +237,23 @@ const plain = (value: ReturnType<typeof dec>): string => {
   return text === '-0' ? '0' : text;
 };
 
+/** One disposal of the `realized` answer as a realized-gains row. */
+export const realizedGainRow = (disposal: TRealizedAnswer['disposals'][number]): TRealizedGainRow => ({
+  description: `${disposal.quantity} ${disposal.symbol}`,
+  symbol: disposal.symbol,
+  quantity: disposal.quantity,
+  date_acquired: dayOf(disposal.acquired_at),
+  date_disposed: dayOf(disposal.disposed_at),
+  proceeds: disposal.proceeds,
+  cost_basis: disposal.cost,
+  gain: disposal.gain,
+  term: termOf(disposal.acquired_at, disposal.disposed_at),
+  holding_days: disposal.holding_days,
+  short_position: disposal.short,
+  lot_id: disposal.lot_id,
+  transaction_id: disposal.transaction_id,
+});
+
 /** The realized-gains model from the `realized` answer for the same period: its rows one for one. */
 export function realizedGainsModel(input: {
   portfolio: TReportPortfolio;
@@ -244,23 +261,7 @@ export function realizedGainsModel(input: {
   tax_year?: number | null;
   realized: TRealizedAnswer;
 }): TRealizedGainsModel {
-  const rows = input.realized.disposals.map(
-    (disposal): TRealizedGainRow => ({
-      description: `${disposal.quantity} ${disposal.symbol}`,
-      symbol: disposal.symbol,
-      quantity: disposal.quantity,
-      date_acquired: dayOf(disposal.acquired_at),
-      date_disposed: dayOf(disposal.disposed_at),
-      proceeds: disposal.proceeds,
-      cost_basis: disposal.cost,
-      gain: disposal.gain,
-      term: termOf(disposal.acquired_at, disposal.disposed_at),
-      holding_days: disposal.holding_days,
-      short_position: disposal.short,
-      lot_id: disposal.lot_id,
-      transaction_id: disposal.transaction_id,
-    }),
-  );
+  const rows = input.realized.disposals.map(realizedGainRow);
   return {
     portfolio: input.portfolio,
     period: input.period,
