@@ -17,7 +17,7 @@ import { keysetPage, timeCursor } from '../platform/paging.ts';
 import type { TPortfoliosService } from '../portfolios/index.ts';
 import type { TRiskService } from '../risk/index.ts';
 import type { TWebhooksService } from '../webhooks/index.ts';
-import { createGatherer, isPermanent, periodOf } from './gather.ts';
+import { createGatherer, DEFAULT_BENCHMARK, isPermanent, periodOf } from './gather.ts';
 import { closedSince, lastClosed, previousPeriod } from './periods.ts';
 import { renderReport, reportMedia } from './render.ts';
 import type { TReportFormat, TReportKind } from './report-model.ts';
@@ -116,19 +116,24 @@ export function createReportsService(deps: {
   const owned = (actor: TActor, id: string) =>
     requireOwned(actor, PERMISSIONS, () => findReport(db, id), () => notFound('report', id));
 
+  /** 404 naming the symbols (coins or the benchmark) the platform does not know. */
+  async function requireKnown(symbols: string[]) {
+    const known = await prices.coins(symbols);
+    const unknown = [...new Set(symbols.filter((symbol) => !known.has(symbol)))];
+    if (unknown.length)
+      throw new AppError(ErrorCode.NotFound, {
+        detail: `No cryptocurrency with symbol ${unknown.map((symbol) => `"${symbol}"`).join(', ')}.`,
+        extensions: { unknown_symbols: unknown },
+      });
+  }
+
   /** Refuses what no job could make: a portfolio the caller cannot see, a period with no data. */
   async function check(actor: TActor, request: TReportRequest): Promise<TReportParams> {
     const today = isoDay(now());
     const { kind, format: _format, ...params } = request;
     if (kind === 'audit_export') requirePermission(actor, 'audit:read');
     if (kind === 'coin_risk') {
-      const known = await prices.coins(params.symbols!);
-      const unknown = params.symbols!.filter((symbol) => !known.has(symbol));
-      if (unknown.length)
-        throw new AppError(ErrorCode.NotFound, {
-          detail: `No cryptocurrency with symbol ${unknown.map((symbol) => `"${symbol}"`).join(', ')}.`,
-          extensions: { unknown_symbols: unknown },
-        });
+      await requireKnown([...params.symbols!, params.benchmark ?? DEFAULT_BENCHMARK]);
       if (params.to && params.to > today) throw beyondData(`to: ${params.to} is after today (${today}); there is no data yet`);
       return { ...params, to: params.to ?? today };
     }
@@ -138,6 +143,7 @@ export function createReportsService(deps: {
     if (kind === 'audit_export') return params;
     const portfolio = await deps.portfolios.get(actor, params.portfolio_id!);
     if (kind === 'portfolio_statement') {
+      await requireKnown([params.benchmark ?? DEFAULT_BENCHMARK]);
       const first = (await deps.portfolios.listTransactions(actor, portfolio.id, { limit: 1 })).data[0];
       if (!first) throw beyondData('The portfolio has no transactions yet.');
       const firstDay = first.timestamp.slice(0, 10);

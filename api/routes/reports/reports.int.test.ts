@@ -186,7 +186,9 @@ describe('statements', () => {
       await import('node:fs/promises').then((fs) => fs.writeFile(zip, file.bytes));
       execFileSync('unzip', ['-q', zip, '-d', folder]);
       const table = (name: string) => rowsOf(readFileSync(path.join(folder, name), 'utf8'));
-      const summary = Object.fromEntries(table('summary.csv').map((row) => [row.item, row.value]));
+      // The summary's value column is text: the formula guard puts an apostrophe before a leading "-"
+      // (README.txt: remove one leading apostrophe to get the original text).
+      const summary = Object.fromEntries(table('summary.csv').map((row) => [row.item, row.value!.replace(/^'/, '')]));
 
       const holdings = await get(user, `/api/v1/portfolios/${id}/holdings?at=${endOf(history.to)}`);
       const start = await get(user, `/api/v1/portfolios/${id}/holdings?at=${from}`);
@@ -332,20 +334,22 @@ describe('input and quotas', () => {
     await problem({ kind: 'portfolio_statement', format: 'csv', portfolio_id: id, from: '2012-01-01', to: '2024-01-01' }, 400);
     const future = await problem({ kind: 'portfolio_statement', format: 'csv', portfolio_id: id, from: addDays(today, 5), to: addDays(today, 40) }, 422);
     expect(future.reason).toBe('period_beyond_data');
-    const before = await problem({ kind: 'portfolio_statement', format: 'csv', portfolio_id: id, from: '2015-01-01', to: '2015-12-31' }, 422);
+    const before = await problem({ kind: 'portfolio_statement', format: 'csv', portfolio_id: id, from: '2015-01-01', to: '2015-12-31', benchmark: BENCHMARK }, 422);
     expect(before.reason).toBe('period_beyond_data');
-    await problem({ kind: 'coin_risk', format: 'csv', symbols: ['NOPE'] }, 404);
+    await problem({ kind: 'coin_risk', format: 'csv', symbols: ['NOPE'], benchmark: BENCHMARK }, 404);
+    const benchmark = await problem({ kind: 'coin_risk', format: 'csv', symbols: ['C00'] }, 404);
+    expect(benchmark.unknown_symbols).toEqual(['BTC']);
     await problem({ kind: 'realized_gains', format: 'csv', portfolio_id: '00000000-0000-4000-8000-000000000000', tax_year: 2025 }, 404);
 
     // Idempotency-Key: the same request twice is one report.
-    const body = { kind: 'coin_risk', format: 'csv', symbols: ['C00', 'C01'], window: 60 };
+    const body = { kind: 'coin_risk', format: 'csv', symbols: ['C00', 'C01'], window: 60, benchmark: BENCHMARK };
     const first = await ask(user, body, { 'idempotency-key': 'report-1' });
     const again = await ask(user, body, { 'idempotency-key': 'report-1' });
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
     expect(again.body.id).toBe(first.body.id);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(await rendered(user, first.body.id)).toMatchObject({ status: 'ready', content_type: 'application/zip' });
+    expect(await rendered(user, first.body.id)).toMatchObject({ status: 'ready', error: null, content_type: 'application/zip' });
 
     // REPORTS_PER_USER is 6 here.
     for (let count = 1; count < 6; count += 1) expect((await ask(user, body)).status).toBe(202);
