@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'csv-parse/sync';
 import { COST_BASIS_METHODS, GENERIC_COLUMNS, addDays, dec } from '../../../core/portfolios/index.ts';
-import { createPostgresReportStore } from '../../../core/reports/index.ts';
+import { createPostgresReportStore, formatAmount } from '../../../core/reports/index.ts';
 import { startTestApi, type TTestApi } from '../../../test/api-server.ts';
 import { createApiKey, sendJson, signIn, type TSignedIn } from '../../../test/auth.ts';
 import { testConfig } from '../../../test/config.ts';
@@ -211,6 +211,47 @@ describe('statements', () => {
       const inPeriod = history.transactions.filter((tx) => tx.timestamp.toISOString().slice(0, 10) >= from).length;
       expect(table('transactions.csv').length).toBe(inPeriod);
       expect(table('performance_daily.csv').length).toBe(performance.body.series.length);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A poppler tool (scripts/pdf-tools.sh provisions them; TEST_PDF_TOOLS is their folder). */
+const poppler = (tool: string, ...args: string[]) =>
+  execFileSync(process.env.TEST_PDF_TOOLS ? path.join(process.env.TEST_PDF_TOOLS, tool) : tool, args, {
+    encoding: 'utf8',
+  });
+
+describe('statements as PDF', () => {
+  test('When a statement is made as PDF, then pdftotext finds the API’s key figures, its fonts are embedded and every page renders', async () => {
+    const user = await signIn(api, 'trader');
+    const id = await portfolioOf(user);
+    const from = addDays(history.from, 30);
+    const asked = await ask(user, { kind: 'portfolio_statement', format: 'pdf', portfolio_id: id, from, to: history.to, benchmark: BENCHMARK });
+    expect(asked.status).toBe(202);
+    const report = await rendered(user, asked.body.id);
+    expect(report).toMatchObject({ status: 'ready', error: null, content_type: 'application/pdf' });
+    expect(report.filename).toMatch(/\.pdf$/);
+    const file = await download(user, asked.body.id);
+    expect(file.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    const folder = mkdtempSync(path.join(tmpdir(), 'statement-pdf-'));
+    try {
+      const pdf = path.join(folder, 'statement.pdf');
+      writeFileSync(pdf, file.bytes);
+      const pages = Number(/Pages:\s+(\d+)/.exec(poppler('pdfinfo', pdf))![1]);
+      expect(pages).toBeGreaterThanOrEqual(2);
+      const fonts = poppler('pdffonts', pdf).split('\n').slice(2).filter((line) => line.trim());
+      expect(fonts.length).toBeGreaterThan(0);
+      for (const line of fonts) withContext(line, () => expect(line.split(/\s+/).at(-5)).toBe('yes'));
+      const text = poppler('pdftotext', '-layout', pdf, '-');
+      const holdings = await get(user, `/api/v1/portfolios/${id}/holdings?at=${endOf(history.to)}`);
+      const realized = await get(user, `/api/v1/portfolios/${id}/realized?from=${from}&to=${endOf(history.to)}`);
+      for (const figure of [holdings.body.totals.value, realized.body.totals.gain, realized.body.totals.proceeds])
+        withContext(figure, () => expect(text).toContain(formatAmount(figure)));
+      expect(text).toContain('CoinGecko');
+      poppler('pdftoppm', '-r', '30', '-png', pdf, path.join(folder, 'page'));
+      expect(readdirSync(folder).filter((name) => name.endsWith('.png'))).toHaveLength(pages);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
