@@ -48,7 +48,12 @@ import {
   type TWebhooksService,
 } from './webhooks/index.ts';
 import { readDataVersion } from './platform/cache/versions.ts';
-import { createPostgresReportStore, createReportsService, REPORT_JOBS, REPORT_MIGRATIONS } from './reports/index.ts';
+import {
+  createPostgresReportStore,
+  createReportsService,
+  REPORT_JOBS,
+  REPORT_MIGRATIONS,
+} from './reports/index.ts';
 import { flowOf } from './workflows.ts';
 
 export { feature, type TAnyFeature, type TFeature, type TFeatureDeps } from './platform/feature.ts';

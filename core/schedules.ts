@@ -50,7 +50,8 @@ export const SCHEDULES: readonly TSchedule[] = [
     cron: '41 * * * *',
     job: 'run-report-schedules',
     data: {},
-    description: 'Make the reports of every schedule period closed since its last run (missed runs included).',
+    description:
+      'Make the reports of every schedule period closed since its last run (missed runs included).',
   },
   {
     key: 'reportCleanup',

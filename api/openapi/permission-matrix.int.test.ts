@@ -137,7 +137,14 @@ const GRANTS: Record<TRole, readonly TPermission[]> = {
     'alerts:manage',
     'reports:manage',
   ],
-  analyst: ['market:read', 'risk:read', 'account:manage', 'api_keys:manage', 'alerts:manage', 'reports:manage'],
+  analyst: [
+    'market:read',
+    'risk:read',
+    'account:manage',
+    'api_keys:manage',
+    'alerts:manage',
+    'reports:manage',
+  ],
   service: ['market:read', 'risk:read', 'account:manage', 'api_keys:manage', 'jobs:trigger', 'jobs:read'],
 };
 
