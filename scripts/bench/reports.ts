@@ -75,7 +75,17 @@ const portfolio = await services.portfolios.create(actor, {
 const csv = [
   GENERIC_COLUMNS.join(','),
   ...history.transactions.map((tx) =>
-    [tx.timestamp.toISOString(), tx.type, tx.symbol, tx.quantity.toFixed(), tx.price?.toFixed() ?? '', tx.fee.toFixed(), '', `b-${tx.sequence}`, ''].join(','),
+    [
+      tx.timestamp.toISOString(),
+      tx.type,
+      tx.symbol,
+      tx.quantity.toFixed(),
+      tx.price?.toFixed() ?? '',
+      tx.fee.toFixed(),
+      '',
+      `b-${tx.sequence}`,
+      '',
+    ].join(','),
   ),
 ].join('\n');
 await services.portfolios.importCsv(actor, portfolio.id, { format: 'generic', csv, dryRun: false });
@@ -96,7 +106,13 @@ async function measured(work: () => Promise<unknown>) {
   const result = await work();
   const ms = performance.now() - started;
   clearInterval(timer);
-  return { ms, rss: (rss - before.rss) / 2 ** 20, heap: (heap - before.heapUsed) / 2 ** 20, base: before.rss / 2 ** 20, result };
+  return {
+    ms,
+    rss: (rss - before.rss) / 2 ** 20,
+    heap: (heap - before.heapUsed) / 2 ** 20,
+    base: before.rss / 2 ** 20,
+    result,
+  };
 }
 
 const lines: string[] = [
@@ -145,7 +161,8 @@ lines.push(
   `Reading that PDF back from the store (what a download streams to the socket): ${((download.result as number) / 2 ** 20).toFixed(1)} MiB in ${download.ms.toFixed(0)} ms, peak RSS ${download.rss.toFixed(0)} MiB above base (the store holds one 256 KiB chunk at a time).`,
 );
 process.stdout.write(`${lines.join('\n')}\n`);
-for (const queue of Object.values(queues.queues)) await queue.obliterate({ force: true }).catch(() => undefined);
+for (const queue of Object.values(queues.queues))
+  await queue.obliterate({ force: true }).catch(() => undefined);
 await queues.close();
 redis.disconnect();
 cache.disconnect();
