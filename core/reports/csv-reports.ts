@@ -81,10 +81,15 @@ const holdingRows = (holdings: THoldingsAnswer): THoldingRow[] =>
         },
       ];
 
-type TKeyValue = { key: string; value: string | number | null };
+type TKeyValue = { key: string; value: string | number | null; kind?: 'text' | 'decimal' | 'date' };
+/** `item,value`: numbers as plain decimals, amounts as they are, text guarded (each row says which). */
 const KEY_VALUE_COLUMNS: TCsvColumn<TKeyValue>[] = [
   { header: 'item', kind: 'text', value: (row) => row.key },
-  { header: 'value', kind: 'text', value: (row) => (typeof row.value === 'number' ? plainNumber(row.value) : row.value) },
+  {
+    header: 'value',
+    kind: (row) => (typeof row.value === 'number' ? 'number' : (row.kind ?? 'text')),
+    value: (row) => row.value,
+  },
 ];
 
 type TDailyRow = {
@@ -114,20 +119,20 @@ export function statementSummary(model: TStatementModel, generatedAt: Date): TKe
     { key: 'portfolio_name', value: model.portfolio.name },
     { key: 'currency', value: model.portfolio.currency },
     { key: 'cost_basis_method', value: model.portfolio.cost_basis_method },
-    { key: 'period_from', value: model.period.from },
-    { key: 'period_to', value: model.period.to },
-    { key: 'value_start', value: model.holdings_start.totals.value },
-    { key: 'value_end', value: model.holdings_end.totals.value },
-    { key: 'inflows', value: p.inflows },
-    { key: 'outflows', value: p.outflows },
-    { key: 'net_flows', value: p.net_flows },
-    { key: 'income', value: model.income },
-    { key: 'fees', value: model.fees },
-    { key: 'gain', value: p.gain },
-    { key: 'realized_proceeds', value: model.realized.totals.proceeds },
-    { key: 'realized_cost_basis', value: model.realized.totals.cost },
-    { key: 'realized_gain', value: model.realized.totals.gain },
-    { key: 'unrealized_pnl_end', value: model.holdings_end.totals.unrealized_pnl },
+    { key: 'period_from', value: model.period.from, kind: 'date' },
+    { key: 'period_to', value: model.period.to, kind: 'date' },
+    { key: 'value_start', value: model.holdings_start.totals.value, kind: 'decimal' },
+    { key: 'value_end', value: model.holdings_end.totals.value, kind: 'decimal' },
+    { key: 'inflows', value: p.inflows, kind: 'decimal' },
+    { key: 'outflows', value: p.outflows, kind: 'decimal' },
+    { key: 'net_flows', value: p.net_flows, kind: 'decimal' },
+    { key: 'income', value: model.income, kind: 'decimal' },
+    { key: 'fees', value: model.fees, kind: 'decimal' },
+    { key: 'gain', value: p.gain, kind: 'decimal' },
+    { key: 'realized_proceeds', value: model.realized.totals.proceeds, kind: 'decimal' },
+    { key: 'realized_cost_basis', value: model.realized.totals.cost, kind: 'decimal' },
+    { key: 'realized_gain', value: model.realized.totals.gain, kind: 'decimal' },
+    { key: 'unrealized_pnl_end', value: model.holdings_end.totals.unrealized_pnl, kind: 'decimal' },
     { key: 'twr', value: p.twr },
     { key: 'twr_annualized', value: p.twr_annualized },
     { key: 'mwr', value: p.mwr },
@@ -135,7 +140,7 @@ export function statementSummary(model: TStatementModel, generatedAt: Date): TKe
     { key: 'benchmark_symbol', value: p.benchmark.symbol },
     { key: 'benchmark_twr', value: p.benchmark.twr },
     { key: 'excess_return', value: p.excess_return },
-    { key: 'generated_at', value: generatedAt.toISOString() },
+    { key: 'generated_at', value: generatedAt.toISOString(), kind: 'date' },
   ];
 }
 
@@ -192,11 +197,13 @@ export function statementZip(model: TStatementModel, generatedAt: Date): AsyncGe
   ];
   const risk: TKeyValue[] = model.risk
     ? [
-        { key: 'window_from', value: model.risk.from },
-        { key: 'window_to', value: model.risk.to },
+        { key: 'window_from', value: model.risk.from, kind: 'date' },
+        { key: 'window_to', value: model.risk.to, kind: 'date' },
         { key: 'observations', value: model.risk.observations },
         { key: 'benchmark', value: model.risk.benchmark },
-        ...Object.entries(model.risk.metrics).map(([key, value]) => ({ key, value })),
+        ...Object.entries(model.risk.metrics).map(
+          ([key, value]): TKeyValue => ({ key, value, ...(key.endsWith('_date') ? { kind: 'date' as const } : {}) }),
+        ),
         { key: 'risk_score', value: model.risk.risk_score },
         { key: 'risk_level', value: model.risk.risk_level },
         { key: 'concentration_hhi', value: model.risk.concentration.hhi },

@@ -11,7 +11,7 @@ import {
   formatQuantity,
   formatRatio,
 } from './format.ts';
-import { areaChart, barChart, horizontalBars, lineChart } from './pdf-charts.ts';
+import { areaChart, barChart, horizontalBars, lineChart, tickPlaces } from './pdf-charts.ts';
 import { COLORS, renderPdf, type TPdf, type TPdfColumn } from './pdf-document.ts';
 import type {
   TAuditExportModel,
@@ -51,8 +51,8 @@ const REALIZED_PDF_COLUMNS: TPdfColumn[] = [
   { header: 'Proceeds', width: 0.14, align: 'right' },
   { header: 'Cost basis', width: 0.14, align: 'right' },
   { header: 'Gain or loss', width: 0.14, align: 'right' },
-  { header: 'Term', width: 0.07 },
-  { header: 'Days', width: 0.09, align: 'right' },
+  { header: 'Term', width: 0.09, align: 'right' },
+  { header: 'Days', width: 0.07, align: 'right' },
 ];
 
 const realizedCells = (row: TRealizedGainRow): string[] => [
@@ -169,7 +169,7 @@ export function statementPdf(model: TStatementModel, out: Writable, generatedAt:
         height: 120,
         dates,
         series: [{ label: `Value (${model.portfolio.currency})`, color: COLORS.portfolio, values: p.series.map((d) => Number(d.value)) }],
-        format: (value) => formatAmount(String(value), 0),
+        format: (value, step) => formatAmount(String(value), tickPlaces(step)),
       });
       const bench = new Map(model.benchmark_series.map((point) => [point.date, point.value]));
       lineChart(pdf, {
@@ -180,7 +180,7 @@ export function statementPdf(model: TStatementModel, out: Writable, generatedAt:
           { label: 'Portfolio TWR', color: COLORS.portfolio, values: p.series.map((d) => d.twr_cumulative) },
           { label: p.benchmark.symbol, color: COLORS.benchmark, values: dates.map((d) => bench.get(d) ?? Number.NaN) },
         ],
-        format: (value) => formatPercent(value, 0),
+        format: (value, step) => formatPercent(value, tickPlaces(step * 100)),
       });
 
       pdf.addPage();
@@ -200,14 +200,14 @@ export function statementPdf(model: TStatementModel, out: Writable, generatedAt:
         dates: model.drawdown.map((point) => point.date),
         values: model.drawdown.map((point) => point.value),
         color: COLORS.area,
-        format: (value) => formatPercent(value, 0),
+        format: (value, step) => formatPercent(value, tickPlaces(step * 100)),
       });
       barChart(pdf, {
         title: 'Realized gains by month',
         height: 100,
         labels: model.gains_by_month.map((row) => row.month),
         values: model.gains_by_month.map((row) => Number(row.gain)),
-        format: (value) => formatAmount(String(value), 0),
+        format: (value, step) => formatAmount(String(value), tickPlaces(step)),
       });
 
       pdf.heading('Risk');
@@ -383,7 +383,7 @@ export function coinRiskPdf(model: TCoinRiskModel, out: Writable, generatedAt: D
           dates: coin.drawdown.map((point) => point.date),
           values: coin.drawdown.map((point) => point.value),
           color: COLORS.area,
-          format: (value) => formatPercent(value, 0),
+          format: (value, step) => formatPercent(value, tickPlaces(step * 100)),
         });
       }
       if (model.correlation) {
