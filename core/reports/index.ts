@@ -3,5 +3,3 @@
 export * from './report-model.ts';
 export * from './render.ts';
 export * from './format.ts';
-// Generated models (tests, the benchmark and the README's sample page).
-export * from './sample-models.ts';

@@ -17,7 +17,7 @@ import {
   sampleCoinRiskModel,
   sampleRealizedGainsModel,
   sampleStatementModel,
-} from './sample-models.ts';
+} from '../../test/report-models.ts';
 
 // poppler-utils, provisioned by scripts/pdf-tools.sh (npm test and npm run test:unit run it).
 const TOOLS = process.env.TEST_PDF_TOOLS ?? '/usr/bin';

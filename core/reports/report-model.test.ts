@@ -10,7 +10,7 @@ import {
   termOf,
   type TRealizedAnswer,
 } from './report-model.ts';
-import { SAMPLE_PORTFOLIO } from './sample-models.ts';
+import { SAMPLE_PORTFOLIO } from '../../test/report-models.ts';
 
 const disposal = (over: Partial<TRealizedAnswer['disposals'][number]>): TRealizedAnswer['disposals'][number] => ({
   transaction_id: 't1',
