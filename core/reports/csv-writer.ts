@@ -16,7 +16,8 @@ export type TCsvKind = 'text' | 'decimal' | 'number' | 'date' | 'integer' | 'boo
 
 export type TCsvColumn<T> = {
   header: string;
-  kind: TCsvKind;
+  /** The kind of every cell of the column, or of each row's cell (a key–value table). */
+  kind: TCsvKind | ((row: T) => TCsvKind);
   value: (row: T) => string | number | boolean | null | undefined;
 };
 
@@ -52,7 +53,11 @@ export async function* csvChunks<T>(
   let chunk = '';
   let count = 0;
   for await (const row of rows) {
-    chunk += csvLine(columns.map((column) => cellText(column.kind, column.value(row))));
+    chunk += csvLine(
+      columns.map((column) =>
+        cellText(typeof column.kind === 'function' ? column.kind(row) : column.kind, column.value(row)),
+      ),
+    );
     count += 1;
     if (count === CHUNK_ROWS) {
       yield chunk;

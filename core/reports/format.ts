@@ -6,7 +6,15 @@
  */
 import { dec } from '../portfolios/index.ts';
 
-const group = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+/** `1234567` → `1,234,567`. */
+function group(digits: string): string {
+  let out = '';
+  for (let index = 0; index < digits.length; index += 1) {
+    if (index > 0 && (digits.length - index) % 3 === 0) out += ',';
+    out += digits[index];
+  }
+  return out;
+}
 
 /** `1234567.891` → `1,234,567.89` (places 2); null → `–`. */
 export function formatAmount(value: string | null | undefined, places = 2): string {
@@ -21,7 +29,10 @@ export function formatAmount(value: string | null | undefined, places = 2): stri
 export function formatQuantity(value: string | null | undefined): string {
   if (value === null || value === undefined || value === '') return '–';
   const text = formatAmount(value, 8);
-  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+  if (!text.includes('.')) return text;
+  let end = text.length;
+  while (text[end - 1] === '0') end -= 1;
+  return text.slice(0, text[end - 1] === '.' ? end - 1 : end);
 }
 
 /** 0.12345 → `12.35 %`; null → `–`. */

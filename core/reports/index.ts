@@ -15,8 +15,6 @@ export {
 export * from './report-model.ts';
 export * from './render.ts';
 export * from './format.ts';
-// Generated models (tests, the benchmark and the README's sample page).
-export * from './sample-models.ts';
 
 import { CreateReports1764806400000 } from './migrations/1764806400000-create-reports.ts';
 

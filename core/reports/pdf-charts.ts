@@ -21,10 +21,14 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const raw = (max - min) / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((f) => f * magnitude).find((s) => s >= raw) ?? 10 * magnitude;
+  // Multiples of the step, rounded to its decimals (no accumulated float error).
+  const places = Math.max(0, -Math.floor(Math.log10(step)) + 1);
   const ticks: number[] = [];
-  for (let tick = Math.floor(min / step) * step; tick <= max + step * 1e-9; tick += step)
-    ticks.push(Number(tick.toPrecision(12)));
-  if (ticks.at(-1)! < max) ticks.push(Number((ticks.at(-1)! + step).toPrecision(12)));
+  for (let k = Math.floor(min / step); ; k += 1) {
+    const tick = Number((k * step).toFixed(places)) || 0;
+    ticks.push(tick);
+    if (tick >= max - step * 1e-9) break;
+  }
   return ticks;
 }
 
@@ -40,7 +44,7 @@ type TFrame = { x: number; y: number; width: number; height: number; scaleY: (va
 /** The chart's title, y grid and labels; returns the plot area and its y scale. */
 function frame(
   pdf: TPdf,
-  options: { title: string; height: number; min: number; max: number; format: (value: number) => string },
+  options: { title: string; height: number; min: number; max: number; format: (value: number, step: number) => string },
 ): TFrame {
   const { doc } = pdf;
   pdf.ensureSpace(options.height + 40);
@@ -49,6 +53,7 @@ function frame(
   const ticks = niceTicks(options.min, options.max);
   const low = ticks[0]!;
   const high = ticks.at(-1)!;
+  const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : 1;
   const area = {
     x: MARGIN.left + AXIS_WIDTH,
     y: doc.y + 4,
@@ -61,7 +66,7 @@ function frame(
     const y = scaleY(tick);
     doc.moveTo(area.x, y).lineTo(area.x + area.width, y).stroke(tick === 0 ? COLORS.muted : COLORS.rule);
     doc.font('Regular').fontSize(6.5).fillColor(COLORS.muted);
-    doc.text(options.format(tick), MARGIN.left, y - 3.5, { width: AXIS_WIDTH - 6, align: 'right', lineBreak: false });
+    doc.text(options.format(tick, step), MARGIN.left, y - 3.5, { width: AXIS_WIDTH - 6, align: 'right', lineBreak: false });
   }
   return { ...area, scaleY };
 }
@@ -106,7 +111,7 @@ export function lineChart(
     height: number;
     dates: readonly string[];
     series: readonly { label: string; color: string; values: readonly number[] }[];
-    format: (value: number) => string;
+    format: (value: number, step: number) => string;
   },
 ) {
   const { doc } = pdf;
@@ -138,7 +143,7 @@ export function areaChart(
     dates: readonly string[];
     values: readonly number[];
     color: string;
-    format: (value: number) => string;
+    format: (value: number, step: number) => string;
   },
 ) {
   const { doc } = pdf;
@@ -172,7 +177,7 @@ export function barChart(
     height: number;
     labels: readonly string[];
     values: readonly number[];
-    format: (value: number) => string;
+    format: (value: number, step: number) => string;
   },
 ) {
   const { doc } = pdf;
@@ -233,3 +238,6 @@ export function horizontalBars(
   doc.x = MARGIN.left;
   doc.y = y + 6;
 }
+
+/** Decimals that tell ticks `step` apart: 0 for steps of 1 or more, 1 for 0.5, 2 for 0.05... */
+export const tickPlaces = (step: number): number => Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));

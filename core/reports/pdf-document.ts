@@ -169,18 +169,24 @@ function pdfFrame(doc: PDFKit.PDFDocument, meta: { title: string; generatedAt: D
       doc.moveDown(0.6);
       return count;
     },
-    /** Waits while the output is behind: pdfkit pushes pages as it goes; this lets the reader catch up. */
+    /**
+     * Lets the output catch up: pdfkit pushes each finished page at once and the pipe moves it to `out`
+     * as `out` takes it; the table calls this every 200 rows, and it waits (a turn of the event loop,
+     * then while more than one buffer's worth is queued) so that a long table never piles up in memory.
+     */
     async relieve() {
-      if (doc.readableLength <= doc.readableHighWaterMark * 8) return;
-      await new Promise<void>((resolve) => {
-        const go = () => {
-          doc.off('data', go);
-          doc.off('close', go);
-          resolve();
-        };
-        doc.on('data', go);
-        doc.on('close', go);
-      });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (doc.readableLength > doc.readableHighWaterMark && !doc.destroyed) {
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            doc.off('data', go);
+            doc.off('close', go);
+            resolve();
+          };
+          doc.on('data', go);
+          doc.on('close', go);
+        });
+      }
     },
   };
   return pdf;

@@ -14,8 +14,10 @@
  */
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { auditCsv, coinRiskZip, realizedGainsCsv, statementZip } from './csv-reports.ts';
-import { auditPdf, coinRiskPdf, realizedGainsPdf, statementPdf } from './pdf-reports.ts';
+import { auditCsv, coinRiskZip, realizedGainsCsv } from './csv-reports.ts';
+import { statementZip } from './statement-csv.ts';
+import { auditPdf, coinRiskPdf, realizedGainsPdf } from './pdf-reports.ts';
+import { statementPdf } from './statement-pdf.ts';
 import type { TReportFormat, TReportKind, TReportModels } from './report-model.ts';
 
 export type TReportMedia = {

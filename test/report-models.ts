@@ -1,11 +1,11 @@
 /**
- * Generated models of every report kind, the same for the same seed: for the renderers' tests, the
+ * Generated report models of every kind, the same for the same seed: for the renderers' tests, the
  * benchmark (scripts/bench/reports.ts) and the README's sample page (scripts/report-sample.ts). Prices
  * follow a seeded random walk; totals are the sums of their rows, as the services answer them.
  */
-import type { TAuditRow } from '../audit/index.ts';
-import { dec, type Decimal } from '../portfolios/index.ts';
-import type { TRiskMetrics, TRiskReport } from '../risk/index.ts';
+import type { TAuditRow } from '../core/audit/index.ts';
+import { dec, type Decimal } from '../core/portfolios/index.ts';
+import type { TRiskMetrics, TRiskReport } from '../core/risk/index.ts';
 import {
   allocationOf,
   benchmarkSeries,
@@ -22,7 +22,7 @@ import {
   type TReportPortfolio,
   type TStatementModel,
   type TStatementTransaction,
-} from './report-model.ts';
+} from '../core/reports/index.ts';
 
 /** mulberry32: a small seeded generator (uniform in [0, 1)). */
 function random(seed: number) {
@@ -37,7 +37,8 @@ function random(seed: number) {
 }
 
 const DAY_MS = 86_400_000;
-const dayAfter = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+const dayAfter = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 const fixed = (value: Decimal, places: number) => {
   const text = value.toDecimalPlaces(places).toFixed();
   return text === '-0' ? '0' : text;
@@ -123,7 +124,9 @@ function holdingsOf(
  * after one deposit, average-cost lots per coin, FIFO-like disposals one lot each), with the
  * transactions as an async iterable made as they are read (so that a long statement streams).
  */
-export function sampleStatementModel(options: { transactions?: number; days?: number; seed?: number; from?: string } = {}): TStatementModel {
+export function sampleStatementModel(
+  options: { transactions?: number; days?: number; seed?: number; from?: string } = {},
+): TStatementModel {
   const count = options.transactions ?? 120;
   const days = options.days ?? 365;
   const from = options.from ?? '2025-01-01';
@@ -155,7 +158,12 @@ export function sampleStatementModel(options: { transactions?: number; days?: nu
         price: money(unit),
         fee: fixed(unit.times(quantity).times('0.001'), 2),
         timestamp: new Date(Date.parse(`${dates[day]}T00:00:00Z`) + (index % 86_400) * 1000).toISOString(),
-        notes: index % 97 === 5 ? '=HYPERLINK("http://example.com")' : index % 13 === 0 ? `rebalance, "${symbol}" leg` : null,
+        notes:
+          index % 97 === 5
+            ? '=HYPERLINK("http://example.com")'
+            : index % 13 === 0
+              ? `rebalance, "${symbol}" leg`
+              : null,
         external_id: null,
       };
       yield { tx, day };
@@ -175,7 +183,8 @@ export function sampleStatementModel(options: { transactions?: number; days?: nu
   const values: { date: string; value: Decimal; flow: Decimal }[] = [];
   let startHoldings: THoldingsAnswer | null = null;
   for (let day = 0; day < days; day += 1) {
-    if (day === 0) startHoldings = holdingsOf(quantities, costs, (s) => price(s, 0), cash, `${from}T00:00:00.000Z`);
+    if (day === 0)
+      startHoldings = holdingsOf(quantities, costs, (s) => price(s, 0), cash, `${from}T00:00:00.000Z`);
     for (const { tx } of byDay.get(day) ?? []) {
       const quantity = dec(tx.quantity);
       const gross = quantity.times(tx.price!);
@@ -210,7 +219,10 @@ export function sampleStatementModel(options: { transactions?: number; days?: nu
         });
       }
     }
-    const marketValue = [...quantities].reduce((sum, [symbol, q]) => sum.plus(q.times(price(symbol, day))), dec(0));
+    const marketValue = [...quantities].reduce(
+      (sum, [symbol, q]) => sum.plus(q.times(price(symbol, day))),
+      dec(0),
+    );
     values.push({ date: dates[day]!, value: marketValue.plus(cash), flow: day === 0 ? deposit : dec(0) });
   }
   const endHoldings = holdingsOf(quantities, costs, (s) => price(s, days - 1), cash, `${to}T23:59:59.999Z`);
@@ -221,14 +233,24 @@ export function sampleStatementModel(options: { transactions?: number; days?: nu
     portfolio_id: SAMPLE_PORTFOLIO.id,
     cost_basis_method: SAMPLE_PORTFOLIO.cost_basis_method,
     disposals,
-    totals: { proceeds: sum((d) => d.proceeds), cost: sum((d) => d.cost), gain: sum((d) => d.gain), by_symbol: {} },
+    totals: {
+      proceeds: sum((d) => d.proceeds),
+      cost: sum((d) => d.cost),
+      gain: sum((d) => d.gain),
+      by_symbol: {},
+    },
   };
 
   let growth = 1;
   const series = values.map((point, index) => {
     const before = index === 0 ? point.flow : values[index - 1]!.value;
     growth *= before.isZero() ? 1 : point.value.div(before).toNumber();
-    return { date: point.date, value: money(point.value), net_flow: money(point.flow), twr_cumulative: growth - 1 };
+    return {
+      date: point.date,
+      value: money(point.value),
+      net_flow: money(point.flow),
+      twr_cumulative: growth - 1,
+    };
   });
   const end = values.at(-1)!.value;
   const benchmarkCloses = dates.map((date, index) => ({ date, price: String(prices.get('BTC')![index]) }));
@@ -296,9 +318,30 @@ export function sampleStatementModel(options: { transactions?: number; days?: nu
       portfolio_id: SAMPLE_PORTFOLIO.id,
       total_value: endHoldings.totals.value,
       rows: [
-        { symbol: 'BTC', current_weight: 0.44, target_weight: 0.5, drift: -0.06, trade_quantity: '0.01', trade_value: '600' },
-        { symbol: 'ETH', current_weight: 0.3, target_weight: 0.3, drift: 0, trade_quantity: '0', trade_value: '0' },
-        { symbol: 'USD', current_weight: 0.26, target_weight: 0.2, drift: 0.06, trade_quantity: null, trade_value: '-600' },
+        {
+          symbol: 'BTC',
+          current_weight: 0.44,
+          target_weight: 0.5,
+          drift: -0.06,
+          trade_quantity: '0.01',
+          trade_value: '600',
+        },
+        {
+          symbol: 'ETH',
+          current_weight: 0.3,
+          target_weight: 0.3,
+          drift: 0,
+          trade_quantity: '0',
+          trade_value: '0',
+        },
+        {
+          symbol: 'USD',
+          current_weight: 0.26,
+          target_weight: 0.2,
+          drift: 0.06,
+          trade_quantity: null,
+          trade_value: '-600',
+        },
       ],
     },
   };
@@ -345,20 +388,31 @@ export function sampleRealizedGainsModel(seed = 7): TRealizedGainsModel {
     realized: {
       ...statement.realized,
       disposals,
-      totals: { proceeds: sum((d) => d.proceeds), cost: sum((d) => d.cost), gain: sum((d) => d.gain), by_symbol: {} },
+      totals: {
+        proceeds: sum((d) => d.proceeds),
+        cost: sum((d) => d.cost),
+        gain: sum((d) => d.gain),
+        by_symbol: {},
+      },
     },
   });
 }
 
 /** A coin risk model of `symbols` over a 90-day window. */
-export function sampleCoinRiskModel(symbols: readonly string[] = ['BTC', 'ETH', 'SOL'], seed = 11): TCoinRiskModel {
+export function sampleCoinRiskModel(
+  symbols: readonly string[] = ['BTC', 'ETH', 'SOL'],
+  seed = 11,
+): TCoinRiskModel {
   const window = 90;
   const from = '2025-09-02';
   const { dates, prices } = priceWalk(seed, from, window + 1);
   const to = dates.at(-1)!;
   const next = random(seed + 3);
   const coins = symbols.map((symbol) => {
-    const closes = (prices.get(symbol) ?? prices.get('BTC')!).map((price, index) => ({ date: dates[index]!, value: price }));
+    const closes = (prices.get(symbol) ?? prices.get('BTC')!).map((price, index) => ({
+      date: dates[index]!,
+      value: price,
+    }));
     const report: TRiskReport = {
       symbol,
       benchmark: 'BTC',
@@ -384,14 +438,21 @@ export function sampleCoinRiskModel(symbols: readonly string[] = ['BTC', 'ETH', 
     benchmark: 'BTC',
     risk_free_rate: 0.02,
     coins,
-    correlation: symbols.length > 1 ? { symbols: [...symbols], from, to, observations: window, matrix } : null,
+    correlation:
+      symbols.length > 1 ? { symbols: [...symbols], from, to, observations: window, matrix } : null,
   };
 }
 
 /** An audit export of `count` events, one every ten minutes from `from`. */
 export function sampleAuditModel(count = 200, from = '2025-11-01'): TAuditExportModel {
   const start = Date.parse(`${from}T00:00:00Z`);
-  const actions = ['auth.login', 'api_key.create', 'portfolio.update', 'authz.denied', 'report.create'] as const;
+  const actions = [
+    'auth.login',
+    'api_key.create',
+    'portfolio.update',
+    'authz.denied',
+    'report.create',
+  ] as const;
   const to = new Date(start + (count - 1) * 600_000).toISOString().slice(0, 10);
   return {
     period: { from, to },
