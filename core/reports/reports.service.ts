@@ -1,15 +1,7 @@
-import { PassThrough } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import type { TAuditService } from '../audit/index.ts';
 import { createPriceReader } from '../market/index.ts';
-import {
-  requireOwned,
-  requirePermission,
-  requireUser,
-  ROLE_PERMISSIONS,
-  type TActor,
-  type TRole,
-} from '../platform/access/index.ts';
+import { requireOwned, requirePermission, requireUser, type TActor } from '../platform/access/index.ts';
 import { inTransaction, lockKey } from '../platform/db/tx.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import type { TJobs } from '../platform/jobs/index.ts';
@@ -17,34 +9,24 @@ import { keysetPage, timeCursor } from '../platform/paging.ts';
 import type { TPortfoliosService } from '../portfolios/index.ts';
 import type { TRiskService } from '../risk/index.ts';
 import type { TWebhooksService } from '../webhooks/index.ts';
-import { createGatherer, DEFAULT_BENCHMARK, isPermanent, periodOf } from './gather.ts';
-import { closedSince, lastClosed, previousPeriod } from './periods.ts';
-import { renderReport, reportMedia } from './render.ts';
+import { createGatherer, DEFAULT_BENCHMARK, periodOf } from './gather.ts';
+import { beyondData, isoDay, notFound, PERMISSIONS, quotaExceeded } from './refusals.ts';
+import { createRenderJob } from './render-job.ts';
 import type { TReportFormat, TReportKind } from './report-model.ts';
 import type { TByteRange, TReportStore } from './report-store.ts';
 import {
-  countSchedules,
   deleteExpired,
   deleteReport,
-  deleteSchedule,
   findReport,
-  findSchedule,
   insertReport,
-  insertSchedule,
   listReports,
-  listSchedules,
-  markFailed,
-  markReady,
-  markRunning,
-  ownerOf,
-  setLastPeriod,
   usageOf,
-  type TCadence,
   type TReportParams,
   type TReportRecord,
-  type TScheduledKind,
-  type TScheduleRecord,
 } from './reports.repository.ts';
+import { createSchedulesService } from './schedules.service.ts';
+
+export { filenameOf } from './render-job.ts';
 
 export type TReportsService = ReturnType<typeof createReportsService>;
 
@@ -58,32 +40,6 @@ export type TReportSettings = {
 };
 
 export type TReportRequest = TReportParams & { kind: TReportKind; format: TReportFormat };
-
-const PERMISSIONS = { manage: 'reports:manage', admin: 'reports:admin' } as const;
-
-const notFound = (what: string, id: string) =>
-  new AppError(ErrorCode.NotFound, { detail: `No ${what} with id "${id}".` });
-const quotaExceeded = (quota: string, limit: number, what: string) =>
-  new AppError(ErrorCode.Conflict, {
-    detail: `At most ${limit} ${what} (${quota.toUpperCase()}); delete some first.`,
-    extensions: { reason: 'quota_exceeded', quota, limit },
-  });
-const beyondData = (detail: string) =>
-  new AppError(ErrorCode.Unprocessable, { detail, extensions: { reason: 'period_beyond_data' } });
-const isoDay = (date: Date) => date.toISOString().slice(0, 10);
-
-/** A download's file name: ASCII only, so Content-Disposition needs no encoding. */
-export function filenameOf(report: Pick<TReportRecord, 'id' | 'kind' | 'format' | 'params'>): string {
-  const { params } = report;
-  const scope = params.symbols ? params.symbols.join('-') : params.portfolio_id ? params.portfolio_id.slice(0, 8) : 'all';
-  const period = params.tax_year
-    ? String(params.tax_year)
-    : params.from
-      ? `${params.from}_${params.to}`
-      : (params.to ?? '');
-  const name = [report.kind.replaceAll('_', '-'), scope, period].filter(Boolean).join('_');
-  return `${name.replace(/[^A-Za-z0-9._-]/g, '-')}.${reportMedia(report.kind, report.format).file_extension}`;
-}
 
 /** What the API shows of a report: its record and where to follow it. */
 const shown = (report: TReportRecord) => ({
@@ -112,6 +68,19 @@ export function createReportsService(deps: {
   const now = deps.now ?? (() => new Date());
   const gather = createGatherer(deps);
   const prices = createPriceReader(db);
+
+  const enqueueRender = async (report: TReportRecord) => {
+    await deps.jobs.enqueue('render-report', { report_id: report.id });
+  };
+  const render = createRenderJob({
+    db,
+    store,
+    gather,
+    webhooks: deps.webhooks,
+    retentionDays: settings.retentionDays,
+    now,
+  });
+  const schedules = createSchedulesService({ db, portfolios: deps.portfolios, settings, enqueueRender, now });
 
   const owned = (actor: TActor, id: string) =>
     requireOwned(actor, PERMISSIONS, () => findReport(db, id), () => notFound('report', id));
@@ -153,10 +122,6 @@ export function createReportsService(deps: {
       if (period.to > today) return { ...params, ...(params.tax_year ? {} : { to: today }) };
     }
     return params;
-  }
-
-  async function enqueueRender(report: TReportRecord) {
-    await deps.jobs.enqueue('render-report', { report_id: report.id });
   }
 
   return {
@@ -216,112 +181,11 @@ export function createReportsService(deps: {
       await deleteReport(db, id);
     },
 
-    /** The job's work: gather the model as the owner, render it into the store, mark it ready, tell the owner. */
-    async render(reportId: string, onProgress: (percent: number) => Promise<void> = async () => undefined) {
-      const report = await markRunning(db, reportId);
-      if (!report) return { report_id: reportId, status: 'skipped' };
-      const owner = await ownerOf(db, report.owner_id);
-      if (!owner || owner.status !== 'active') {
-        await markFailed(db, reportId, `the report’s owner is ${owner ? owner.status : 'gone'}`);
-        return { report_id: reportId, status: 'failed' };
-      }
-      const actor: TActor = {
-        kind: 'user',
-        userId: owner.id,
-        role: owner.role as TRole,
-        sessionId: `report:${reportId}`,
-        ip: '127.0.0.1',
-        permissions: new Set(ROLE_PERMISSIONS[owner.role as TRole] ?? []),
-      };
-      const generatedAt = now();
-      try {
-        const model = await gather(report.kind, actor, report.params);
-        await onProgress(30);
-        const pipe = new PassThrough({ highWaterMark: 64 * 1024 });
-        const [written, rendered] = await Promise.allSettled([
-          store.write(reportId, pipe).catch((error: unknown) => {
-            pipe.destroy(error as Error);
-            throw error;
-          }),
-          renderReport(report.kind, report.format, model, pipe, { generatedAt }).catch((error: unknown) => {
-            pipe.destroy(error as Error);
-            throw error;
-          }),
-        ]);
-        if (written.status === 'rejected') throw written.reason;
-        if (rendered.status === 'rejected') throw rendered.reason;
-        await onProgress(90);
-        const media = reportMedia(report.kind, report.format);
-        const { ready, deliveries } = await inTransaction(db, async (tx) => {
-          const done = await markReady(tx, reportId, {
-            ...written.value,
-            content_type: media.content_type,
-            filename: filenameOf(report),
-            retentionDays: settings.retentionDays,
-          });
-          if (!done) return { ready: null, deliveries: [] };
-          const ids = await deps.webhooks.stage(tx, report.owner_id, 'report.ready', {
-            report_id: done.id,
-            kind: done.kind,
-            format: done.format,
-            size: done.size,
-            sha256: done.sha256,
-            expires_at: done.expires_at,
-            download_url: `/api/v1/reports/${done.id}/download`,
-            ...(done.period ? { period: done.period, schedule_id: done.schedule_id } : {}),
-          });
-          return { ready: done, deliveries: ids };
-        });
-        await deps.webhooks.schedule(deliveries);
-        if (!ready) {
-          await store.delete(reportId);
-          return { report_id: reportId, status: 'deleted' };
-        }
-        return { report_id: reportId, status: 'ready', size: ready.size, sha256: ready.sha256 };
-      } catch (error) {
-        await markFailed(db, reportId, error instanceof AppError ? error.detail : (error as Error).message);
-        if (isPermanent(error)) return { report_id: reportId, status: 'failed', reason: (error as AppError).detail };
-        throw error;
-      }
-    },
+    /** The job's work (render-job.ts). */
+    render,
 
-    /** The scheduler's work: each schedule's closed periods since its last, each made once (a unique index). */
-    async runSchedules(asOf: Date) {
-      let created = 0;
-      let schedules = 0;
-      let after: { at: string; id: string } | undefined;
-      for (;;) {
-        const page = await listSchedules(db, { limit: 500, ...(after ? { after } : {}) });
-        for (const schedule of page) {
-          schedules += 1;
-          const last = schedule.last_period ?? previousPeriod(schedule.cadence, lastClosed(schedule.cadence, asOf).key).key;
-          for (const period of closedSince(schedule.cadence, last, asOf, settings.catchUpPeriods)) {
-            const params: TReportParams = {
-              portfolio_id: schedule.portfolio_id,
-              ...(schedule.cadence === 'yearly' ? { tax_year: Number(period.key) } : { from: period.from, to: period.to }),
-            };
-            const report =
-              (await insertReport(db, {
-                owner_id: schedule.owner_id,
-                kind: schedule.kind,
-                format: schedule.format,
-                params,
-                retentionDays: settings.retentionDays,
-                schedule_id: schedule.id,
-                period: period.key,
-              })) ?? null;
-            if (report) {
-              created += 1;
-              await enqueueRender(report);
-            }
-            await setLastPeriod(db, schedule.id, period.key);
-          }
-        }
-        if (page.length < 500) break;
-        after = { at: page.at(-1)!.created_at, id: page.at(-1)!.id };
-      }
-      return { schedules, created };
-    },
+    /** The scheduler's work (schedules.service.ts). */
+    runSchedules: schedules.run,
 
     /** The retention: reports past their expiry, with their content, in batches. */
     async cleanup(asOf: Date, batchSize: number) {
@@ -334,38 +198,6 @@ export function createReportsService(deps: {
       return { deleted };
     },
 
-    schedules: {
-      async create(
-        actor: TActor,
-        input: { kind: TScheduledKind; format: TReportFormat; portfolio_id: string; cadence: TCadence },
-      ): Promise<TScheduleRecord> {
-        requirePermission(actor, 'reports:manage');
-        const { userId } = requireUser(actor);
-        await deps.portfolios.get(actor, input.portfolio_id);
-        return inTransaction(db, async (tx) => {
-          await lockKey(tx, `quota:report-schedules:${userId}`);
-          if ((await countSchedules(tx, userId)) >= settings.schedulesPerUser)
-            throw quotaExceeded('report_schedules_per_user', settings.schedulesPerUser, 'report schedules per user');
-          // The first report is the last period closed by now; later ones follow as periods close.
-          const last = previousPeriod(input.cadence, lastClosed(input.cadence, now()).key).key;
-          return insertSchedule(tx, { ...input, owner_id: userId, last_period: last });
-        });
-      },
-
-      async list(actor: TActor, query: { limit: number; cursor?: { at: string; id: string } }) {
-        requirePermission(actor, 'reports:manage');
-        const { userId } = requireUser(actor);
-        return keysetPage(
-          query.limit,
-          (limit) => listSchedules(db, { ownerId: userId, limit, ...(query.cursor ? { after: query.cursor } : {}) }),
-          (last) => timeCursor(last.created_at, last.id),
-        );
-      },
-
-      async remove(actor: TActor, id: string): Promise<void> {
-        await requireOwned(actor, PERMISSIONS, () => findSchedule(db, id), () => notFound('report schedule', id));
-        await deleteSchedule(db, id);
-      },
-    },
+    schedules: { create: schedules.create, list: schedules.list, remove: schedules.remove },
   };
 }
