@@ -74,17 +74,6 @@ async function* transactionsOf(
   }
 }
 
-/** The audit rows of a period, a page at a time. */
-async function* auditRowsOf(audit: TAuditService, actor: TActor, from: Date, to: Date) {
-  let cursor: { at: string; id: string } | undefined;
-  for (;;) {
-    const page = await audit.list(actor, { from, to, limit: PAGE, ...(cursor ? { cursor } : {}) });
-    yield* page.data;
-    if (!page.pagination.next_cursor) return;
-    cursor = splitCursor(page.pagination.next_cursor);
-  }
-}
-
 /** A refusal that no retry changes (the portfolio gone, too little history): the report fails with it. */
 export const isPermanent = (error: unknown) =>
   error instanceof AppError && error.code !== 'dependency_unavailable' && error.code !== 'deadline_exceeded';
@@ -196,7 +185,10 @@ export function createGatherer(deps: TGatherDeps) {
 
   function auditExport(actor: TActor, params: TReportParams): TAuditExportModel {
     const period = periodOf(params);
-    return { period, rows: auditRowsOf(deps.audit, actor, dayStart(period.from), dayEnd(period.to)) };
+    return {
+      period,
+      rows: deps.audit.chronological(actor, { from: dayStart(period.from), to: dayEnd(period.to) }, PAGE),
+    };
   }
 
   return async function gather<K extends TReportKind>(

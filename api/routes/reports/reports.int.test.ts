@@ -345,7 +345,17 @@ describe('access', () => {
     expect((await ask(analyst, { kind: 'portfolio_statement', format: 'pdf', portfolio_id: id, from: history.from, to: today })).status).toBe(403);
     const audit = await ask(admin, { kind: 'audit_export', format: 'csv', from: history.from, to: today });
     expect(audit.status).toBe(202);
-    expect(await rendered(admin, audit.body.id)).toMatchObject({ status: 'ready' });
+    expect(await rendered(admin, audit.body.id)).toMatchObject({ status: 'ready', error: null });
+    // The audit export: the log of the period, oldest first, as the admin audit API lists it (newest first).
+    const exported = rowsOf((await download(admin, audit.body.id)).bytes.toString('utf8'));
+    const listed = await get(admin, `/api/v1/admin/audit?from=${history.from}&limit=200`);
+    expect(exported.length).toBeGreaterThan(0);
+    expect(exported.map((row) => row.id)).toEqual(
+      (listed.body.data as { id: string; at: string }[])
+        .filter((row) => Date.parse(row.at) <= Date.parse(exported.at(-1)!.at!))
+        .map((row) => row.id)
+        .reverse(),
+    );
 
     const owners = await get(owner, '/api/v1/reports');
     expect(owners.body.data.map((report: { id: string }) => report.id)).toEqual([asked.body.id]);
