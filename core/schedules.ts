@@ -16,6 +16,11 @@ export type TSchedule = {
   data: Partial<TJobPayloads[TJobName]>;
   /** The values.yaml comment. */
   description: string;
+  /**
+   * Kept when the operator runs (its feeds replace the market schedules, not the others): the chart
+   * renders it with `operator.enabled` too (`withOperator: true` in values.yaml).
+   */
+  withOperator?: boolean;
 };
 
 /** The platform's own cadence: what runs without any feed. */
@@ -52,6 +57,7 @@ export const SCHEDULES: readonly TSchedule[] = [
     data: {},
     description:
       'Make the reports of every schedule period closed since its last run (missed runs included).',
+    withOperator: true,
   },
   {
     key: 'reportCleanup',
@@ -60,6 +66,7 @@ export const SCHEDULES: readonly TSchedule[] = [
     job: 'cleanup-reports',
     data: {},
     description: 'Delete reports past REPORT_RETENTION_DAYS with their content.',
+    withOperator: true,
   },
 ];
 
