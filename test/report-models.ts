@@ -174,7 +174,7 @@ export function sampleStatementModel(
   const quantities = new Map<string, Decimal>(SYMBOLS.map((symbol) => [symbol, dec(0)]));
   const costs = new Map<string, Decimal>(SYMBOLS.map((symbol) => [symbol, dec(0)]));
   const acquired = new Map<string, string>();
-  const deposit = dec(count * 1200);
+  const deposit = dec(count * 520);
   let cash = deposit;
   let fees = dec(0);
   const disposals: TRealizedAnswer['disposals'] = [];

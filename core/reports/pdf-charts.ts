@@ -5,7 +5,7 @@
  * MAX_POINTS evenly spaced points (the first and last always kept), which a chart a page wide cannot
  * show apart anyway.
  */
-import { COLORS, CONTENT_WIDTH, MARGIN, type TPdf } from './pdf-document.ts';
+import { COLORS, CONTENT_WIDTH, FONT_BOLD, FONT_REGULAR, MARGIN, type TPdf } from './pdf-document.ts';
 
 const MAX_POINTS = 500;
 const AXIS_WIDTH = 52;
@@ -48,7 +48,7 @@ function frame(
 ): TFrame {
   const { doc } = pdf;
   pdf.ensureSpace(options.height + 40);
-  doc.font('Bold').fontSize(9.5).fillColor(COLORS.text).text(options.title, MARGIN.left, doc.y);
+  doc.font(FONT_BOLD).fontSize(9.5).fillColor(COLORS.text).text(options.title, MARGIN.left, doc.y);
   doc.moveDown(0.3);
   const ticks = niceTicks(options.min, options.max);
   const low = ticks[0]!;
@@ -65,7 +65,7 @@ function frame(
   for (const tick of ticks) {
     const y = scaleY(tick);
     doc.moveTo(area.x, y).lineTo(area.x + area.width, y).stroke(tick === 0 ? COLORS.muted : COLORS.rule);
-    doc.font('Regular').fontSize(6.5).fillColor(COLORS.muted);
+    doc.font(FONT_REGULAR).fontSize(6.5).fillColor(COLORS.muted);
     doc.text(options.format(tick, step), MARGIN.left, y - 3.5, { width: AXIS_WIDTH - 6, align: 'right', lineBreak: false });
   }
   return { ...area, scaleY };
@@ -74,7 +74,7 @@ function frame(
 /** Date labels under the plot: the first, the middle and the last. */
 function dateAxis(pdf: TPdf, area: TFrame, dates: readonly string[]) {
   const { doc } = pdf;
-  doc.font('Regular').fontSize(6.5).fillColor(COLORS.muted);
+  doc.font(FONT_REGULAR).fontSize(6.5).fillColor(COLORS.muted);
   const y = area.y + area.height + 3;
   if (dates.length) {
     doc.text(dates[0]!, area.x, y, { width: 80, lineBreak: false });
@@ -93,7 +93,7 @@ function legend(pdf: TPdf, items: readonly { label: string; color: string }[]) {
   const { doc } = pdf;
   let x = MARGIN.left + AXIS_WIDTH;
   const y = doc.y;
-  doc.font('Regular').fontSize(7).fillColor(COLORS.text);
+  doc.font(FONT_REGULAR).fontSize(7).fillColor(COLORS.text);
   for (const item of items) {
     doc.rect(x, y + 2, 10, 3).fill(item.color);
     doc.fillColor(COLORS.text).text(item.label, x + 14, y, { lineBreak: false });
@@ -197,7 +197,7 @@ export function barChart(
     );
   });
   const every = Math.max(1, Math.ceil(count / 12));
-  doc.font('Regular').fontSize(6.5).fillColor(COLORS.muted);
+  doc.font(FONT_REGULAR).fontSize(6.5).fillColor(COLORS.muted);
   const y = area.y + area.height + 3;
   options.labels.forEach((label, index) => {
     if (index % every === 0)
@@ -216,14 +216,14 @@ export function horizontalBars(
   const barHeight = 9;
   const gap = 4;
   pdf.ensureSpace(options.items.length * (barHeight + gap) + 30);
-  doc.font('Bold').fontSize(9.5).fillColor(COLORS.text).text(options.title, MARGIN.left, doc.y);
+  doc.font(FONT_BOLD).fontSize(9.5).fillColor(COLORS.text).text(options.title, MARGIN.left, doc.y);
   doc.moveDown(0.3);
   const labelWidth = 60;
   const textWidth = 130;
   const barWidth = CONTENT_WIDTH - labelWidth - textWidth;
   let y = doc.y + 2;
   for (const item of options.items) {
-    doc.font('Regular').fontSize(7.5).fillColor(COLORS.text);
+    doc.font(FONT_REGULAR).fontSize(7.5).fillColor(COLORS.text);
     doc.text(item.label, MARGIN.left, y + 1, { width: labelWidth - 4, lineBreak: false, ellipsis: true });
     doc.rect(MARGIN.left + labelWidth, y, barWidth, barHeight).fill(COLORS.band);
     const width = Math.max(0, Math.min(1, item.weight)) * barWidth;

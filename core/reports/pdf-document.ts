@@ -15,6 +15,8 @@ import { pipeline } from 'node:stream/promises';
 import { formatMoment } from './format.ts';
 import type { TReportRows } from './report-model.ts';
 
+// Fonts are named by their path everywhere: pdfkit caches a font under the name it was set by, and
+// only a path (not a registerFont alias) is cached, so an alias would parse the file on every switch.
 const font = (name: string) => fileURLToPath(new URL(`./fonts/${name}`, import.meta.url));
 export const FONT_REGULAR = font('DejaVuSans.ttf');
 export const FONT_BOLD = font('DejaVuSans-Bold.ttf');
@@ -58,12 +60,12 @@ function pdfFrame(doc: PDFKit.PDFDocument, meta: { title: string; generatedAt: D
   doc.on('pageAdded', () => {
     pageNumber += 1;
     outside(() => {
-      doc.font('Bold').fontSize(8).fillColor(COLORS.muted);
+      doc.font(FONT_BOLD).fontSize(8).fillColor(COLORS.muted);
       doc.text(meta.title, MARGIN.left, 30, { width: CONTENT_WIDTH, lineBreak: false });
       doc.moveTo(MARGIN.left, 42).lineTo(PAGE.width - MARGIN.right, 42).lineWidth(0.5).stroke(COLORS.rule);
       const footerY = PAGE.height - 38;
       doc.moveTo(MARGIN.left, footerY - 6).lineTo(PAGE.width - MARGIN.right, footerY - 6).stroke(COLORS.rule);
-      doc.font('Regular').fontSize(7).fillColor(COLORS.muted);
+      doc.font(FONT_REGULAR).fontSize(7).fillColor(COLORS.muted);
       doc.text(`${generated} · Data provided by CoinGecko`, MARGIN.left, footerY, {
         width: CONTENT_WIDTH,
         lineBreak: false,
@@ -92,20 +94,20 @@ function pdfFrame(doc: PDFKit.PDFDocument, meta: { title: string; generatedAt: D
       if (doc.y + height > BOTTOM) pdf.addPage();
     },
     title(text: string, lines: string[]) {
-      doc.font('Bold').fontSize(18).fillColor(COLORS.text).text(text, MARGIN.left, doc.y);
+      doc.font(FONT_BOLD).fontSize(18).fillColor(COLORS.text).text(text, MARGIN.left, doc.y);
       doc.moveDown(0.2);
-      doc.font('Regular').fontSize(9).fillColor(COLORS.muted);
+      doc.font(FONT_REGULAR).fontSize(9).fillColor(COLORS.muted);
       for (const line of lines) doc.text(line);
       doc.fillColor(COLORS.text).moveDown(0.8);
     },
     heading(text: string) {
       pdf.ensureSpace(60);
       doc.moveDown(0.4);
-      doc.font('Bold').fontSize(12).fillColor(COLORS.text).text(text, MARGIN.left, doc.y, { width: CONTENT_WIDTH });
+      doc.font(FONT_BOLD).fontSize(12).fillColor(COLORS.text).text(text, MARGIN.left, doc.y, { width: CONTENT_WIDTH });
       doc.moveDown(0.3);
     },
     paragraph(text: string, size = 8.5) {
-      doc.font('Regular').fontSize(size).fillColor(COLORS.text);
+      doc.font(FONT_REGULAR).fontSize(size).fillColor(COLORS.text);
       pdf.ensureSpace(doc.heightOfString(text, { width: CONTENT_WIDTH }) + 4);
       doc.text(text, MARGIN.left, doc.y, { width: CONTENT_WIDTH, lineGap: 1 });
       doc.moveDown(0.4);
@@ -120,9 +122,9 @@ function pdfFrame(doc: PDFKit.PDFDocument, meta: { title: string; generatedAt: D
       pairs.forEach(([label, value], index) => {
         const x = MARGIN.left + (index % columns) * width;
         const y = top + Math.floor(index / columns) * rowHeight;
-        doc.font('Regular').fontSize(8.5).fillColor(COLORS.muted);
+        doc.font(FONT_REGULAR).fontSize(8.5).fillColor(COLORS.muted);
         doc.text(label, x, y, { width: width * 0.55 - 4, lineBreak: false, ellipsis: true });
-        doc.font('Bold').fillColor(COLORS.text);
+        doc.font(FONT_BOLD).fillColor(COLORS.text);
         doc.text(value, x + width * 0.55, y, { width: width * 0.45 - 8, lineBreak: false, align: 'right' });
       });
       doc.x = MARGIN.left;
@@ -138,7 +140,7 @@ function pdfFrame(doc: PDFKit.PDFDocument, meta: { title: string; generatedAt: D
       const drawRow = (cells: readonly string[], bold: boolean, band: boolean) => {
         const y = doc.y;
         if (band) doc.rect(MARGIN.left, y, CONTENT_WIDTH, rowHeight).fill(bold ? '#e3e7ee' : COLORS.band);
-        doc.font(bold ? 'Bold' : 'Regular').fontSize(size).fillColor(COLORS.text);
+        doc.font(bold ? FONT_BOLD : FONT_REGULAR).fontSize(size).fillColor(COLORS.text);
         let x = MARGIN.left;
         cells.forEach((cell, index) => {
           doc.text(cell, x + 2, y + 2.2, {
@@ -206,6 +208,9 @@ export async function renderPdf(
     margins: MARGIN,
     autoFirstPage: false,
     bufferPages: false,
+    // pdfkit caches the glyph layout of every distinct word for the whole document: with a table of
+    // 10,000 rows of distinct numbers that cache, not the pages, is what would grow with the report.
+    fontLayoutCache: false,
     compress: true,
     pdfVersion: '1.7',
     font: FONT_REGULAR,
@@ -221,8 +226,6 @@ export async function renderPdf(
       ModDate: meta.generatedAt,
     },
   });
-  doc.registerFont('Regular', FONT_REGULAR);
-  doc.registerFont('Bold', FONT_BOLD);
   const written = pipeline(doc, out);
   const pdf = pdfFrame(doc, { title: meta.title, generatedAt: meta.generatedAt });
   try {

@@ -93,7 +93,6 @@ export function statementPdf(model: TStatementModel, out: Writable, generatedAt:
         format: (value, step) => formatPercent(value, tickPlaces(step * 100)),
       });
 
-      pdf.addPage();
       pdf.heading('Allocation at the end of the period');
       horizontalBars(pdf, {
         title: 'Weight of each holding by value',
