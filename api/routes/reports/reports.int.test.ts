@@ -38,14 +38,8 @@ beforeAll(async () => {
   database = await createTestDatabase(config);
   api = await startTestApi(config, database.db);
   workers = await startTestWorkers(config, database.db);
-  history = generateHistory({
-    seed: 23,
-    coins: 3,
-    days: 120,
-    transactions: 240,
-    cashTracking: false,
-    from: addDays(today, -120), // ends yesterday
-  });
+  // The history the portfolio reference check uses (core/portfolios/portfolio-reference.int.test.ts).
+  history = generateHistory({ seed: 1, coins: 5, days: 700, transactions: 400, cashTracking: false, from: '2023-01-01' });
   for (const symbol of history.symbols) {
     const closes = history.closes[symbol]!;
     const [{ id }] = await database.db.query(
@@ -393,7 +387,14 @@ describe('input and quotas', () => {
     await problem({ kind: 'realized_gains', format: 'csv', portfolio_id: '00000000-0000-4000-8000-000000000000', tax_year: 2025 }, 404);
 
     // Idempotency-Key: the same request twice is one report.
-    const body = { kind: 'coin_risk', format: 'csv', symbols: ['C00', 'C01'], window: 60, benchmark: BENCHMARK };
+    const body = {
+      kind: 'coin_risk',
+      format: 'csv',
+      symbols: ['C00', 'C01'],
+      window: 60,
+      to: history.to,
+      benchmark: BENCHMARK,
+    };
     const first = await ask(user, body, { 'idempotency-key': 'report-1' });
     const again = await ask(user, body, { 'idempotency-key': 'report-1' });
     expect(first.status).toBe(202);
