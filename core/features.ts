@@ -165,7 +165,11 @@ export const FEATURES = [
     name: 'portfolios',
     migrations: PORTFOLIO_MIGRATIONS,
     jobs: [],
-    routes: ['api/routes/portfolios/portfolios.routes.ts', 'api/routes/portfolios/limits.routes.ts'],
+    routes: [
+      'api/routes/portfolios/portfolios.routes.ts',
+      'api/routes/portfolios/analytics.routes.ts',
+      'api/routes/portfolios/limits.routes.ts',
+    ],
     services: ({ db, config, jobs }) => {
       const portfolios = createPortfoliosService({
         db,
