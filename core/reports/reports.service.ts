@@ -168,7 +168,7 @@ export function createReportsService(deps: {
       if (report.status !== 'ready')
         throw new AppError(ErrorCode.Conflict, {
           detail: `Report ${id} is ${report.status}${report.error ? ` (${report.error})` : ''}, not ready.`,
-          extensions: { reason: 'report_not_ready', status: report.status },
+          extensions: { reason: 'report_not_ready', report_status: report.status },
         });
       return {
         report: report as TReportRecord & { size: number; sha256: string; content_type: string; filename: string },
