@@ -42,7 +42,11 @@ export type TPdfColumn = { header: string; width: number; align?: 'left' | 'righ
 
 export type TPdf = ReturnType<typeof pdfFrame>;
 
-function pdfFrame(doc: PDFKit.PDFDocument, meta: { title: string; generatedAt: Date }) {
+function pdfFrame(
+  doc: PDFKit.PDFDocument,
+  meta: { title: string; generatedAt: Date },
+  failed: () => Error | null,
+) {
   let pageNumber = 0;
   const generated = `Generated ${formatMoment(meta.generatedAt)}`;
 
@@ -123,7 +127,7 @@ function pdfFrame(doc: PDFKit.PDFDocument, meta: { title: string; generatedAt: D
         const x = MARGIN.left + (index % columns) * width;
         const y = top + Math.floor(index / columns) * rowHeight;
         doc.font(FONT_REGULAR).fontSize(8.5).fillColor(COLORS.muted);
-        doc.text(label, x, y, { width: width * 0.55 - 4, lineBreak: false, ellipsis: true });
+        doc.text(label, x, y, { width: width * 0.55 - 4, height: 10, lineBreak: false, ellipsis: true });
         doc.font(FONT_BOLD).fillColor(COLORS.text);
         doc.text(value, x + width * 0.55, y, { width: width * 0.45 - 8, lineBreak: false, align: 'right' });
       });
@@ -146,6 +150,9 @@ function pdfFrame(doc: PDFKit.PDFDocument, meta: { title: string; generatedAt: D
           doc.text(cell, x + 2, y + 2.2, {
             width: widths[index]! - 4,
             align: columns[index]!.align ?? 'left',
+            // One line: with a height, pdfkit cuts a word too long for the cell (with the ellipsis)
+            // instead of breaking it over lines.
+            height: size + 2,
             lineBreak: false,
             ellipsis: true,
           });
@@ -178,6 +185,8 @@ function pdfFrame(doc: PDFKit.PDFDocument, meta: { title: string; generatedAt: D
      */
     async relieve() {
       await new Promise<void>((resolve) => setImmediate(resolve));
+      const failure = failed();
+      if (failure) throw failure;
       while (doc.readableLength > doc.readableHighWaterMark && !doc.destroyed) {
         await new Promise<void>((resolve) => {
           const go = () => {
@@ -226,16 +235,22 @@ export async function renderPdf(
       ModDate: meta.generatedAt,
     },
   });
-  const written = pipeline(doc, out);
-  const pdf = pdfFrame(doc, { title: meta.title, generatedAt: meta.generatedAt });
+  // A failing output (a full disk, a client gone) ends the pipeline at once; the build stops at its
+  // next relieve() and the failure is what rendering rejects with.
+  let failure: Error | null = null;
+  const written = pipeline(doc, out).catch((error: Error) => {
+    failure = error;
+  });
+  const pdf = pdfFrame(doc, { title: meta.title, generatedAt: meta.generatedAt }, () => failure);
   try {
     pdf.addPage();
     await build(pdf);
   } catch (error) {
-    doc.destroy(error as Error);
-    await written.catch(() => undefined);
-    throw error;
+    if (!doc.destroyed) doc.destroy(error as Error);
+    await written;
+    throw failure ?? error;
   }
   doc.end();
   await written;
+  if (failure) throw failure;
 }

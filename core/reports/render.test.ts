@@ -339,3 +339,59 @@ describe('renderReport: determinism and streaming', () => {
     },
   );
 });
+
+describe('renderReport: edge cases', () => {
+  const empty = () => {
+    const model = sampleStatementModel({ transactions: 0, days: 1 });
+    model.performance = { ...model.performance, series: [], benchmark: { symbol: 'BTC', twr: null }, excess_return: null, mwr: null };
+    model.benchmark_series = [];
+    model.drawdown = [];
+    model.gains_by_month = [];
+    model.allocation = [];
+    model.risk = null;
+    model.risk_unavailable_reason = 'the period has 0 daily returns; risk needs at least 30';
+    model.drift = null;
+    return model;
+  };
+
+  test.each(['csv', 'pdf'] as const)('When a statement has no transactions, series, risk or targets, then it still renders as %s', async (format) => {
+    const { bytes } = await render('portfolio_statement', format, empty());
+    if (format === 'csv') {
+      const files = unzipSync(bytes);
+      expect(csvRows(files['transactions.csv']!)).toEqual([]);
+      expect(Buffer.from(files['transactions.csv']!).toString()).toBe('timestamp,type,symbol,quantity,price,fee,notes,external_id,id\r\n');
+    } else {
+      const pdf = await inspectPdf('empty', bytes);
+      expect(pdf.text).toContain('No risk metrics: the period has 0 daily returns');
+      expect(pdf.text).toContain('0 transactions.');
+      expect(pdf.images).toBe(pdf.pages);
+    }
+  });
+
+  test('When text has accents, symbols and is too long for its cell, then the PDF keeps it as text in the embedded font, cut with an ellipsis', async () => {
+    const model = sampleAuditModel(3);
+    const rows = await collect(model.rows);
+    rows[0]!.action = 'renamed «Épargne» €';
+    rows[1]!.action = 'x'.repeat(400);
+    const pdf = await inspectPdf('unicode', (await render('audit_export', 'pdf', { ...model, rows })).bytes);
+    expect(pdf.text).toContain('renamed «Épargne» €');
+    expect(pdf.text).not.toContain('x'.repeat(400));
+    expect(pdf.text).toContain('xxx…');
+    for (const font of pdf.fonts) expect(font).toMatch(/\s+yes\s+yes\s+yes\s/);
+  });
+
+  test.each(['csv', 'pdf'] as const)('When the output fails mid-way, then rendering as %s rejects with its error', async (format) => {
+    let size = 0;
+    const out = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        size += chunk.length;
+        setImmediate(() => callback(size > 20_000 ? new Error('disk full') : null));
+      },
+    });
+    const model = sampleStatementModel({ transactions: 3000, days: 200 });
+    await expect(
+      renderReport('portfolio_statement', format, model, out, { generatedAt: GENERATED_AT }),
+    ).rejects.toThrow('disk full');
+  });
+});
+

@@ -1,9 +1,10 @@
-// Report rendering: a generated statement of N transactions over five years (test/report-models.ts)
+// Report rendering alone (the renderers, no database; scripts/bench/reports.ts measures the whole
+// render job): a generated statement of N transactions over five years (test/report-models.ts)
 // rendered as PDF and as a ZIP of CSVs into a file, each in a fresh child process so that its peak
 // resident memory is its own. Prints seconds per 1,000 transactions and the peak RSS for 1,000 and
-// 10,000 transactions (streaming shows as a peak that does not grow with the row count).
-//   node scripts/bench/reports.ts            both sizes, both formats
-//   node scripts/bench/reports.ts --one pdf 10000   (internal: one measurement, JSON on stdout)
+// 10,000 transactions, and a 10,000-transaction PDF with the JavaScript heap capped at 64 MB.
+//   node scripts/bench/report-render.ts            both sizes, both formats
+//   node scripts/bench/report-render.ts --one pdf 10000   (internal: one measurement, JSON on stdout)
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
