@@ -1,6 +1,6 @@
 /**
  * Generated report models of every kind, the same for the same seed: for the renderers' tests, the
- * benchmark (scripts/bench/reports.ts) and the README's sample page (scripts/report-sample.ts). Prices
+ * benchmark (scripts/bench/report-render.ts) and the README's sample page (scripts/report-sample.ts). Prices
  * follow a seeded random walk; totals are the sums of their rows, as the services answer them.
  */
 import type { TAuditRow } from '../core/audit/index.ts';

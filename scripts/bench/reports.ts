@@ -3,7 +3,7 @@
 // code path (the `render-report` job's work: gather the model from the services, render, stream into the
 // PostgreSQL store), as CSV (a ZIP) and as PDF: seconds per 1,000 transactions and the process's peak memory
 // above its level before the run; then the same report downloaded through the API, with the API process's
-// peak memory. Run: node --expose-gc scripts/bench/report-job.ts [--quick]
+// peak memory. Run: node --expose-gc scripts/bench/reports.ts [--quick]
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { createJobQueues } from '../../core/features.ts';
