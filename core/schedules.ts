@@ -21,6 +21,12 @@ export type TSchedule = {
    * renders it with `operator.enabled` too (`withOperator: true` in values.yaml).
    */
   withOperator?: boolean;
+  /**
+   * Also enqueued once when the internal scheduler starts (SCHEDULER=internal), so that a run missed
+   * while no worker was up is made at the next start. (With CronJobs, the trigger enqueues whether or
+   * not a worker is up, and the job waits in the queue for one.)
+   */
+  onStart?: boolean;
 };
 
 /** The platform's own cadence: what runs without any feed. */
@@ -58,6 +64,7 @@ export const SCHEDULES: readonly TSchedule[] = [
     description:
       'Make the reports of every schedule period closed since its last run (missed runs included).',
     withOperator: true,
+    onStart: true,
   },
   {
     key: 'reportCleanup',
