@@ -48,6 +48,12 @@ import {
   type TWebhooksService,
 } from './webhooks/index.ts';
 import { readDataVersion } from './platform/cache/versions.ts';
+import {
+  createPostgresReportStore,
+  createReportsService,
+  REPORT_JOBS,
+  REPORT_MIGRATIONS,
+} from './reports/index.ts';
 import { flowOf } from './workflows.ts';
 
 export { feature, type TAnyFeature, type TFeature, type TFeatureDeps } from './platform/feature.ts';
@@ -233,6 +239,38 @@ export const FEATURES = [
         webhooks: built.webhooks,
         maxAlerts: config.ALERTS_PER_USER,
         pubsub: { redis, keyPrefix: config.REDIS_KEY_PREFIX },
+      }),
+    }),
+  }),
+  feature({
+    name: 'reports',
+    migrations: REPORT_MIGRATIONS,
+    jobs: REPORT_JOBS,
+    routes: ['api/routes/reports/reports.routes.ts'],
+    services: (
+      { db, config, jobs },
+      built: {
+        audit: TAuditService;
+        portfolios: TPortfoliosService;
+        risk: TRiskService;
+        webhooks: TWebhooksService;
+      },
+    ) => ({
+      reports: createReportsService({
+        db,
+        store: createPostgresReportStore({ db, maxBytes: config.REPORT_MAX_BYTES }),
+        portfolios: built.portfolios,
+        risk: built.risk,
+        audit: built.audit,
+        webhooks: built.webhooks,
+        jobs,
+        settings: {
+          retentionDays: config.REPORT_RETENTION_DAYS,
+          reportsPerUser: config.REPORTS_PER_USER,
+          bytesPerUser: config.REPORT_BYTES_PER_USER,
+          schedulesPerUser: config.REPORT_SCHEDULES_PER_USER,
+          catchUpPeriods: 24,
+        },
       }),
     }),
   }),

@@ -85,6 +85,20 @@ export const ZConfig = z
     ALERT_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
     ALERT_STREAM_RECHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).default(365),
+    REPORT_RETENTION_DAYS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(90)
+      .describe('Days a generated report is kept; the cleanup-reports job deletes it after'),
+    REPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(4 * 1024 * 1024 * 1024)
+      .default(256 * 1024 * 1024)
+      .describe('Size cap of one report; a larger one fails (report_too_large)'),
     COINGECKO_API_KEY: z.string().optional(),
     COINGECKO_API_PLAN: z.enum(['demo', 'pro']).default('demo'),
     COINGECKO_BASE_URL: z.url().optional(),
