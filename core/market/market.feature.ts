@@ -1,0 +1,29 @@
+import { feature } from '../platform/feature.ts';
+import {
+  createCryptocurrencyRepository,
+  createMarketIngestion,
+  createMarketService,
+  createMarketSource,
+  MARKET_JOBS,
+  MARKET_MIGRATIONS,
+} from './index.ts';
+
+/** The market feature as core/features.ts lists it: its schema, jobs, routes and how its services are built. */
+export const marketFeature = feature({
+  name: 'market',
+  migrations: MARKET_MIGRATIONS,
+  jobs: MARKET_JOBS,
+  routes: ['api/routes/market/market.routes.ts'],
+  services: ({ config, db, redis, logger, jobs, metrics }) => ({
+    market: createMarketService({ coins: createCryptocurrencyRepository(db) }),
+    marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
+    ingestion: createMarketIngestion({
+      config,
+      db,
+      redis,
+      logger,
+      jobs,
+      ...(metrics ? { registry: metrics } : {}),
+    }),
+  }),
+});
