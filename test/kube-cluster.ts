@@ -17,6 +17,13 @@ export type TKubeCluster = {
   auditEvents: () => TAuditEvent[];
   /** Stops the API server (etcd keeps the data) and starts it again on the same port. */
   restartApiServer: () => Promise<void>;
+  /**
+   * Starts the garbage collector (alone: no kubelet, so no other controller has work), so owned objects
+   * go with their owner as in a real cluster. Start it after custom resources are established: it learns
+   * resource kinds from discovery at start and then only every 30 s, and until it knows an owner's kind
+   * it leaves that owner's dependents in place.
+   */
+  startGarbageCollector: () => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -92,9 +99,7 @@ async function stop(child: ChildProcess) {
  * A real Kubernetes control plane on loopback for one test file: etcd and kube-apiserver (RBAC on, a
  * static admin token, a generated service-account key), in a scratch folder removed on close.
  */
-export async function startKubeCluster(
-  options: { audit?: boolean; garbageCollector?: boolean } = {},
-): Promise<TKubeCluster> {
+export async function startKubeCluster(options: { audit?: boolean } = {}): Promise<TKubeCluster> {
   const bin = kubeToolsBin();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kube-'));
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
@@ -166,19 +171,7 @@ export async function startKubeCluster(
   );
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
-  // The garbage collector alone (no kubelet, so no other controller has work): owned objects go with
-  // their owner, as in a real cluster.
-  const controllers = options.garbageCollector
-    ? start(path.join(bin, 'kube-controller-manager'), [
-        `--kubeconfig=${kubeconfigPath}`,
-        '--controllers=garbagecollector',
-        '--leader-elect=false',
-        '--bind-address=127.0.0.1',
-        `--secure-port=${await freePort()}`,
-        `--cert-dir=${path.join(dir, 'kcm-certs')}`,
-        '--v=0',
-      ])
-    : undefined;
+  let controllers: ReturnType<typeof start> | undefined;
   return {
     kubeconfigPath,
     kubeConfig,
@@ -195,6 +188,17 @@ export async function startKubeCluster(
       await stop(api.child);
       api = start(path.join(bin, 'kube-apiserver'), apiArgs);
       await waitReady(`${server}/readyz`, token, api.child, api.output);
+    },
+    startGarbageCollector: async () => {
+      controllers ??= start(path.join(bin, 'kube-controller-manager'), [
+        `--kubeconfig=${kubeconfigPath}`,
+        '--controllers=garbagecollector',
+        '--leader-elect=false',
+        '--bind-address=127.0.0.1',
+        `--secure-port=${await freePort()}`,
+        `--cert-dir=${path.join(dir, 'kcm-certs')}`,
+        '--v=0',
+      ]);
     },
     close: async () => {
       if (controllers) await stop(controllers.child);

@@ -47,7 +47,7 @@ export async function until<T>(
  * namespace, and a token for that account from the API server (TokenRequest), never the admin's.
  */
 export async function startOperatorHarness(options: { audit?: boolean } = {}) {
-  const cluster: TKubeCluster = await startKubeCluster({ ...options, garbageCollector: true });
+  const cluster: TKubeCluster = await startKubeCluster(options);
   const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
   const batch = cluster.kubeConfig.makeApiClient(BatchV1Api);
   const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
@@ -71,6 +71,7 @@ export async function startOperatorHarness(options: { audit?: boolean } = {}) {
       found.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined
     );
   }, 'the CRD to be established');
+  await cluster.startGarbageCollector();
 
   let namespaceCount = 0;
   const kubeconfigs = new Map<string, string>();
