@@ -53,7 +53,11 @@ afterAll(async () => {
 
 // A live stream answers and never ends (its refusals of bad input are tested in alerts.int.test.ts);
 // logging out ends the session the trader's run uses (auth.int.test.ts tests it).
-const EXCLUDED = ['GET /api/v1/alerts/stream', 'POST /api/v1/auth/logout'];
+const EXCLUDED = [
+  'GET /api/v1/alerts/stream',
+  'GET /api/v1/cryptocurrencies/stream',
+  'POST /api/v1/auth/logout',
+];
 const ADMIN_TAGS = ['Admin', 'Admin: jobs', 'Jobs'];
 const PUBLIC_TAGS = ['Market data', 'Risk', 'System', 'Auth'];
 

@@ -26,6 +26,24 @@ export const tickKeys = (prefix: string) => ({
 
 const LISTING_TTL_MS = 60_000;
 
+/** Stores the batch's ticks as the latest (the snapshot), keeps it in the replay list, and publishes it: one MULTI. */
+export async function publishTicks(
+  redis: Redis,
+  keyPrefix: string,
+  replay: number,
+  batch: TTickBatch,
+): Promise<void> {
+  const keys = tickKeys(keyPrefix);
+  const message = JSON.stringify(batch);
+  await redis
+    .multi()
+    .hset(keys.last, Object.fromEntries(batch.ticks.map((t) => [t.symbol, JSON.stringify(t)])))
+    .lpush(keys.recent, message)
+    .ltrim(keys.recent, 0, replay - 1)
+    .publish(keys.channel, message)
+    .exec();
+}
+
 export type TTickerDeps = {
   db: TQueryable;
   /** The queue store: the slot lock, the channel, the snapshot and the replay list. */
@@ -51,7 +69,8 @@ export type TTickerDeps = {
 export function createTicker(deps: TTickerDeps) {
   const keys = tickKeys(deps.keyPrefix);
   const interval = deps.intervalSeconds;
-  let listing: { at: number; timeline: TTimeline | null; coins: { id: number; symbol: string }[] } | undefined;
+  let listing:
+    { at: number; timeline: TTimeline | null; coins: { id: number; symbol: string }[] } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
@@ -99,14 +118,7 @@ export function createTicker(deps: TTickerDeps) {
     );
     await bumpDataVersion(deps.cacheRedis, deps.keyPrefix);
     const batch: TTickBatch = { seq, at: at.toISOString(), ticks };
-    const message = JSON.stringify(batch);
-    await deps.redis
-      .multi()
-      .hset(keys.last, Object.fromEntries(ticks.map((t) => [t.symbol, JSON.stringify(t)])))
-      .lpush(keys.recent, message)
-      .ltrim(keys.recent, 0, deps.replay - 1)
-      .publish(keys.channel, message)
-      .exec();
+    await publishTicks(deps.redis, deps.keyPrefix, deps.replay, batch);
     return batch;
   }
 

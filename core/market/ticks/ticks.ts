@@ -4,28 +4,30 @@ import { DAY_MS, isoDay, recordedDayAt, servedAt, type TTimeline } from '../bund
 import { bridgePrice, dailyVolatility, VOLATILITY_WINDOW_DAYS } from './bridge.ts';
 
 /** One tick of one coin, as the ticker publishes it and the streams send it. */
-export const ZTick = z
-  .strictObject({
-    symbol: z.string().meta({ example: 'BTC' }),
-    price: z.number().positive().meta({ description: 'USD price at `at`', example: 43_112.5 }),
-    change_24h: z
-      .number()
-      .nullable()
-      .meta({ description: 'Percent change over the last 24 hours (null when unknown)', example: -1.25 }),
-    volume_24h: z.number().nullable().meta({ description: 'USD volume over the last 24 hours', example: 2.1e10 }),
-    at: z.iso.datetime().meta({ description: 'When the tick was taken (the start of its slot)' }),
-    seq: z.number().int().nonnegative().meta({
-      description:
-        'The tick slot: floor(at / TICK_INTERVAL_SECONDS). It grows by one per tick of a symbol, so a gap shows missed (or conflated) ticks. Also the SSE event id.',
-    }),
-  })
-  .meta({ id: 'MarketTick' });
+export const ZTick = z.strictObject({
+  symbol: z.string().meta({ example: 'BTC' }),
+  price: z.number().positive().meta({ description: 'USD price at `at`', example: 43_112.5 }),
+  change_24h: z
+    .number()
+    .nullable()
+    .meta({ description: 'Percent change over the last 24 hours (null when unknown)', example: -1.25 }),
+  volume_24h: z
+    .number()
+    .nullable()
+    .meta({ description: 'USD volume over the last 24 hours', example: 2.1e10 }),
+  at: z.iso.datetime().meta({ description: 'When the tick was taken (the start of its slot)' }),
+  seq: z.number().int().nonnegative().meta({
+    description:
+      'The tick slot: floor(at / TICK_INTERVAL_SECONDS). It grows by one per tick of a symbol, so a gap shows missed (or conflated) ticks. Also the SSE event id.',
+  }),
+});
 export type TTick = z.infer<typeof ZTick>;
 
 /** The slot a time falls in, and when that slot starts. */
 export const tickSlot = (atMs: number, intervalSeconds: number): number =>
   Math.floor(atMs / (intervalSeconds * 1000));
-export const slotStart = (seq: number, intervalSeconds: number): Date => new Date(seq * intervalSeconds * 1000);
+export const slotStart = (seq: number, intervalSeconds: number): Date =>
+  new Date(seq * intervalSeconds * 1000);
 
 /** Ten significant digits: more than any recorded close has, and no float noise in the JSON. */
 const round = (value: number): number => Number(value.toPrecision(10));
