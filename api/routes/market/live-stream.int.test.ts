@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { publishTicks, type TTick } from '../../../core/market/index.ts';
+import { publishTicks, seedBundledData, type TTick } from '../../../core/market/index.ts';
 import { testConfig } from '../../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../../test/db.ts';
 import { freePort, startProcess, waitForStatus, type TChild } from '../../../test/processes.ts';
@@ -58,6 +58,7 @@ async function startApi(extra: Record<string, string>): Promise<string> {
 
 beforeAll(async () => {
   database = await createTestDatabase(config);
+  await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], history: 'month' });
   redis = new Redis(config.REDIS_URL);
   [a, b] = await Promise.all([startApi({}), startApi({ MARKET_STREAMS_PER_REPLICA: '2' })]);
 });
@@ -309,5 +310,44 @@ describe('live market streams over two API processes', () => {
     await waitFor(() => ws.closed.code);
     expect(ws.closed.code).toBe(1012);
     expect(ws.closed.reason).toMatch(/reconnect/);
+  });
+
+  // Last: the worker's ticks carry real slot numbers, far above the ones the tests above published.
+  test('When the worker ticks, then its ticks reach a stream and the listing shows the same price', async () => {
+    const workerPort = await freePort();
+    const worker = startProcess('worker/main.ts', {
+      DATABASE_URL: database.url,
+      REDIS_URL: config.REDIS_URL,
+      CACHE_REDIS_URL: config.CACHE_REDIS_URL ?? config.REDIS_URL,
+      REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+      QUEUE_PREFIX: config.QUEUE_PREFIX,
+      HOST: '127.0.0.1',
+      WORKER_PORT: String(workerPort),
+      LOG_LEVEL: 'warn',
+      TICK_INTERVAL_SECONDS: '1',
+    });
+    children.push(worker);
+    await waitForStatus(`http://127.0.0.1:${workerPort}/readyz`);
+    const sse = await openSse(`${a}/api/v1/cryptocurrencies/stream?symbols=BTC`);
+    try {
+      const first = await sse.next((e) => e.event === 'tick' && Number(e.id) > 1e9);
+      const next = await sse.next((e) => e.event === 'tick' && Number(e.id) > Number(first.id));
+      const [t1, t2] = [JSON.parse(first.data) as TTick, JSON.parse(next.data) as TTick];
+      expect(t2.seq).toBe(t1.seq + 1);
+      expect(t2.at).toBe(new Date(t2.seq * 1000).toISOString());
+      expect(t1.price).toBeGreaterThan(0);
+      // The listing agrees with the stream (each slot writes the price before publishing it).
+      const [row] = (await database.db.query(
+        `SELECT current_price::float8 AS price, last_updated FROM cryptocurrencies WHERE symbol = 'BTC'`,
+      )) as { price: number; last_updated: Date }[];
+      const sent = sse.events
+        .map((e) => JSON.parse(e.data) as TTick)
+        .filter((t) => t.at === row!.last_updated.toISOString());
+      expect(sent.length === 0 || sent[0]!.price === row!.price).toBe(true);
+      const listed = await (await fetch(`${a}/api/v1/cryptocurrencies/BTC`)).json();
+      expect(new Date(listed.last_updated).getTime()).toBeGreaterThanOrEqual(new Date(t1.at).getTime());
+    } finally {
+      sse.close();
+    }
   });
 });
