@@ -62,8 +62,11 @@ describe('the worker ticker', () => {
       expect(row.last_updated.toISOString()).toBe(tick.at);
     }
     expect(await readDataVersion(cacheRedis, config.REDIS_KEY_PREFIX)).not.toBe(versionBefore);
-    expect(JSON.parse((await redis.hget(keys.last, 'BTC'))!)).toEqual(batch.ticks.find((t) => t.symbol === 'BTC'));
-    for (let wait = 0; received.length === 0 && wait < 50; wait += 1) await new Promise((r) => setTimeout(r, 20));
+    expect(JSON.parse((await redis.hget(keys.last, 'BTC'))!)).toEqual(
+      batch.ticks.find((t) => t.symbol === 'BTC'),
+    );
+    for (let wait = 0; received.length === 0 && wait < 50; wait += 1)
+      await new Promise((r) => setTimeout(r, 20));
     expect(received).toEqual([batch]);
 
     // The replay list keeps the newest MARKET_TICK_REPLAY batches.

@@ -5,7 +5,10 @@ import { bridgePrice, dailyVolatility, DEFAULT_DAILY_VOLATILITY, seededNormal } 
 import { replayPriceAt, replayTick, tickSlot } from './ticks.ts';
 
 const bridge = { symbol: 'BTC', day: '2025-03-10', from: 80_000, to: 82_000, volatility: 0.03 };
-const timeline = anchorTimeline(new Date('2026-12-01T08:30:00Z'), { first: '2015-01-01', last: '2025-06-08' });
+const timeline = anchorTimeline(new Date('2026-12-01T08:30:00Z'), {
+  first: '2015-01-01',
+  last: '2025-06-08',
+});
 
 describe('the Brownian bridge between two recorded closes', () => {
   test('When the same coin and day are asked twice, then the path is the same; another day is another path', () => {

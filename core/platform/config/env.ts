@@ -87,14 +87,16 @@ export const ZConfig = z
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).default(365),
     TICKER_ENABLED: bool
       .default(true)
-      .describe('The worker publishes live ticks between syncs (offline replay: the Brownian bridge, issue #24)'),
+      .describe(
+        'The worker publishes live ticks between syncs (offline replay: the Brownian bridge, issue #24)',
+      ),
     TICK_INTERVAL_SECONDS: z.coerce
       .number()
       .int()
       .min(1)
       .max(3600)
       .default(10)
-      .describe('Seconds between two ticks of every listed coin (also the unit of a tick\'s seq)'),
+      .describe("Seconds between two ticks of every listed coin (also the unit of a tick's seq)"),
     MARKET_TICK_REPLAY: z.coerce
       .number()
       .int()
