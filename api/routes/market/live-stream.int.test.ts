@@ -198,6 +198,36 @@ describe('live market streams over two API processes', () => {
     }
   });
 
+  test('When a stream is asked for badly, then it is refused before it starts', async () => {
+    const noSymbols = await fetch(`${a}/api/v1/cryptocurrencies/stream`);
+    expect(noSymbols.status).toBe(400);
+    const tooMany = Array.from({ length: 101 }, (_, i) => `S${i}`).join(',');
+    expect((await fetch(`${a}/api/v1/cryptocurrencies/stream?symbols=${tooMany}`)).status).toBe(400);
+    const badId = await fetch(`${a}/api/v1/cryptocurrencies/stream?symbols=BTC`, {
+      headers: { 'Last-Event-ID': 'x' },
+    });
+    expect(badId.status).toBe(400);
+    // A plain GET of the WebSocket endpoint: 426; a handshake with bad symbols: 400 before the upgrade.
+    const plain = await fetch(`${a}/api/v1/ws?symbols=BTC`);
+    expect([plain.status, (await plain.json()).type]).toEqual([
+      426,
+      'urn:trading-backend:problem:upgrade_required',
+    ]);
+    const socket = new WebSocket(wsUrl(a, '?symbols=B$D'));
+    const status = await new Promise((resolve) => {
+      socket.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+      socket.on('error', () => resolve('error'));
+    });
+    expect(status).toBe(400);
+    // Bad credentials are refused at the handshake too, even where anonymous callers may read.
+    const forged = new WebSocket(wsUrl(a, '?symbols=BTC'), { headers: { Authorization: 'Bearer nope' } });
+    const forgedStatus = await new Promise((resolve) => {
+      forged.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+      forged.on('error', () => resolve('error'));
+    });
+    expect(forgedStatus).toBe(401);
+  });
+
   test('When an SSE client reconnects with Last-Event-ID, then it gets the ticks it missed from the replay buffer, or a snapshot past it', async () => {
     const seen = await publish(['BTC']);
     const missed = [await publish(['BTC']), await publish(['BTC'])];
