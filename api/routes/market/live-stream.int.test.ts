@@ -145,7 +145,7 @@ async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000
   }
 }
 
-const ticksOf = (message: { ticks?: unknown }) => (message.ticks ?? []) as TTick[];
+const ticksOf = (message: { [key: string]: unknown }) => (message.ticks ?? []) as TTick[];
 const wsUrl = (base: string, query: string) => `${base.replace('http', 'ws')}/api/v1/ws${query}`;
 
 describe('live market streams over two API processes', () => {
@@ -209,7 +209,7 @@ describe('live market streams over two API processes', () => {
     expect(badId.status).toBe(400);
     // A plain GET of the WebSocket endpoint: 426; a handshake with bad symbols: 400 before the upgrade.
     const plain = await fetch(`${a}/api/v1/ws?symbols=BTC`);
-    expect([plain.status, (await plain.json()).type]).toEqual([
+    expect([plain.status, ((await plain.json()) as { type: string }).type]).toEqual([
       426,
       'urn:trading-backend:problem:upgrade_required',
     ]);
@@ -374,7 +374,9 @@ describe('live market streams over two API processes', () => {
         .map((e) => JSON.parse(e.data) as TTick)
         .filter((t) => t.at === row!.last_updated.toISOString());
       expect(sent.length === 0 || sent[0]!.price === row!.price).toBe(true);
-      const listed = await (await fetch(`${a}/api/v1/cryptocurrencies/BTC`)).json();
+      const listed = (await (await fetch(`${a}/api/v1/cryptocurrencies/BTC`)).json()) as {
+        last_updated: string;
+      };
       expect(new Date(listed.last_updated).getTime()).toBeGreaterThanOrEqual(new Date(t1.at).getTime());
     } finally {
       sse.close();

@@ -108,7 +108,7 @@ export const ZConfig = z
       .number()
       .int()
       .min(1)
-      .max(1000)
+      .max(100_000)
       .default(10)
       .describe('Open market streams (SSE and WebSocket) per client (user, else IP) over every replica'),
     MARKET_STREAMS_PER_REPLICA: z.coerce
