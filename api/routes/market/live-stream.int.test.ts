@@ -60,7 +60,10 @@ beforeAll(async () => {
   database = await createTestDatabase(config);
   await seedBundledData(database.db, { symbols: ['BTC', 'ETH'], history: 'month' });
   redis = new Redis(config.REDIS_URL);
-  [a, b] = await Promise.all([startApi({}), startApi({ MARKET_STREAMS_PER_REPLICA: '2' })]);
+  [a, b] = await Promise.all([
+    startApi({ MARKET_STREAM_HEARTBEAT_SECONDS: '1', MARKET_STREAM_IDLE_SECONDS: '5' }),
+    startApi({ MARKET_STREAMS_PER_REPLICA: '2' }),
+  ]);
 });
 
 afterAll(async () => {
@@ -226,6 +229,19 @@ describe('live market streams over two API processes', () => {
       forged.on('error', () => resolve('error'));
     });
     expect(forgedStatus).toBe(401);
+  });
+
+  test('When a WebSocket subscribes to nothing for long, or stops answering pings, then it is closed', async () => {
+    // Process A: heartbeat every second, idle after 5 s.
+    const idle = await openWs(wsUrl(a, ''));
+    const mute = new WebSocket(wsUrl(a, '?symbols=BTC'), { autoPong: false });
+    const muteClosed = new Promise<number>((resolve) => mute.on('close', (code) => resolve(code)));
+    const pinged = new Promise<void>((resolve) => mute.once('ping', () => resolve()));
+    await pinged;
+    // No pong to a ping: terminated at the next heartbeat (no close frame: 1006 on this side).
+    expect(await muteClosed).toBe(1006);
+    await waitFor(() => idle.closed.code, 10_000);
+    expect(idle.closed).toEqual({ code: 4000, reason: expect.stringMatching(/no symbol/) });
   });
 
   test('When an SSE client reconnects with Last-Event-ID, then it gets the ticks it missed from the replay buffer, or a snapshot past it', async () => {
