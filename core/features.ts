@@ -122,13 +122,13 @@ export const FEATURES = [
     migrations: MARKET_MIGRATIONS,
     jobs: MARKET_JOBS,
     routes: ['api/routes/market/market.routes.ts'],
-    services: ({ config, db, redis, cacheRedis, logger, jobs, metrics }) => ({
+    services: ({ config, db, redis, logger, jobs, metrics }) => ({
       market: createMarketService({ coins: createCryptocurrencyRepository(db) }),
       // Started by the worker only (worker/main.ts); the API reads what it publishes.
       ticker: createTicker({
         db,
         redis,
-        cacheRedis,
+        announce: jobs.announce,
         keyPrefix: config.REDIS_KEY_PREFIX,
         intervalSeconds: config.TICK_INTERVAL_SECONDS,
         replay: config.MARKET_TICK_REPLAY,

@@ -3,7 +3,10 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { testConfig } from '../../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../../test/db.ts';
+import { createJobQueues, type TJobQueues } from '../../features.ts';
 import { readDataVersion } from '../../platform/cache/versions.ts';
+import { createWorkflows, type TWorkflows } from '../../workflows.ts';
+import type { TAnnounce } from '../../platform/jobs/index.ts';
 import { seedBundledData } from '../bundled/seed.ts';
 import { createTicker, tickKeys, type TTickBatch } from './ticker.ts';
 import { tickSlot } from './ticks.ts';
@@ -14,6 +17,10 @@ let database: TTestDatabase;
 let redis: Redis;
 let cacheRedis: Redis;
 let subscriber: Redis;
+const announced: [string, unknown][] = [];
+let queues: TJobQueues;
+let queueConnection: Redis;
+let workflows: TWorkflows;
 
 beforeAll(async () => {
   database = await createTestDatabase(config);
@@ -21,9 +28,14 @@ beforeAll(async () => {
   redis = new Redis(config.REDIS_URL);
   cacheRedis = new Redis(config.CACHE_REDIS_URL ?? config.REDIS_URL);
   subscriber = new Redis(config.REDIS_URL);
+  queueConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  queues = createJobQueues(queueConnection, config.QUEUE_PREFIX);
+  workflows = createWorkflows({ queues, cacheRedis, keyPrefix: config.REDIS_KEY_PREFIX });
 });
 
 afterAll(async () => {
+  await queues.close();
+  queueConnection.disconnect();
   await database.drop();
   for (const connection of [redis, cacheRedis, subscriber]) connection.disconnect();
 });
@@ -32,7 +44,11 @@ const ticker = () =>
   createTicker({
     db: database.db,
     redis,
-    cacheRedis,
+    announce: (async (event: string, data: unknown) => {
+      announced.push([event, data]);
+      // What the worker's services do: core/workflows.ts reacts (the data version, evaluate-alerts).
+      await (workflows.announce as (event: string, data: unknown) => Promise<void>)(event, data);
+    }) as TAnnounce,
     keyPrefix: config.REDIS_KEY_PREFIX,
     intervalSeconds: 10,
     replay: 3,
@@ -61,7 +77,12 @@ describe('the worker ticker', () => {
       expect(Number(row.price)).toBe(tick.price);
       expect(row.last_updated.toISOString()).toBe(tick.at);
     }
+    // What follows (the data version, the alerts) is core/workflows.ts's: the ticker announces it, once per slot.
+    expect(announced).toEqual([['market.ticked', { symbols: batch.ticks.map((t) => t.symbol) }]]);
     expect(await readDataVersion(cacheRedis, config.REDIS_KEY_PREFIX)).not.toBe(versionBefore);
+    // Price alerts are evaluated on ticks: one evaluate-alerts job for the ticked coins.
+    const waiting = await queues.queues['evaluate-alerts'].getJobs(['waiting', 'prioritized', 'delayed']);
+    expect(waiting.map((job) => job.data.symbols)).toEqual([batch.ticks.map((t) => t.symbol)]);
     expect(JSON.parse((await redis.hget(keys.last, 'BTC'))!)).toEqual(
       batch.ticks.find((t) => t.symbol === 'BTC'),
     );

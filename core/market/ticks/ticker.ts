@@ -1,12 +1,22 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { bumpDataVersion } from '../../platform/cache/versions.ts';
 import type { TQueryable } from '../../platform/db/tx.ts';
+import type { TAnnounce } from '../../platform/jobs/index.ts';
 import { loadRecording } from '../bundled/recording.ts';
 import { readTimeline } from '../bundled/timeline.repository.ts';
 import { isExhausted, type TTimeline } from '../bundled/timeline.ts';
 import { replayTick, tickSlot, ZTick, type TTick } from './ticks.ts';
+
+declare module '../../platform/jobs/events.ts' {
+  interface TEvents {
+    /**
+     * The ticker wrote new current prices (one slot): core/workflows.ts bumps the market data version and
+     * evaluates the alerts on those coins (at most once per tick interval).
+     */
+    'market.ticked': { symbols: string[] };
+  }
+}
 
 /** One slot's ticks of every listed coin: what the ticker publishes, one message per slot. */
 export const ZTickBatch = z.strictObject({ seq: z.number().int(), at: z.string(), ticks: z.array(ZTick) });
@@ -48,8 +58,8 @@ export type TTickerDeps = {
   db: TQueryable;
   /** The queue store: the slot lock, the channel, the snapshot and the replay list. */
   redis: Redis;
-  /** The cache store: the data version, bumped with each slot's prices. */
-  cacheRedis: Redis;
+  /** Announces `market.ticked` (what follows is core/workflows.ts's: the cache version, alerts). */
+  announce: TAnnounce;
   keyPrefix: string;
   intervalSeconds: number;
   replay: number;
@@ -58,8 +68,8 @@ export type TTickerDeps = {
 
 /**
  * The worker's ticker (issue #24): at every TICK_INTERVAL_SECONDS slot it takes every listed coin's
- * tick, writes each coin's current price and 24 h change to the listing, bumps the data version (so
- * cached reads and the stream agree), then, in one MULTI on the queue store, stores the snapshot and the
+ * tick, writes each coin's current price and 24 h change to the listing, announces `market.ticked`
+ * (core/workflows.ts: the data version, so cached reads and the stream agree; the coins' alerts), then, in one MULTI on the queue store, stores the snapshot and the
  * replay list and publishes the batch. A slot is published once over every worker replica (SET NX); the
  * path itself is deterministic, so a second publisher would send the same ticks anyway.
  *
@@ -116,7 +126,8 @@ export function createTicker(deps: TTickerDeps) {
         ticks.map((t) => t.at),
       ],
     );
-    await bumpDataVersion(deps.cacheRedis, deps.keyPrefix);
+    // Before publishing: a client that reads after a tick sees the tick's price (the version retired the old answers).
+    await deps.announce('market.ticked', { symbols: ticks.map((t) => t.symbol) });
     const batch: TTickBatch = { seq, at: at.toISOString(), ticks };
     await publishTicks(deps.redis, deps.keyPrefix, deps.replay, batch);
     return batch;
