@@ -41,18 +41,26 @@ export function createLiveSocket(deps: {
 }) {
   const server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
-  function serve(ws: WebSocket, client: TLiveClient | null, pending: Error | null, initial: string[]) {
-    const send = (message: TLiveServerMessage, flushed?: () => void) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message), () => flushed?.());
-      else flushed?.();
+  /** Serves one upgraded socket once the hub admitted it (`opened`); frames that come earlier wait for it, in order. */
+  function serve(ws: WebSocket, opened: Promise<TLiveClient>, initial: string[]) {
+    const send = (message: TLiveServerMessage) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
-    if (pending) {
-      ws.close(CLOSE.tryLater, pending.message.slice(0, 120));
-      return;
-    }
-    const live = client!;
+    let gone = false;
+    let admitted: TLiveClient | null = null;
+    ws.on('close', () => {
+      gone = true;
+      admitted?.close();
+    });
+    ws.on('error', () => undefined); // 'close' follows
     ws.on('message', (data, isBinary) => {
-      const parsed = isBinary ? null : ZLiveClientMessage.safeParse(safeJson(data.toString()));
+      void opened.then(
+        (live) => handle(live, data.toString(), isBinary),
+        () => undefined,
+      );
+    });
+    function handle(live: TLiveClient, text: string, isBinary: boolean) {
+      const parsed = isBinary ? null : ZLiveClientMessage.safeParse(safeJson(text));
       if (!parsed?.success) {
         send({
           type: 'error',
@@ -68,11 +76,19 @@ export function createLiveSocket(deps: {
         .subscribe(message.symbols)
         .then((symbols) => send({ type: 'subscribed', symbols }))
         .catch(() => send({ type: 'error', detail: 'Redis is unavailable; retry shortly.' }));
-    });
-    ws.on('close', () => live.close());
-    ws.on('error', () => live.close());
-    send({ type: 'subscribed', symbols: initial });
-    void live.start().catch(() => ws.close(CLOSE.restart, 'Redis is unavailable; reconnect shortly.'));
+    }
+    opened.then(
+      (live) => {
+        admitted = live;
+        if (gone) return live.close();
+        send({ type: 'subscribed', symbols: initial });
+        void live.start().catch(() => ws.close(CLOSE.restart, 'Redis is unavailable; reconnect shortly.'));
+      },
+      (error: unknown) => {
+        const reason = error instanceof LiveCapError ? error.message : 'Redis is unavailable; retry shortly.';
+        ws.close(CLOSE.tryLater, reason.slice(0, 120));
+      },
+    );
   }
 
   return async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -131,17 +147,7 @@ export function createLiveSocket(deps: {
           ws.close(code === 'idle' ? CLOSE.idle : CLOSE.restart, reason.slice(0, 120));
         },
       };
-      deps.live
-        .open(liveClientKey(actor), sink, symbols)
-        .then((client) => serve(ws, client, null, symbols))
-        .catch((error: unknown) =>
-          serve(
-            ws,
-            null,
-            error instanceof LiveCapError ? error : new Error('Redis is unavailable; retry shortly.'),
-            symbols,
-          ),
-        );
+      serve(ws, deps.live.open(liveClientKey(actor), sink, symbols), symbols);
     });
   };
 }
