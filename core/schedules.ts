@@ -16,6 +16,17 @@ export type TSchedule = {
   data: Partial<TJobPayloads[TJobName]>;
   /** The values.yaml comment. */
   description: string;
+  /**
+   * Kept when the operator runs (its feeds replace the market schedules, not the others): the chart
+   * renders it with `operator.enabled` too (`withOperator: true` in values.yaml).
+   */
+  withOperator?: boolean;
+  /**
+   * Also enqueued once when the internal scheduler starts (SCHEDULER=internal), so that a run missed
+   * while no worker was up is made at the next start. (With CronJobs, the trigger enqueues whether or
+   * not a worker is up, and the job waits in the queue for one.)
+   */
+  onStart?: boolean;
 };
 
 /** The platform's own cadence: what runs without any feed. */
@@ -44,6 +55,26 @@ export const SCHEDULES: readonly TSchedule[] = [
     data: {},
     description: 'Delete history older than the retention.',
   },
+  {
+    key: 'reportSchedules',
+    id: 'run-report-schedules-hourly',
+    cron: '41 * * * *',
+    job: 'run-report-schedules',
+    data: {},
+    description:
+      'Make the reports of every schedule period closed since its last run (missed runs included).',
+    withOperator: true,
+    onStart: true,
+  },
+  {
+    key: 'reportCleanup',
+    id: 'cleanup-reports-daily',
+    cron: '29 3 * * *',
+    job: 'cleanup-reports',
+    data: {},
+    description: 'Delete reports past REPORT_RETENTION_DAYS with their content.',
+    withOperator: true,
+  },
 ];
 
 /** A feed's daily runs (operator): away from the top of the hour, when syncs cluster. */
@@ -54,6 +85,8 @@ export const TRIGGER_COMMANDS = {
   sync: 'sync-markets',
   backfill: 'backfill-history',
   cleanup: 'cleanup-history',
+  'report-schedules': 'run-report-schedules',
+  'cleanup-reports': 'cleanup-reports',
 } as const satisfies Record<string, TJobName>;
 
 export type TTriggerCommand = keyof typeof TRIGGER_COMMANDS;

@@ -95,7 +95,12 @@ function walk(map: YAMLMap, prefix: string, rows: TRow[]): TSchema {
           type: 'object',
           additionalProperties: false,
           required: ['schedule', 'args'],
-          properties: { schedule: { type: 'string' }, args: { type: 'array', items: { type: 'string' } } },
+          properties: {
+            schedule: { type: 'string' },
+            args: { type: 'array', items: { type: 'string' } },
+            // Kept when the operator runs (its feeds replace only the market schedules).
+            withOperator: { type: 'boolean' },
+          },
         },
       };
       for (const entry of (value as YAMLMap).items) {

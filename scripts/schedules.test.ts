@@ -8,13 +8,17 @@ test("When values.yaml is read, then its CronJob schedules are core/schedules.ts
   const text = await readFile(VALUES, 'utf8');
   expect(withSchedules(text)).toBe(text);
   const values = parse(text) as {
-    cronJobs: { schedules: Record<string, { schedule: string; args: string[] }> };
+    cronJobs: { schedules: Record<string, { schedule: string; args: string[]; withOperator?: boolean }> };
   };
   expect(values.cronJobs.schedules).toEqual(
     Object.fromEntries(
       SCHEDULES.map((schedule) => [
         schedule.key,
-        { schedule: schedule.cron, args: triggerArgs(schedule.job, schedule.data) },
+        {
+          schedule: schedule.cron,
+          args: triggerArgs(schedule.job, schedule.data),
+          ...(schedule.withOperator ? { withOperator: true } : {}),
+        },
       ]),
     ),
   );

@@ -18,6 +18,7 @@ export function renderChartSchedules(): string {
       `    ${schedule.key}:`,
       `      schedule: '${schedule.cron}'`,
       `      args: [${triggerArgs(schedule.job, schedule.data).map(arg).join(', ')}]`,
+      ...(schedule.withOperator ? ['      withOperator: true'] : []),
     ].join('\n'),
   );
   return `${HEAD}${entries.join('\n')}\n`;

@@ -12,6 +12,9 @@ source "$(dirname "$0")/lib/common.sh"
 CHART_TOOLS="$("$ROOT/scripts/chart-tools.sh")"
 export PATH="$CHART_TOOLS:$PATH"
 TEST_PYTHON_BIN="$("$ROOT/scripts/python-test-tools.sh")"
+# poppler-utils (pdftotext, pdfinfo, pdffonts, pdftoppm): the report tests read their PDFs back with them.
+TEST_PDF_TOOLS="$("$ROOT/scripts/pdf-tools.sh")"
+export TEST_PDF_TOOLS
 export TEST_PYTHON_BIN
 # The Kubernetes control plane the operator and chart-install tests run (cold build: minutes, once).
 TEST_KUBE_BIN="$("$ROOT/scripts/kube-tools.sh")"

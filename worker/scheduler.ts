@@ -15,6 +15,10 @@ export async function startInternalScheduler(queues: TJobQueues, logger: Logger)
         { name: schedule.job, data, opts: definition.options },
       );
   }
+  // Catch-up schedules run once now too: what a stopped worker missed is made at its next start (their
+  // job ids are per trigger window, so several workers starting together enqueue one job).
+  for (const schedule of SCHEDULES.filter((entry) => entry.onStart))
+    await queues.enqueue(schedule.job, schedule.data);
   logger.info(
     { schedules: SCHEDULES.map((schedule) => `${schedule.id} (${schedule.cron})`) },
     'internal scheduler on',

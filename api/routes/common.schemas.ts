@@ -86,7 +86,7 @@ const TIMESTAMP = new RegExp(`^(?:${DAY_OF_YEAR}|${LEAP_DAY})(?:${TIME})?$`);
 const PORTFOLIO_DAY =
   '(?!2009-01-0[12])(?:2009|20[1-9]\\d)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))';
 const PORTFOLIO_LEAP_DAY = '20(?:1[26]|[2468][048]|[3579][26])-02-29';
-const PORTFOLIO_TIMESTAMP = new RegExp(`^(?:${PORTFOLIO_DAY}|${PORTFOLIO_LEAP_DAY})(?:${TIME})?$`);
+export const PORTFOLIO_TIMESTAMP = new RegExp(`^(?:${PORTFOLIO_DAY}|${PORTFOLIO_LEAP_DAY})(?:${TIME})?$`);
 
 const zTimestamp = (pattern: RegExp, message: string, description: string) =>
   z

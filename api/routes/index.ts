@@ -8,6 +8,7 @@ import { portfolioRoutes } from './portfolios/portfolios.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 import { alertRoutes } from './alerts/alerts.routes.ts';
 import { jobAdminRoutes } from './jobs/job-admin.routes.ts';
+import { reportRoutes } from './reports/reports.routes.ts';
 import { riskRoutes } from './risk/risk.routes.ts';
 import { systemRoutes } from './system/system.routes.ts';
 
@@ -20,6 +21,7 @@ export const ROUTES: readonly TAnyRoute[] = [
   ...limitRoutes,
   ...webhookRoutes,
   ...alertRoutes,
+  ...reportRoutes,
   ...jobAdminRoutes,
   ...authRoutes,
   ...adminRoutes,

@@ -93,7 +93,21 @@ async function resources(token: string) {
   ).id as string;
   const key = (await post('/api/v1/api-keys', { name: 'sweep', scopes: ['market:read'] }, token))
     .id as string;
-  return { portfolio, tx, alert, webhook, key };
+  const report = (
+    await post(
+      '/api/v1/reports',
+      { kind: 'realized_gains', format: 'csv', portfolio_id: portfolio, tax_year: 2024 },
+      token,
+    )
+  ).id as string;
+  const schedule = (
+    await post(
+      '/api/v1/report-schedules',
+      { kind: 'realized_gains', format: 'csv', portfolio_id: portfolio, cadence: 'yearly' },
+      token,
+    )
+  ).id as string;
+  return { portfolio, tx, alert, webhook, key, report, schedule };
 }
 
 beforeAll(async () => {
@@ -211,6 +225,20 @@ function cases(
       ['GET', `/api/v1/webhooks/${theirs.webhook}/deliveries`],
       ['POST', `/api/v1/webhooks/${theirs.webhook}/deliveries/msg_${'0'.repeat(32)}/redeliver`, undefined],
       ['DELETE', `/api/v1/api-keys/${theirs.key}`],
+      ['GET', `/api/v1/reports/${theirs.report}`],
+      ['GET', `/api/v1/reports/${theirs.report}/download`],
+      ['DELETE', `/api/v1/reports/${theirs.report}`],
+      [
+        'POST',
+        '/api/v1/reports',
+        { kind: 'realized_gains', format: 'csv', portfolio_id: theirs.portfolio, tax_year: 2024 },
+      ],
+      [
+        'POST',
+        '/api/v1/report-schedules',
+        { kind: 'realized_gains', format: 'csv', portfolio_id: theirs.portfolio, cadence: 'yearly' },
+      ],
+      ['DELETE', `/api/v1/report-schedules/${theirs.schedule}`],
     ] as [TCase['method'], string, unknown?][]
   ).map(([method, path, body]) => ({
     name: `another user's: ${method} ${path}`,
@@ -227,6 +255,43 @@ function cases(
       status: 400,
     },
     { name: 'performance from 0001', path: `${P}/performance?from=0001-01-01&to=2024-01-01`, status: 400 },
+    {
+      name: 'a statement over the whole calendar (more than 3,660 days)',
+      method: 'POST',
+      path: '/api/v1/reports',
+      body: {
+        kind: 'portfolio_statement',
+        format: 'pdf',
+        portfolio_id: mine.portfolio,
+        from: '2009-01-03',
+        to: '2099-12-31',
+      },
+      status: 400,
+    },
+    {
+      name: 'a statement of the last ten years up to 2099 (starts after today)',
+      method: 'POST',
+      path: '/api/v1/reports',
+      body: {
+        kind: 'portfolio_statement',
+        format: 'csv',
+        portfolio_id: mine.portfolio,
+        from: '2090-01-01',
+        to: '2099-12-31',
+      },
+      status: 422,
+    },
+    {
+      name: 'a coin risk report of 11 symbols',
+      method: 'POST',
+      path: '/api/v1/reports',
+      body: {
+        kind: 'coin_risk',
+        format: 'csv',
+        symbols: Array.from({ length: 11 }, (_, index) => `S${index}`),
+      },
+      status: 400,
+    },
     { name: 'performance over the whole calendar', path: `${P}/performance?from=2009-01-03&to=2099-12-31` },
     { name: 'performance of a history from 2009 (range=all)', path: `${P}/performance`, status: 200 },
     { name: 'performance ytd to 2099', path: `${P}/performance?range=ytd&to=2099-12-31`, status: 200 },
@@ -401,10 +466,10 @@ function cases(
       body: tx({ type: 'sell', quantity: '0.1', lot_ids: Array.from({ length: 1000 }, () => randomUUID()) }),
     },
     {
-      name: 'seven webhook event types',
+      name: 'nine webhook event types (twice the four there are, plus one)',
       method: 'POST',
       path: '/api/v1/webhooks',
-      body: { url: 'https://93.184.215.14/x', events: Array(7).fill('alert.fired') },
+      body: { url: 'https://93.184.215.14/x', events: Array(9).fill('alert.fired') },
       status: 400,
     },
     {

@@ -152,7 +152,8 @@ for (const [name, args] of Object.entries(VALUE_SETS)) {
     test('When rendered, then CronJobs never overlap and clean up after themselves', () => {
       const cronJobs = rendered[name]!.filter((manifest) => manifest.kind === 'CronJob');
       // With the operator on, feeds take the static CronJobs' place (the operator makes theirs).
-      expect(cronJobs.length).toBe(name === 'operator' ? 0 : 3);
+      // The report schedules stay (withOperator in values.yaml).
+      expect(cronJobs.length).toBe(name === 'operator' ? 2 : 5);
       for (const cronJob of cronJobs) {
         expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
         expect(cronJob.spec.startingDeadlineSeconds > 0).toBeTruthy();
@@ -168,10 +169,16 @@ for (const [name, args] of Object.entries(VALUE_SETS)) {
           (cronJob) => `${cronJob.spec.schedule} ${podSpecOf(cronJob).containers[0].args.slice(1).join(' ')}`,
         )
         .sort();
+      const reports = ['29 3 * * * cleanup-reports', '41 * * * * report-schedules'];
       expect(schedules).toStrictEqual(
         name === 'operator'
-          ? []
-          : ['*/5 * * * * sync --limit 50', '17 3 * * * cleanup', '7 * * * * sync --limit 200'],
+          ? reports
+          : [
+              '*/5 * * * * sync --limit 50',
+              '17 3 * * * cleanup',
+              ...reports,
+              '7 * * * * sync --limit 200',
+            ].sort(),
       );
     });
 
@@ -727,7 +734,13 @@ describe('generated files and the compose file', () => {
 
   test('When the operator is enabled, then feeds replace the static CronJobs and it gets least-privilege RBAC in its namespace', () => {
     const manifests = rendered.operator!;
-    expect(manifests.filter((m) => m.kind === 'CronJob')).toEqual([]);
+    // Feeds replace the market CronJobs; the report schedules stay.
+    expect(
+      manifests
+        .filter((m) => m.kind === 'CronJob')
+        .map((m) => m.spec.schedule)
+        .sort(),
+    ).toEqual(['29 3 * * *', '41 * * * *']);
     const feeds = manifests.filter((m) => m.kind === 'MarketDataFeed');
     expect(feeds.map((feed) => [feed.metadata.name, feed.spec.topN, feed.spec.schedule])).toEqual([
       ['sync-top200', 200, '7 * * * *'],

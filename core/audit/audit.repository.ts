@@ -25,6 +25,8 @@ export type TAuditFilter = {
   to?: Date;
   /** Keyset cursor: rows strictly older than (at, id). */
   before?: { at: string; id: string };
+  /** Oldest first instead, strictly after (at, id) when given (the reports' audit export). */
+  after?: { at: string; id: string } | 'start';
   limit: number;
 };
 
@@ -65,11 +67,16 @@ export async function listAudit(q: TQueryable, filter: TAuditFilter): Promise<TA
     params.push(filter.before.at, filter.before.id);
     where.push(`(at, id) < ($${params.length - 1}::timestamptz, $${params.length}::bigint)`);
   }
+  if (filter.after && filter.after !== 'start') {
+    params.push(filter.after.at, filter.after.id);
+    where.push(`(at, id) > ($${params.length - 1}::timestamptz, $${params.length}::bigint)`);
+  }
+  const order = filter.after ? 'at, id' : 'at DESC, id DESC';
   params.push(filter.limit);
   const rows: (Omit<TAuditRow, 'at' | 'id'> & { at: Date; id: string })[] = await q.query(
     `SELECT id::text, at, actor_type, actor_id, actor_user_id, ip, request_id, action, target_type, target_id, outcome, details
      FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY at DESC, id DESC LIMIT $${params.length}`,
+     ORDER BY ${order} LIMIT $${params.length}`,
     params,
   );
   return rows.map((row) => ({ ...row, at: row.at.toISOString() }));

@@ -6,6 +6,8 @@ export { PERFORMANCE_RANGES, type TPerformanceRange } from './performance-range.
 export { addDays } from './performance.ts';
 export { IMPORT_FORMATS, GENERIC_COLUMNS, type TImportFormat } from './import-formats.ts';
 export { DECIMAL_PATTERN, dec, type Decimal } from './decimal.ts';
+/** RFC 4180 lines and the formula-injection guard of the CSV export (the reports write CSV with them too). */
+export { guardFormula, toCsv } from './csv.ts';
 export type { TPortfolioRecord, TPortfolioSettings } from './portfolios.repository.ts';
 export type { TTransactionRecord } from './transaction.ts';
 export * from './limits.service.ts';

@@ -1,6 +1,6 @@
 import { changedRows, type TQueryable } from '../platform/db/tx.ts';
 
-export const WEBHOOK_EVENTS = ['alert.fired', 'limit.breached', 'endpoint.disabled'] as const;
+export const WEBHOOK_EVENTS = ['alert.fired', 'limit.breached', 'endpoint.disabled', 'report.ready'] as const;
 export type TWebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 /** Sent by POST …/test only, whatever the endpoint subscribes to. */
 export const TEST_EVENT = 'webhook.test';

@@ -43,7 +43,14 @@ def filter_query(ctx, query):
 # can parse both, filter_query above), an API key's expiry in the past (a rule about the clock:
 # api-keys.int.test.ts) and the password policy (common passwords, the email, length after NFKC
 # normalisation: auth.int.test.ts). A 400 naming nothing else is not a finding.
-UNSTATABLE = {("from", "must not be after to"), ("expires_at", "must be in the future")}
+UNSTATABLE = {
+    ("from", "must not be after to"),
+    ("expires_at", "must be in the future"),
+    # POST /reports: a period's length, and a realized-gains report's tax year or period (reports.schemas.ts).
+    ("to", "the period is at most 3660 days"),
+    ("tax_year", "give tax_year or from and to, not both"),
+    ("tax_year", "give tax_year or from and to"),
+}
 POLICY_FIELDS = {"password", "new_password"}
 
 

@@ -268,9 +268,20 @@ describe('internal scheduler', () => {
     expect(cleanup.map((scheduler) => [scheduler.key, scheduler.pattern])).toStrictEqual([
       ['cleanup-daily', '17 3 * * *'],
     ]);
+    // The report schedules too, and their catch-up run is enqueued at start (a missed run made then).
+    const reports = await harness.queues.get('run-report-schedules').getJobSchedulers();
+    expect(reports.map((scheduler) => [scheduler.key, scheduler.pattern])).toStrictEqual([
+      ['run-report-schedules-hourly', '41 * * * *'],
+    ]);
+    const started = await harness.queues
+      .get('run-report-schedules')
+      .getJobs(['waiting', 'active', 'completed']);
+    expect(started.filter((job) => job.id?.startsWith('run-report-schedules-'))).toHaveLength(1);
     for (const [name, keys] of [
       ['sync-markets', ['sync-top-50', 'sync-top-200']],
       ['cleanup-history', ['cleanup-daily']],
+      ['run-report-schedules', ['run-report-schedules-hourly']],
+      ['cleanup-reports', ['cleanup-reports-daily']],
     ] as const) {
       for (const key of keys) await harness.queues.get(name).removeJobScheduler(key);
     }

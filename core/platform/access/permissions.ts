@@ -17,6 +17,9 @@ export const PERMISSIONS = {
   'jobs:admin': 'See every job; the queue dashboard',
   'users:admin': 'Register, search, change and suspend users; end their sessions; revoke their keys',
   'audit:read': 'Read the audit log',
+  'reports:manage':
+    "Request one's own reports (statements, realized gains, coin risk) and schedules; download them",
+  'reports:admin': "Read, download and delete anyone's reports and schedules",
 } as const;
 
 export type TPermission = keyof typeof PERMISSIONS;
@@ -31,9 +34,9 @@ const SELF: TPermission[] = ['account:manage', 'api_keys:manage'];
 export const ROLE_PERMISSIONS: Record<TRole, readonly TPermission[]> = {
   admin: PERMISSION_NAMES,
   // Owns portfolios; reads markets and risk.
-  trader: [...READ, ...SELF, 'portfolios:manage', 'alerts:manage'],
-  // Reads markets and risk, with alerts on them; exports (next).
-  analyst: [...READ, ...SELF, 'alerts:manage'],
+  trader: [...READ, ...SELF, 'portfolios:manage', 'alerts:manage', 'reports:manage'],
+  // Reads markets and risk, with alerts on them; coin risk reports.
+  analyst: [...READ, ...SELF, 'alerts:manage', 'reports:manage'],
   // Machine accounts: trigger syncs and backfills and follow those jobs.
   service: [...READ, ...SELF, 'jobs:trigger', 'jobs:read'],
 };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { bool, commaList } from './env-parts.ts';
 import { checkSecretKey, processSecretKey, SECURITY_ENV } from './env-security.ts';
 import { REDIS_SETTINGS, redisTargets } from './redis-config.ts';
+import { OPERATOR_SETTINGS } from './operator-config.ts';
 import { QUOTA_SHAPE } from './quotas.ts';
 
 // The whole runtime configuration, parsed once at start-up. Nothing else in the code base reads
@@ -132,6 +133,20 @@ export const ZConfig = z
       .max(86_400)
       .default(300)
       .describe('A WebSocket subscribed to no symbol for this long is closed (4000, "idle")'),
+    REPORT_RETENTION_DAYS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(90)
+      .describe('Days a generated report is kept; the cleanup-reports job deletes it after'),
+    REPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(4 * 1024 * 1024 * 1024)
+      .default(256 * 1024 * 1024)
+      .describe('Size cap of one report; a larger one fails (report_too_large)'),
     COINGECKO_API_KEY: z.string().optional(),
     COINGECKO_API_PLAN: z.enum(['demo', 'pro']).default('demo'),
     COINGECKO_BASE_URL: z.url().optional(),
@@ -227,56 +242,7 @@ export const ZConfig = z
     WORKER_SKIP_QUEUES: commaList
       .default([])
       .describe('Queues this worker leaves to others (deliver-webhook, say)'),
-    OPERATOR_NAMESPACE: z
-      .string()
-      .min(1)
-      .default('default')
-      .describe('Namespace whose MarketDataFeeds the operator reconciles'),
-    OPERATOR_PORT: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(65535)
-      .default(9300)
-      .describe('Operator /livez, /readyz, /metrics'),
-    OPERATOR_LEASE_NAME: z.string().min(1).default('trading-backend-operator'),
-    OPERATOR_LEASE_SECONDS: z.coerce.number().int().min(2).max(300).default(15),
-    OPERATOR_IDENTITY: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Lease holder identity (default: host name and pid)'),
-    KUBECONFIG: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('kubeconfig file; without it the in-cluster service account'),
-    OPERATOR_TRIGGER_TEMPLATE: z
-      .string()
-      .default('{"spec":{"containers":[{"name":"trigger","image":"trading-backend:latest"}]}}')
-      .transform((value, ctx) => {
-        try {
-          const template = JSON.parse(value) as {
-            metadata?: { labels?: Record<string, string> };
-            spec?: { containers?: unknown[] };
-          };
-          if (Array.isArray(template.spec?.containers) && template.spec.containers.length > 0)
-            return template as {
-              metadata?: { labels?: Record<string, string> };
-              spec: Record<string, unknown> & { containers: Record<string, unknown>[] };
-            };
-        } catch {
-          // reported below
-        }
-        ctx.addIssue({
-          code: 'custom',
-          message: 'must be the JSON of a pod template ({metadata, spec}) with at least one container',
-        });
-        return z.NEVER;
-      })
-      .describe(
-        'Pod template (JSON: labels and spec) of the trigger Jobs the operator’s CronJobs run; the chart renders it',
-      ),
+    ...OPERATOR_SETTINGS,
     SEED_ON_START: bool.default(false),
     PUBLIC_MARKET_DATA: bool
       .default(true)

@@ -16,4 +16,11 @@ export const QUOTA_SHAPE = {
   LIMITS_PER_PORTFOLIO: count(50, 50, 'Risk limits of one portfolio (the API takes at most 50)'),
   ALERTS_PER_USER: count(100, 10_000, 'Alerts one user may own'),
   API_KEYS_PER_USER: count(50, 1000, 'Active API keys one user may hold'),
+  REPORTS_PER_USER: count(50, 10_000, 'Reports one user may keep (queued, running or ready)'),
+  REPORT_BYTES_PER_USER: count(
+    512 * 1024 * 1024,
+    64 * 1024 * 1024 * 1024,
+    'Bytes of stored reports one user may keep',
+  ),
+  REPORT_SCHEDULES_PER_USER: count(20, 1000, 'Report schedules one user may keep'),
 };
