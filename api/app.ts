@@ -27,6 +27,8 @@ import { ROUTES } from './routes/index.ts';
 import { mountRoutes } from './routes/mount-routes.ts';
 import type { TAnyRoute } from './routes/define-route.ts';
 import { docsRouter } from './routes/system/system.routes.ts';
+import { createLiveHub } from './routes/market/live-hub.ts';
+import { createLiveSocket } from './routes/market/market-socket.ts';
 
 export type TAppDeps = {
   config: TConfig;
@@ -95,6 +97,32 @@ export function buildApp(deps: TAppDeps): Express {
     logger,
   });
   const resolveActor: TResolveActor = (request) => deps.services.auth.resolveActor(request);
+  // The live market (issue #24): one Redis subscription per process, fanned out to SSE and WebSocket streams.
+  const streams = createEventStreams(redis);
+  const live = createLiveHub({
+    redis,
+    streams,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    perClient: config.MARKET_STREAMS_PER_CLIENT,
+    perReplica: config.MARKET_STREAMS_PER_REPLICA,
+    heartbeatSeconds: config.MARKET_STREAM_HEARTBEAT_SECONDS,
+    idleSeconds: config.MARKET_STREAM_IDLE_SECONDS,
+    isShuttingDown: deps.isShuttingDown,
+    metrics,
+  });
+  // The WebSocket endpoint lives on the HTTP server's `upgrade` event (createHttpServer attaches it).
+  app.locals.upgrade = createLiveSocket({
+    live,
+    resolveActor,
+    // The client's address as Express computes req.ip (TRUST_PROXY), for the per-client cap.
+    clientIp: (req) =>
+      (
+        Object.create(app.request, {
+          headers: { value: req.headers },
+          socket: { value: req.socket },
+        }) as express.Request
+      ).ip ?? 'unknown',
+  });
   const openApi = generateOpenApiDocument(deps.version);
   const openApiJson = JSON.stringify(openApi);
 
@@ -159,7 +187,8 @@ export function buildApp(deps: TAppDeps): Express {
         openApiJson,
         isShuttingDown: deps.isShuttingDown,
         isStarting: deps.isStarting ?? (() => false),
-        streams: createEventStreams(redis),
+        streams,
+        live,
         streamLeases: createStreamLeases({
           redis,
           keyPrefix: config.REDIS_KEY_PREFIX,

@@ -13,6 +13,7 @@ import { bumpResourceVersion } from './platform/cache/versions.ts';
 //                                                              after a scheduler-made sync)
 //   portfolio.changed ─▶ its cache version ─▶ evaluate-alerts {portfolio_id}
 //   market.changed    ─▶ the market data version (every cached market answer retires)
+//   market.ticked     ─▶ the market data version ─▶ evaluate-alerts {symbols}   (the worker's ticker)
 
 type TStep = { [N in TJobName]: { name: N; data: Partial<TJobPayloads[N]> } }[TJobName];
 
@@ -62,6 +63,11 @@ export function createWorkflows(deps: {
     // Stored prices changed: a new market data version retires every cached market answer.
     'market.changed': async () => {
       await invalidateMarketCache(cacheRedis, keyPrefix);
+    },
+    // A tick moved current prices: the same, and the alerts on those coins (price alerts fire between syncs).
+    'market.ticked': async ({ symbols }) => {
+      await invalidateMarketCache(cacheRedis, keyPrefix);
+      await queues.enqueue('evaluate-alerts', { symbols });
     },
   };
 

@@ -43,6 +43,7 @@ const metrics = createWorkerMetrics(registry, [...Object.values(queues.queues), 
 const connections = [producer, redis, ...(cacheRedis === redis ? [] : [cacheRedis])];
 let workers: Worker[] = [];
 let probes: Server | undefined = undefined;
+let stopTicker: () => Promise<void> = async () => undefined;
 
 const isShuttingDown = onShutdown({
   logger,
@@ -51,6 +52,7 @@ const isShuttingDown = onShutdown({
   // Jobs still running are not lost: their locks expire and another worker takes them over.
   timedOut: 'active jobs did not finish in time; exiting and leaving them to other workers',
   drain: async () => {
+    await stopTicker();
     await Promise.all(workers.map(closeQuietly));
     await queues.close();
     await new Promise((resolve) => (probes ? probes.close(resolve) : resolve(undefined)));
@@ -79,12 +81,13 @@ probes = await startProbeServer({
 );
 await connectWithRetry(db, logger, isShuttingDown);
 
+const services = createServices({ config, db, redis, cacheRedis, queues, logger, metrics: registry });
 workers = createWorkers({
   config,
   logger,
   metrics,
   queues,
-  services: createServices({ config, db, redis, cacheRedis, queues, logger, metrics: registry }),
+  services,
   connection: () => {
     const connection = createQueueRedis(config.REDIS);
     connections.push(connection);
@@ -92,6 +95,11 @@ workers = createWorkers({
   },
 });
 if (config.SCHEDULER === 'internal') await startInternalScheduler(queues, logger);
+// The live ticker (issue #24): offline replay only for now; with a live provider the market moves at syncs.
+if (config.TICKER_ENABLED && config.MARKET_DATA_PROVIDER === 'replay') {
+  services.ticker.start();
+  stopTicker = () => services.ticker.stop();
+}
 logger.info(
   {
     port: config.WORKER_PORT,

@@ -74,5 +74,9 @@ export function createHttpServer(app: Express): http.Server {
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
   server.on('clientError', answerClientError);
+  // WebSocket endpoints (the live market): the app says who takes an upgrade; without one, none is accepted.
+  const upgrade = app.locals.upgrade as
+    ((req: http.IncomingMessage, socket: Duplex, head: Buffer) => unknown) | undefined;
+  server.on('upgrade', (req, socket, head) => (upgrade ? void upgrade(req, socket, head) : socket.destroy()));
   return server;
 }

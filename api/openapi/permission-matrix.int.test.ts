@@ -55,6 +55,8 @@ const EXPECTED: Record<string, TPermission | null> = {
   'GET /api/v1/webhooks/{id}/deliveries': 'alerts:manage',
   'POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': 'alerts:manage',
   'GET /api/v1/alerts/stream': 'alerts:manage',
+  'GET /api/v1/cryptocurrencies/stream': 'market:read',
+  'GET /api/v1/ws': 'market:read',
   'POST /api/v1/alerts': 'alerts:manage',
   'GET /api/v1/alerts': 'alerts:manage',
   'GET /api/v1/alerts/{id}': 'alerts:manage',

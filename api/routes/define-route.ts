@@ -34,7 +34,8 @@ export type TRouteContext<S extends TRequestSchemas> = {
 export type TProblemStatus = 404 | 409 | 413 | 422;
 
 export type TRouteResponse<O extends z.ZodType | undefined> = {
-  status: 200 | 201 | 202 | 204;
+  /** 101: a WebSocket endpoint (the upgrade happens on the HTTP server; a plain GET reaches the handler). */
+  status: 101 | 200 | 201 | 202 | 204;
   description: string;
   /** The JSON body; the handler must return its input type. Omitted for raw handlers and 204s. */
   schema?: O;

@@ -6,6 +6,7 @@ import type { TCheck } from '../../core/platform/health/health.ts';
 import type { TServices } from '../../core/services.ts';
 import type { TEventStreams } from '../http/event-streams.ts';
 import type { TStreamLeases } from '../http/stream-leases.ts';
+import type { TLiveHub } from './market/live-hub.ts';
 
 /** What route handlers are given: the domain services, and for the system routes the infrastructure. */
 export type TRouteDeps = {
@@ -25,5 +26,7 @@ export type TRouteDeps = {
     streams: TEventStreams;
     /** The cap on open streams per user, over every replica. */
     streamLeases: TStreamLeases;
+    /** The live market: ticks fanned out to SSE and WebSocket streams (api/routes/market/live-hub.ts). */
+    live: TLiveHub;
   };
 };

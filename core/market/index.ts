@@ -21,6 +21,8 @@ export * from './bundled/timeline.ts';
 export * from './bundled/timeline.repository.ts';
 export * from './bundled/market-source.ts';
 export * from './market.jobs.ts';
+export * from './ticks/ticks.ts';
+export * from './ticks/ticker.ts';
 
 import { CreateMarketData1732406400000 } from './migrations/1732406400000-create-market-data.ts';
 import { CreateMarketTimeline1733011200000 } from './migrations/1733011200000-create-market-timeline.ts';

@@ -4,6 +4,7 @@ import {
   createMarketIngestion,
   createMarketService,
   createMarketSource,
+  createTicker,
   MARKET_JOBS,
   MARKET_MIGRATIONS,
 } from './index.ts';
@@ -16,6 +17,16 @@ export const marketFeature = feature({
   routes: ['api/routes/market/market.routes.ts'],
   services: ({ config, db, redis, logger, jobs, metrics }) => ({
     market: createMarketService({ coins: createCryptocurrencyRepository(db) }),
+    // Started by the worker only (worker/main.ts); the API reads what it publishes.
+    ticker: createTicker({
+      db,
+      redis,
+      announce: jobs.announce,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      intervalSeconds: config.TICK_INTERVAL_SECONDS,
+      replay: config.MARKET_TICK_REPLAY,
+      logger,
+    }),
     marketSource: createMarketSource({ db, provider: config.MARKET_DATA_PROVIDER }),
     ingestion: createMarketIngestion({
       config,

@@ -1,7 +1,7 @@
 // npm run bench: every figure of docs/benchmarks.md, each against a baseline measured in the same run.
 //   npm run bench                 all sections, writes docs/benchmarks.md
 //   npm run bench -- --quick      shorter runs (for a look, not for the document)
-//   npm run bench -- --section read [--out FILE]   only some sections (read, compression, scale, write, risk, portfolio),
+//   npm run bench -- --section read [--out FILE]   only some sections (read, compression, scale, write, risk, portfolio, live),
 //                                                 printed or to FILE
 //   npm run bench -- --compare 9f448d3   this checkout's API against an earlier commit's (same schema),
 //                                        cached listing in turns with the bare server; prints a table
@@ -33,6 +33,8 @@ import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { freePort, startProcess, waitForStatus, type TChild } from '../../test/processes.ts';
 import { startProviderServer } from '../../test/provider-server.ts';
 import { measure, measureWrk, type TMeasure } from './http-bench.ts';
+import { Redis } from 'ioredis';
+import { liveSection } from './live.ts';
 import { portfolioSection } from './portfolio.ts';
 
 const { values } = parseArgs({
@@ -46,7 +48,8 @@ const { values } = parseArgs({
   },
 });
 const SECTIONS = new Set(
-  values.section ?? (values.compare ? [] : ['read', 'compression', 'scale', 'write', 'risk', 'portfolio']),
+  values.section ??
+    (values.compare ? [] : ['read', 'compression', 'scale', 'write', 'risk', 'portfolio', 'live']),
 );
 const SECONDS = values.quick ? 3 : 8;
 /** Alternating baseline/listing rounds of the headline pair, summarised by their medians. */
@@ -728,6 +731,39 @@ try {
         measure: (url, headers, options = {}) => measure(url, { seconds: SECONDS, headers, ...options }),
       })),
     );
+  }
+  if (SECTIONS.has('live')) {
+    const redis = new Redis(config.REDIS_URL);
+    const stopChild = async (child: TChild) => {
+      children.splice(children.indexOf(child), 1);
+      child.process.kill('SIGTERM');
+      await child.exited;
+    };
+    lines.push(
+      ...(await liveSection({
+        redis,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        log,
+        quick: values.quick ?? false,
+        startApi: async (extra) => {
+          const url = await startApi(database, extra);
+          const child = children.at(-1)!;
+          return { url, pid: child.process.pid!, stop: () => stopChild(child) };
+        },
+        startBare: async (channel) => {
+          const port = await freePort();
+          const child = startProcess('scripts/bench/bare-ws-server.ts', {
+            PORT: String(port),
+            REDIS_URL: config.REDIS_URL,
+            CHANNEL: channel,
+          });
+          children.push(child);
+          await waitForStatus(`http://127.0.0.1:${port}/`);
+          return { url: `http://127.0.0.1:${port}`, pid: child.process.pid!, stop: () => stopChild(child) };
+        },
+      })),
+    );
+    redis.disconnect();
   }
 } finally {
   for (const child of children) child.process.kill('SIGTERM');

@@ -1,4 +1,12 @@
+import { AppError, ErrorCode } from '../../../core/platform/errors/app-error.ts';
 import { defineRoute } from '../define-route.ts';
+import {
+  ZLiveClientMessage,
+  ZLiveServerMessage,
+  ZLiveSocketQuery,
+  ZLiveStreamQuery,
+} from './live.schemas.ts';
+import { streamMarket } from './market-stream.ts';
 import {
   ZCoin,
   ZCoinList,
@@ -28,6 +36,25 @@ export const marketRoutes = [
     cache: 'public',
     response: { status: 200, description: 'A page of coins', schema: ZCoinList },
     handler: ({ input, deps }) => deps.services.market.list(input.query),
+  }),
+  defineRoute({
+    method: 'get',
+    path: `${BASE}/stream`,
+    tags,
+    summary: 'Live prices (Server-Sent Events)',
+    description:
+      'Ticks of the given coins as the worker publishes them (every TICK_INTERVAL_SECONDS, 10 s by default). The stream starts with `event: snapshot` (`data`: `{"ticks":[MarketTick…]}`, the latest tick of each symbol), then one `event: tick` per tick (`data`: a MarketTick), each with `id: <seq>`. `seq` grows by one per tick of a symbol: a gap means ticks were skipped, which happens when the client reads slower than ticks come (it then gets the latest price of each symbol, never a backlog). ' +
+      'Reconnecting with `Last-Event-ID` (or `last_event_id`) sends the ticks after it from a short replay buffer (MARKET_TICK_REPLAY batches, ten minutes by default) instead of the snapshot; older than that, the snapshot. A comment every MARKET_STREAM_HEARTBEAT_SECONDS (15) keeps proxies from closing the connection. ' +
+      'When the server shuts down it sends `event: end` (`{"reason":…,"reconnect":true}`) and closes: reconnect, to any replica. ' +
+      'At most MARKET_STREAMS_PER_CLIENT (10) streams (SSE and WebSocket together) per client over every replica, and MARKET_STREAMS_PER_REPLICA (10,000) per API process: one more is a 429 problem (`scope`: `client` or `replica`).',
+    request: { query: ZLiveStreamQuery },
+    permission: 'market:read',
+    response: {
+      status: 200,
+      description: 'text/event-stream',
+      content: { 'text/event-stream': { schema: { type: 'string' } } },
+    },
+    handler: streamMarket,
   }),
   defineRoute({
     method: 'get',
@@ -68,5 +95,34 @@ export const marketRoutes = [
     response: { status: 200, description: 'History points', schema: ZHistory },
     problems: [404],
     handler: ({ input, deps }) => deps.services.market.history(input.params.symbol, input.query),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/ws',
+    tags,
+    summary: 'Live prices (WebSocket)',
+    description:
+      'A WebSocket (RFC 6455; send `Upgrade: websocket`, a plain GET is a 426 problem) carrying the same ticks as GET /api/v1/cryptocurrencies/stream. Credentials as on the other market routes (anonymous while PUBLIC_MARKET_DATA is on); refused credentials are an HTTP 401/403 before the upgrade. ' +
+      '**Protocol.** Subscribe on connect with `?symbols=BTC,ETH` and/or later with text frames `{"type":"subscribe","symbols":["BTC"]}` / `{"type":"unsubscribe","symbols":["BTC"]}` (LiveClientMessage; at most 100 symbols per message, 4 KiB per frame). ' +
+      'The server sends JSON text frames (LiveServerMessage): `subscribed` (the symbols now subscribed) after connecting and after each (un)subscribe, `snapshot` (the latest tick of newly subscribed symbols), then `ticks` (new MarketTicks; a slow reader gets the latest per symbol, with gaps in `seq`), `error` for a frame not understood (the socket stays open), `pong` for `{"type":"ping"}`. ' +
+      'The server sends a protocol ping every MARKET_STREAM_HEARTBEAT_SECONDS (15) and closes a socket that did not answer the previous one (4001); a socket subscribed to nothing for MARKET_STREAM_IDLE_SECONDS (300) is closed with 4000 `idle`. ' +
+      'Close codes: 1012 (service restart: the server is shutting down, reconnect), 1013 (try again later: MARKET_STREAMS_PER_CLIENT or MARKET_STREAMS_PER_REPLICA reached, the reason says which), 4000 idle, 4001 no pong.',
+    request: { query: ZLiveSocketQuery },
+    permission: 'market:read',
+    response: {
+      status: 101,
+      description:
+        'Switching Protocols: the WebSocket. Frames the server sends (LiveServerMessage) and the client sends (LiveClientMessage).',
+      content: {
+        'application/json': { schema: ZLiveServerMessage },
+        'application/vnd.trading-backend.live-client+json': { schema: ZLiveClientMessage },
+      },
+    },
+    otherResponses: { 426: { description: 'Upgrade Required: a plain GET (no `Upgrade: websocket`)' } },
+    handler: async () => {
+      throw new AppError(ErrorCode.UpgradeRequired, {
+        detail: 'GET /api/v1/ws is a WebSocket: send Upgrade: websocket (see the description in /docs).',
+      });
+    },
   }),
 ];

@@ -70,6 +70,9 @@ beforeAll(async () => {
       RATE_LIMIT_PER_MINUTE: '100000',
       BOOTSTRAP_ADMIN_EMAIL: 'ops@example.com',
       BOOTSTRAP_ADMIN_PASSWORD: TEST_PASSWORD,
+      // This file checks the day-level replay (prices are the recorded closes); the live ticks between
+      // closes are core/market/ticks' tests.
+      TICKER_ENABLED: 'false',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -12,6 +12,7 @@ export const ErrorCode = {
   PayloadTooLarge: 'payload_too_large',
   MethodNotAllowed: 'method_not_allowed',
   DeadlineExceeded: 'deadline_exceeded',
+  UpgradeRequired: 'upgrade_required',
 } as const;
 export type TErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -28,6 +29,7 @@ export const CODE_TO_STATUS: Record<TErrorCode, number> = {
   payload_too_large: 413,
   method_not_allowed: 405,
   deadline_exceeded: 503,
+  upgrade_required: 426,
 };
 
 export const CODE_TO_TITLE: Record<TErrorCode, string> = {
@@ -43,6 +45,7 @@ export const CODE_TO_TITLE: Record<TErrorCode, string> = {
   payload_too_large: 'Payload Too Large',
   method_not_allowed: 'Method Not Allowed',
   deadline_exceeded: 'Deadline Exceeded',
+  upgrade_required: 'Upgrade Required',
 };
 
 export type TFieldError = { name: string; in: 'path' | 'query' | 'body' | 'header'; detail: string };

@@ -1,0 +1,89 @@
+import type { TActor } from '../../../core/platform/access/index.ts';
+import { AppError, ErrorCode } from '../../../core/platform/errors/app-error.ts';
+import type { TRouteContext } from '../define-route.ts';
+import { LiveCapError, type TLiveSink } from './live-hub.ts';
+import type { ZLiveStreamQuery } from './live.schemas.ts';
+
+/** Streams are capped per client: the user (sessions and keys alike), else the address. */
+export const liveClientKey = (actor: TActor): string =>
+  actor.kind === 'anonymous' ? `ip:${actor.ip}` : `user:${actor.userId}`;
+
+export const capProblem = (error: LiveCapError) =>
+  new AppError(ErrorCode.RateLimited, {
+    detail: error.message,
+    extensions: { max_streams: error.max, scope: error.scope },
+  });
+
+export const liveRedisAway = () =>
+  new AppError(ErrorCode.DependencyUnavailable, {
+    detail: 'Live market streams need Redis, which is unavailable; retry shortly.',
+  });
+
+/**
+ * GET /api/v1/cryptocurrencies/stream (SSE): `event: snapshot` (the latest tick of each symbol), then
+ * `event: tick` per tick, each with `id: <seq>`; with Last-Event-ID, the ticks after it from the replay
+ * list instead of the snapshot (the snapshot when the list no longer reaches back that far).
+ */
+export async function streamMarket({
+  input,
+  actor,
+  deps,
+  req,
+  res,
+}: TRouteContext<{ query: typeof ZLiveStreamQuery }>): Promise<void> {
+  const header = req.get('last-event-id');
+  if (header !== undefined && !/^\d{1,15}$/.test(header)) {
+    throw new AppError(ErrorCode.ValidationFailed, {
+      detail: 'Last-Event-ID: must be an event id',
+      errors: [{ name: 'Last-Event-ID', in: 'header', detail: 'must be an event id' }],
+    });
+  }
+  const resumeAfter = header ?? input.query.last_event_id;
+  let ended = false;
+  const sink: TLiveSink = {
+    transport: 'sse',
+    send(kind, ticks, flushed) {
+      if (ended) return;
+      let text: string;
+      if (kind === 'snapshot') {
+        const seq = Math.max(-1, ...ticks.map((tick) => tick.seq));
+        text = `${seq >= 0 ? `id: ${seq}\n` : ''}event: snapshot\ndata: ${JSON.stringify({ ticks })}\n\n`;
+      } else {
+        text = ticks
+          .map((tick) => `id: ${tick.seq}\nevent: tick\ndata: ${JSON.stringify(tick)}\n\n`)
+          .join('');
+      }
+      // The callback runs once the socket took the bytes: until then, newer ticks are conflated.
+      res.write(text, () => flushed());
+    },
+    heartbeat() {
+      if (!ended) res.write(': keep-alive\n\n');
+      return true;
+    },
+    end(_code, reason) {
+      if (ended) return;
+      ended = true;
+      res.write(`event: end\ndata: ${JSON.stringify({ reason, reconnect: true })}\n\n`);
+      res.end();
+    },
+  };
+  const client = await deps.system.live
+    .open(liveClientKey(actor), sink, input.query.symbols)
+    .catch((error) => {
+      throw error instanceof LiveCapError ? capProblem(error) : liveRedisAway();
+    });
+  res.on('close', () => {
+    ended = true;
+    client.close();
+  });
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Accel-Buffering', 'no');
+  res.flushHeaders();
+  res.write('retry: 3000\n\n');
+  await client.start(resumeAfter === undefined ? undefined : Number(resumeAfter)).catch(() => {
+    sink.end('shutdown', 'Live market streams need Redis, which is unavailable; reconnect shortly.');
+    client.close();
+  });
+}
