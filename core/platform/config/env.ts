@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { bool, commaList } from './env-parts.ts';
 import { checkSecretKey, processSecretKey, SECURITY_ENV } from './env-security.ts';
 import { REDIS_SETTINGS, redisTargets } from './redis-config.ts';
+import { LIVE_MARKET_SETTINGS } from './live-market-config.ts';
 import { OPERATOR_SETTINGS } from './operator-config.ts';
 import { QUOTA_SHAPE } from './quotas.ts';
 
@@ -86,53 +87,7 @@ export const ZConfig = z
     ALERT_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
     ALERT_STREAM_RECHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).default(365),
-    TICKER_ENABLED: bool
-      .default(true)
-      .describe(
-        'The worker publishes live ticks between syncs (offline replay: the Brownian bridge, issue #24)',
-      ),
-    TICK_INTERVAL_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(3600)
-      .default(10)
-      .describe("Seconds between two ticks of every listed coin (also the unit of a tick's seq)"),
-    MARKET_TICK_REPLAY: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .default(60)
-      .describe('Tick batches kept in Redis for SSE resumption with Last-Event-ID (60 × 10 s: ten minutes)'),
-    MARKET_STREAMS_PER_CLIENT: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(100_000)
-      .default(10)
-      .describe('Open market streams (SSE and WebSocket) per client (user, else IP) over every replica'),
-    MARKET_STREAMS_PER_REPLICA: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(100_000)
-      .default(10_000)
-      .describe('Open market streams one API process holds at most'),
-    MARKET_STREAM_HEARTBEAT_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(300)
-      .default(15)
-      .describe('SSE comment / WebSocket ping interval; a WebSocket that misses a pong is closed'),
-    MARKET_STREAM_IDLE_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(5)
-      .max(86_400)
-      .default(300)
-      .describe('A WebSocket subscribed to no symbol for this long is closed (4000, "idle")'),
+    ...LIVE_MARKET_SETTINGS,
     REPORT_RETENTION_DAYS: z.coerce
       .number()
       .int()
