@@ -1,6 +1,7 @@
 import {
   addDays,
   dec,
+  GENERIC_COLUMNS,
   type Decimal,
   type TLedgerTransaction,
   type TTransactionType,
@@ -108,4 +109,42 @@ export function generateHistory(options: {
     }
   }
   return { symbols, transactions, closes, from: options.from, to: addDays(options.from, options.days - 1) };
+}
+
+/** The history as rows of the generic import format (GENERIC_COLUMNS), external ids `<prefix>-<sequence>`. */
+export function genericRows(history: TGeneratedHistory, prefix: string): string[][] {
+  return history.transactions.map((tx) => [
+    tx.timestamp.toISOString(),
+    tx.type,
+    tx.symbol,
+    tx.quantity.toFixed(),
+    tx.price?.toFixed() ?? '',
+    tx.fee.toFixed(),
+    '',
+    `${prefix}-${tx.sequence}`,
+    '',
+  ]);
+}
+
+/** The history as a generic-format CSV import. */
+export const genericCsv = (history: TGeneratedHistory, prefix: string): string =>
+  [GENERIC_COLUMNS.join(','), ...genericRows(history, prefix).map((row) => row.join(','))].join('\n');
+
+/** Stores the history's coins and their daily closes (at 23:00 UTC, as a day's last sync would). */
+export async function storeHistoryPrices(
+  db: { query: (sql: string, parameters?: unknown[]) => Promise<unknown> },
+  history: TGeneratedHistory,
+): Promise<void> {
+  for (const symbol of history.symbols) {
+    const closes = history.closes[symbol]!;
+    const [{ id }] = (await db.query(
+      `INSERT INTO cryptocurrencies (symbol, name, slug, current_price) VALUES ($1::varchar, $1::text, lower($1::text), $2::numeric) RETURNING id`,
+      [symbol, closes.at(-1)![1]],
+    )) as [{ id: number }];
+    await db.query(
+      `INSERT INTO price_history (cryptocurrency_id, "timestamp", price)
+       SELECT $1, (d::date + time '23:00') AT TIME ZONE 'UTC', p FROM unnest($2::date[], $3::numeric[]) AS t(d, p)`,
+      [id, closes.map(([date]) => date), closes.map(([, price]) => price)],
+    );
+  }
 }

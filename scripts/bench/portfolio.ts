@@ -5,9 +5,14 @@ import { createAuditService } from '../../core/audit/index.ts';
 import { createUserAdminService } from '../../core/auth/index.ts';
 import { createPriceReader } from '../../core/market/index.ts';
 import { ROLE_PERMISSIONS, type TActor } from '../../core/platform/access/index.ts';
-import { addDays, createPortfoliosService, GENERIC_COLUMNS } from '../../core/portfolios/index.ts';
+import { addDays, createPortfoliosService } from '../../core/portfolios/index.ts';
 import type { TTestDatabase } from '../../test/db.ts';
-import { generateHistory } from '../../test/portfolio-history.ts';
+import {
+  generateHistory,
+  genericCsv,
+  genericRows,
+  storeHistoryPrices,
+} from '../../test/portfolio-history.ts';
 import type { TMeasure } from './http-bench.ts';
 
 type TDeps = {
@@ -38,6 +43,21 @@ async function timed(runs: number, work: () => Promise<unknown>): Promise<number
   return median(times);
 }
 
+/** A trader to act as in the benchmarks (a user row and its actor). */
+export async function benchTrader(db: TTestDatabase['db']): Promise<TActor> {
+  const [{ id: userId }] = await db.query(
+    `INSERT INTO users (email, display_name, role, password_hash) VALUES ('bench@example.com', 'Bench', 'trader', 'x') RETURNING id`,
+  );
+  return {
+    kind: 'user',
+    userId,
+    role: 'trader',
+    sessionId: 'bench',
+    ip: '127.0.0.1',
+    permissions: new Set(ROLE_PERMISSIONS.trader),
+  };
+}
+
 export async function portfolioSection(deps: TDeps): Promise<string[]> {
   const { database, log } = deps;
   const db = database.db;
@@ -52,29 +72,8 @@ export async function portfolioSection(deps: TDeps): Promise<string[]> {
     cashTracking: false,
     from: addDays(today, -days), // ends yesterday: a trade later today would be in the future
   });
-  for (const symbol of history.symbols) {
-    const closes = history.closes[symbol]!;
-    const [{ id }] = await db.query(
-      `INSERT INTO cryptocurrencies (symbol, name, slug, current_price) VALUES ($1::varchar, $1::text, lower($1::text), $2::numeric) RETURNING id`,
-      [symbol, closes.at(-1)![1]],
-    );
-    await db.query(
-      `INSERT INTO price_history (cryptocurrency_id, "timestamp", price)
-       SELECT $1, (d::date + time '23:00') AT TIME ZONE 'UTC', p FROM unnest($2::date[], $3::numeric[]) AS t(d, p)`,
-      [id, closes.map(([date]) => date), closes.map(([, price]) => price)],
-    );
-  }
-  const [{ id: userId }] = await db.query(
-    `INSERT INTO users (email, display_name, role, password_hash) VALUES ('bench@example.com', 'Bench', 'trader', 'x') RETURNING id`,
-  );
-  const actor: TActor = {
-    kind: 'user',
-    userId,
-    role: 'trader',
-    sessionId: 'bench',
-    ip: '127.0.0.1',
-    permissions: new Set(ROLE_PERMISSIONS.trader),
-  };
+  await storeHistoryPrices(db, history);
+  const actor = await benchTrader(db);
   const service = createPortfoliosService({ db });
   const settings = {
     cost_basis_method: 'fifo',
@@ -82,18 +81,8 @@ export async function portfolioSection(deps: TDeps): Promise<string[]> {
     cash_tracking: false,
     allow_negative: false,
   } as const;
-  const rows = history.transactions.map((tx) => [
-    tx.timestamp.toISOString(),
-    tx.type,
-    tx.symbol,
-    tx.quantity.toFixed(),
-    tx.price?.toFixed() ?? '',
-    tx.fee.toFixed(),
-    '',
-    `bench-${tx.sequence}`,
-    '',
-  ]);
-  const csv = [GENERIC_COLUMNS.join(','), ...rows.map((row) => row.join(','))].join('\n');
+  const rows = genericRows(history, 'bench');
+  const csv = genericCsv(history, 'bench');
 
   // Import: the whole pipeline (parse, validate every row, check symbols, insert, re-run the ledger) against
   // one bulk INSERT … SELECT unnest of the same rows into a fresh portfolio.

@@ -7,14 +7,14 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { createJobQueues } from '../../core/features.ts';
-import { ROLE_PERMISSIONS, type TActor } from '../../core/platform/access/index.ts';
 import { createLogger } from '../../core/platform/logging/logger.ts';
 import { createCacheRedis, createQueueRedis } from '../../core/platform/redis/redis.ts';
-import { addDays, GENERIC_COLUMNS } from '../../core/portfolios/index.ts';
+import { addDays } from '../../core/portfolios/index.ts';
 import { createServices } from '../../core/services.ts';
 import { testConfig } from '../../test/config.ts';
 import { createTestDatabase } from '../../test/db.ts';
-import { generateHistory } from '../../test/portfolio-history.ts';
+import { generateHistory, genericCsv, storeHistoryPrices } from '../../test/portfolio-history.ts';
+import { benchTrader } from './portfolio.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const config = testConfig({ LOG_LEVEL: 'silent', DATABASE_STATEMENT_TIMEOUT_MS: '600000' });
@@ -42,29 +42,8 @@ const history = generateHistory({
   cashTracking: false,
   from: addDays(today, -days),
 });
-for (const symbol of history.symbols) {
-  const closes = history.closes[symbol]!;
-  const [{ id }] = await db.query(
-    `INSERT INTO cryptocurrencies (symbol, name, slug, current_price) VALUES ($1::varchar, $1::text, lower($1::text), $2::numeric) RETURNING id`,
-    [symbol, closes.at(-1)![1]],
-  );
-  await db.query(
-    `INSERT INTO price_history (cryptocurrency_id, "timestamp", price)
-     SELECT $1, (d::date + time '23:00') AT TIME ZONE 'UTC', p FROM unnest($2::date[], $3::numeric[]) AS t(d, p)`,
-    [id, closes.map(([date]) => date), closes.map(([, price]) => price)],
-  );
-}
-const [{ id: userId }] = await db.query(
-  `INSERT INTO users (email, display_name, role, password_hash) VALUES ('bench@example.com', 'Bench', 'trader', 'x') RETURNING id`,
-);
-const actor: TActor = {
-  kind: 'user',
-  userId,
-  role: 'trader',
-  sessionId: 'bench',
-  ip: '127.0.0.1',
-  permissions: new Set(ROLE_PERMISSIONS.trader),
-};
+await storeHistoryPrices(db, history);
+const actor = await benchTrader(db);
 const portfolio = await services.portfolios.create(actor, {
   name: 'bench',
   cost_basis_method: 'fifo',
@@ -72,22 +51,7 @@ const portfolio = await services.portfolios.create(actor, {
   cash_tracking: false,
   allow_negative: false,
 });
-const csv = [
-  GENERIC_COLUMNS.join(','),
-  ...history.transactions.map((tx) =>
-    [
-      tx.timestamp.toISOString(),
-      tx.type,
-      tx.symbol,
-      tx.quantity.toFixed(),
-      tx.price?.toFixed() ?? '',
-      tx.fee.toFixed(),
-      '',
-      `b-${tx.sequence}`,
-      '',
-    ].join(','),
-  ),
-].join('\n');
+const csv = genericCsv(history, 'b');
 await services.portfolios.importCsv(actor, portfolio.id, { format: 'generic', csv, dryRun: false });
 const count = history.transactions.length;
 

@@ -1,4 +1,5 @@
 import { alertChannel, type TAlertEventRecord } from '../../../core/alerts/index.ts';
+import { lastEventIdHeader } from '../../http/last-event-id.ts';
 import { credentialsChannel } from '../../../core/auth/index.ts';
 import { requireUser } from '../../../core/platform/access/index.ts';
 import { AppError, ErrorCode } from '../../../core/platform/errors/app-error.ts';
@@ -27,13 +28,7 @@ export async function streamAlerts({
   req,
   res,
 }: TRouteContext<{ query: typeof ZStreamQuery }>): Promise<void> {
-  const header = req.get('last-event-id');
-  if (header !== undefined && !/^\d{1,18}$/.test(header)) {
-    throw new AppError(ErrorCode.ValidationFailed, {
-      detail: 'Last-Event-ID: must be an event id',
-      errors: [{ name: 'Last-Event-ID', in: 'header', detail: 'must be an event id' }],
-    });
-  }
+  const header = lastEventIdHeader(req, 18);
   const user = requireUser(actor);
   const { streams, streamLeases } = deps.system;
   const lease = await streamLeases.acquire(user.userId).catch(() => {

@@ -1,4 +1,5 @@
 import type { TActor } from '../../../core/platform/access/index.ts';
+import { lastEventIdHeader } from '../../http/last-event-id.ts';
 import { AppError, ErrorCode } from '../../../core/platform/errors/app-error.ts';
 import type { TRouteContext } from '../define-route.ts';
 import { LiveCapError, type TLiveSink } from './live-hub.ts';
@@ -31,13 +32,7 @@ export async function streamMarket({
   req,
   res,
 }: TRouteContext<{ query: typeof ZLiveStreamQuery }>): Promise<void> {
-  const header = req.get('last-event-id');
-  if (header !== undefined && !/^\d{1,15}$/.test(header)) {
-    throw new AppError(ErrorCode.ValidationFailed, {
-      detail: 'Last-Event-ID: must be an event id',
-      errors: [{ name: 'Last-Event-ID', in: 'header', detail: 'must be an event id' }],
-    });
-  }
+  const header = lastEventIdHeader(req, 15);
   const resumeAfter = header ?? input.query.last_event_id;
   let ended = false;
   const sink: TLiveSink = {

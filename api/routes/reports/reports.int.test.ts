@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'csv-parse/sync';
-import { COST_BASIS_METHODS, GENERIC_COLUMNS, addDays, dec } from '../../../core/portfolios/index.ts';
+import { COST_BASIS_METHODS, addDays, dec } from '../../../core/portfolios/index.ts';
 import { createPostgresReportStore, formatAmount } from '../../../core/reports/index.ts';
 import { startTestApi, type TTestApi } from '../../../test/api-server.ts';
 import { createApiKey, sendJson, signIn, type TSignedIn } from '../../../test/auth.ts';
@@ -14,7 +14,7 @@ import { testConfig } from '../../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../../test/db.ts';
 import { withContext } from '../../../test/expect-context.ts';
 import { request } from '../../../test/openapi-conformance.ts';
-import { generateHistory, type TGeneratedHistory } from '../../../test/portfolio-history.ts';
+import { generateHistory, genericCsv, type TGeneratedHistory } from '../../../test/portfolio-history.ts';
 import { WebhookReceiver } from '../../../test/webhook-receiver.ts';
 import { startTestWorkers, waitForJob, type TTestWorkers } from '../../../test/worker-harness.ts';
 
@@ -59,23 +59,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const csvOfHistory = () =>
-  [
-    GENERIC_COLUMNS.join(','),
-    ...history.transactions.map((tx) =>
-      [
-        tx.timestamp.toISOString(),
-        tx.type,
-        tx.symbol,
-        tx.quantity.toFixed(),
-        tx.price?.toFixed() ?? '',
-        tx.fee.toFixed(),
-        '',
-        `gen-${tx.sequence}`,
-        '',
-      ].join(','),
-    ),
-  ].join('\n');
+const csvOfHistory = () => genericCsv(history, 'gen');
 
 async function portfolioOf(user: TSignedIn, method = 'fifo'): Promise<string> {
   const created = await sendJson(api.url, 'POST', '/api/v1/portfolios', { name: `Gen ${method}`, cost_basis_method: method }, user.headers);
