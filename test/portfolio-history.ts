@@ -8,7 +8,7 @@ import {
 } from '../core/portfolios/index.ts';
 
 /** A small deterministic PRNG (mulberry32), so a generated history is the same on every run. */
-function random(seed: number) {
+export function random(seed: number) {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -6,6 +6,7 @@
 import type { TAuditRow } from '../core/audit/index.ts';
 import { dec, type Decimal } from '../core/portfolios/index.ts';
 import type { TRiskMetrics, TRiskReport } from '../core/risk/index.ts';
+import { random } from './portfolio-history.ts';
 import {
   allocationOf,
   benchmarkSeries,
@@ -23,18 +24,6 @@ import {
   type TStatementModel,
   type TStatementTransaction,
 } from '../core/reports/index.ts';
-
-/** mulberry32: a small seeded generator (uniform in [0, 1)). */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DAY_MS = 86_400_000;
 const dayAfter = (day: string, days: number) =>
