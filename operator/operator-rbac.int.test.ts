@@ -29,12 +29,7 @@ test('When the operator runs as the chart’s account through a feed’s whole l
   // Created with a backfill, then changed to drop it (a CronJob replaced, one deleted), then a sync Job.
   await h.createFeed(ns, 'top5', { topN: 5, schedule: '* * * * *', backfillDays: 3 });
   await until(async () => ((await h.cronJobs(ns)).length === 2 ? true : undefined), 'two CronJobs');
-  const feed = await h.readFeed(ns, 'top5');
-  await h.custom.replaceNamespacedCustomObject({
-    ...h.feedApi(ns),
-    name: 'top5',
-    body: { ...feed, spec: { topN: 6, schedule: '*/2 * * * *' } },
-  });
+  await h.editFeed(ns, 'top5', () => ({ topN: 6, schedule: '*/2 * * * *' }));
   await until(async () => {
     const found = await h.cronJobs(ns);
     return found.length === 1 && found[0]!.spec!.schedule === '*/2 * * * *' ? true : undefined;

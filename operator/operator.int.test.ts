@@ -58,14 +58,12 @@ describe('MarketDataFeed operator', () => {
     expect(condition(ready, 'Reconciled')).toMatchObject({ status: 'True', reason: 'CronJobsInSync' });
 
     // An update: more coins and a backfill.
-    await h.custom.replaceNamespacedCustomObject({
-      ...feedApi(ns),
-      name: 'top50',
-      body: {
-        ...ready,
-        spec: { provider: 'coingecko', topN: 100, schedule: '*/10 * * * *', backfillDays: 30 },
-      },
-    });
+    await h.editFeed(ns, 'top50', () => ({
+      provider: 'coingecko',
+      topN: 100,
+      schedule: '*/10 * * * *',
+      backfillDays: 30,
+    }));
     const updated = await until(async () => {
       const found = await cronJobs(ns);
       return found.length === 2 && found[1]!.spec!.schedule === '*/10 * * * *' ? found : undefined;
@@ -87,12 +85,7 @@ describe('MarketDataFeed operator', () => {
     );
 
     // Suspended: every CronJob stops, and the feed says why it is not ready.
-    const current = await readFeed(ns, 'top50');
-    await h.custom.replaceNamespacedCustomObject({
-      ...feedApi(ns),
-      name: 'top50',
-      body: { ...current, spec: { ...(current.spec as object), suspend: true } },
-    });
+    await h.editFeed(ns, 'top50', (spec) => ({ ...spec, suspend: true }));
     await until(
       async () => ((await cronJobs(ns)).every((c) => c.spec!.suspend === true) ? true : undefined),
       'suspended CronJobs',

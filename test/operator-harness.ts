@@ -197,6 +197,25 @@ export async function startOperatorHarness(options: { audit?: boolean } = {}) {
     );
   const readFeed = (ns: string, name: string) =>
     custom.getNamespacedCustomObject({ ...feedApi(ns), name }) as Promise<TFeed>;
+  /**
+   * A user's edit of a feed's spec: read, change, replace, and again on a 409 (the operator wrote the
+   * status in between, which moves the resourceVersion), as `kubectl edit` and client-go's
+   * RetryOnConflict do.
+   */
+  async function editFeed(ns: string, name: string, change: (spec: Record<string, unknown>) => object) {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await readFeed(ns, name);
+      try {
+        return await custom.replaceNamespacedCustomObject({
+          ...feedApi(ns),
+          name,
+          body: { ...current, spec: change(current.spec as Record<string, unknown>) },
+        });
+      } catch (error) {
+        if ((error as { code?: number }).code !== 409 || attempt >= 5) throw error;
+      }
+    }
+  }
   const cronJobs = async (ns: string): Promise<V1CronJob[]> =>
     (await batch.listNamespacedCronJob({ namespace: ns })).items.sort((a, b) =>
       a.metadata!.name!.localeCompare(b.metadata!.name!),
@@ -217,6 +236,7 @@ export async function startOperatorHarness(options: { audit?: boolean } = {}) {
     feedApi,
     createFeed,
     readFeed,
+    editFeed,
     cronJobs,
     holder,
     condition: (feed: TFeed, type: string) => feed.status?.conditions?.find((c) => c.type === type),

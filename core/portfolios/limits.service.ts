@@ -24,6 +24,8 @@ import type { TPortfoliosService } from './portfolios.service.ts';
 const RISK_WINDOW = 365;
 const MAX_LIMITS = 50;
 const MEMO_ENTRIES = 1000;
+/** Year-long close series of a coin set kept per process (each ~2 MB for 50 coins). */
+const CLOSES_MEMO_ENTRIES = 16;
 const FRACTION_LIMITS: readonly TLimitType[] = [
   'max_position_weight',
   'max_var_95',
@@ -57,6 +59,11 @@ export function createLimitsService(deps: {
   now?: () => Date;
   /** LIMITS_PER_PORTFOLIO (at most the 50 the API takes). */
   maxLimits?: number;
+  /**
+   * The market data version (bumped by every write of stored prices). With it, the daily closes and
+   * returns a check reads are kept per version and coin set; without it they are read every time.
+   */
+  marketVersion?: () => Promise<string>;
 }) {
   const { db, portfolios } = deps;
   const maxLimits = deps.maxLimits ?? MAX_LIMITS;
@@ -82,6 +89,41 @@ export function createLimitsService(deps: {
     return value;
   }
 
+  // A year of daily closes of every held coin is most of a check's time (a 50-coin portfolio: 18,000
+  // points); the same set on the same day under the same market data version reads the same rows.
+  type TCloses = {
+    raw: Map<string, { date: string; price: string }[]>;
+    returns: Map<string, Map<string, number>>;
+  };
+  const closesMemo = new Map<string, Promise<TCloses>>();
+  async function readCloses(symbols: string[], from: string, to: string): Promise<TCloses> {
+    const raw = await prices.dailyCloses(symbols, from, to);
+    // Returns are statistics, computed in floating point as the risk engine does; amounts stay decimal.
+    const returns = new Map(
+      [...raw].map(([symbol, series]) => {
+        const daily = new Map<string, number>();
+        for (let index = 1; index < series.length; index += 1) {
+          const previous = Number(series[index - 1]!.price);
+          if (previous !== 0) daily.set(series[index]!.date, Number(series[index]!.price) / previous - 1);
+        }
+        return [symbol, daily];
+      }),
+    );
+    return { raw, returns };
+  }
+  async function closesOf(symbols: string[], from: string, to: string): Promise<TCloses> {
+    if (!deps.marketVersion) return readCloses(symbols, from, to);
+    const key = `${await deps.marketVersion()}|${from}|${to}|${[...symbols].sort().join(',')}`;
+    let found = closesMemo.get(key);
+    if (!found) {
+      found = readCloses(symbols, from, to);
+      closesMemo.set(key, found);
+      found.catch(() => closesMemo.delete(key));
+      if (closesMemo.size > CLOSES_MEMO_ENTRIES) closesMemo.delete(closesMemo.keys().next().value!);
+    }
+    return found;
+  }
+
   /** Positions at current prices, and what the portfolio's limits need of the market. */
   async function snapshot(
     portfolio: TPortfolioRecord,
@@ -104,25 +146,17 @@ export function createLimitsService(deps: {
     const needsDrawdown = limits.some((limit) => limit.type === 'max_drawdown');
     const records = needsDrawdown ? await allTransactions(db, portfolio.id) : [];
     const closeSymbols = [...new Set([...records.map((tx) => tx.symbol), ...symbols])];
-    const raw =
+    const { raw, returns } =
       needsReturns || needsDrawdown
-        ? await prices.dailyCloses(
+        ? await closesOf(
             closeSymbols.filter((symbol) => symbol !== CASH),
             addDays(from, -1),
             to,
           )
-        : new Map<string, { date: string; price: string }[]>();
-    // Returns are statistics, computed in floating point as the risk engine does; amounts stay decimal.
-    const returns = new Map(
-      [...raw].map(([symbol, series]) => {
-        const daily = new Map<string, number>();
-        for (let index = 1; index < series.length; index += 1) {
-          const previous = Number(series[index - 1]!.price);
-          if (previous !== 0) daily.set(series[index]!.date, Number(series[index]!.price) / previous - 1);
-        }
-        return [symbol, daily];
-      }),
-    );
+        : {
+            raw: new Map<string, { date: string; price: string }[]>(),
+            returns: new Map<string, Map<string, number>>(),
+          };
     let drawdown: number | null = null;
     if (needsDrawdown) {
       const valuation = dailyValues({

@@ -1,3 +1,4 @@
+import { readDataVersion } from '../platform/cache/versions.ts';
 import { feature } from '../platform/feature.ts';
 import { createLimitsService, createPortfoliosService, PORTFOLIO_MIGRATIONS } from './index.ts';
 
@@ -11,7 +12,7 @@ export const portfoliosFeature = feature({
     'api/routes/portfolios/analytics.routes.ts',
     'api/routes/portfolios/limits.routes.ts',
   ],
-  services: ({ db, config, jobs }) => {
+  services: ({ db, config, jobs, cacheRedis }) => {
     const portfolios = createPortfoliosService({
       db,
       quotas: {
@@ -25,7 +26,12 @@ export const portfoliosFeature = feature({
     });
     return {
       portfolios,
-      limits: createLimitsService({ db, portfolios, maxLimits: config.LIMITS_PER_PORTFOLIO }),
+      limits: createLimitsService({
+        db,
+        portfolios,
+        maxLimits: config.LIMITS_PER_PORTFOLIO,
+        marketVersion: () => readDataVersion(cacheRedis, config.REDIS_KEY_PREFIX),
+      }),
     };
   },
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { invalidateMarketCache } from '../../../core/market/index.ts';
 import { startTestApi, type TTestApi } from '../../../test/api-server.ts';
 import { sendJson, signIn, type TSignedIn } from '../../../test/auth.ts';
 import { testConfig } from '../../../test/config.ts';
@@ -7,11 +8,11 @@ import { request } from '../../../test/openapi-conformance.ts';
 import { daysAgo, seedDailyPrices } from '../../../test/prices.ts';
 
 const DAYS = 120;
+const config = testConfig({ RATE_LIMIT_ROLE_QUOTAS: 'admin=100000,trader=100000' });
 let database: TTestDatabase;
 let api: TTestApi;
 let owner: TSignedIn;
 beforeAll(async () => {
-  const config = testConfig({ RATE_LIMIT_ROLE_QUOTAS: 'admin=100000,trader=100000' });
   database = await createTestDatabase(config);
   api = await startTestApi(config, database.db);
 });
@@ -203,6 +204,28 @@ describe('Pre-trade check', () => {
     });
 
     expect((await get(`${base(id)}/transactions`)).body.data).toEqual(transactions);
+  });
+
+  test('When the same check is asked again, then the kept closes give the same answer; after new prices and their version bump, the VaR follows them', async () => {
+    const id = await portfolio();
+    await send('PUT', `${base(id)}/limits`, { limits: [{ type: 'max_var_95', value: '0.05' }] });
+    const order = { symbol: 'BTC', side: 'buy', quantity: '1' };
+    const first = await send('POST', `${base(id)}/pre-trade-check`, order);
+    expect(first.status).toBe(200);
+    expect((await send('POST', `${base(id)}/pre-trade-check`, order)).body).toEqual(first.body);
+    const varOf = (body: { checks: { code: string; current: string }[] }) =>
+      Number(body.checks.find((check) => check.code === 'VAR_EXCEEDS_MAX')!.current);
+    expect(varOf(first.body)).toBeLessThan(0); // BTC only rose
+
+    // BTC now halves and recovers every other day, written as a sync writes prices and bumps the version.
+    await database.db.query(
+      `UPDATE price_history SET price = CASE WHEN extract(day FROM "timestamp")::int % 2 = 0 THEN price / 2 ELSE price END
+       WHERE cryptocurrency_id = (SELECT id FROM cryptocurrencies WHERE symbol = 'BTC')`,
+    );
+    await invalidateMarketCache(api.cacheRedis, config.REDIS_KEY_PREFIX);
+    const after = await send('POST', `${base(id)}/pre-trade-check`, order);
+    expect(varOf(after.body)).toBeGreaterThan(0.3);
+    expect((await send('POST', `${base(id)}/pre-trade-check`, order)).body).toEqual(after.body);
   });
 
   test('When an order stays within every limit, then it is allowed, priced as given', async () => {

@@ -84,12 +84,15 @@ export function createMarketIngestion(deps: {
     },
 
     /** Price history past HISTORY_RETENTION_DAYS (or the job's own retention). */
-    cleanup(input: { retention_days?: number; batch_size: number; as_of: string }) {
-      return cleanupHistory(db, {
+    async cleanup(input: { retention_days?: number; batch_size: number; as_of: string }) {
+      const result = await cleanupHistory(db, {
         retention_days: input.retention_days ?? config.HISTORY_RETENTION_DAYS,
         batch_size: input.batch_size,
         as_of: input.as_of,
       });
+      // Deleted points are changed history too: answers (and memos) read from them retire.
+      if (result.deleted) await invalidateCache();
+      return result;
     },
   };
 }
