@@ -5,6 +5,7 @@ import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
 import { dec, type Decimal, money, sum, ZERO } from './decimal.ts';
 import { decimalOrNull } from './holdings.ts';
 import { CASH } from './transaction.ts';
+import { createClosesMemo } from './closes-memo.ts';
 import {
   limitStatus,
   PER_COIN_LIMITS,
@@ -24,8 +25,6 @@ import type { TPortfoliosService } from './portfolios.service.ts';
 const RISK_WINDOW = 365;
 const MAX_LIMITS = 50;
 const MEMO_ENTRIES = 1000;
-/** Year-long close series of a coin set kept per process (each ~2 MB for 50 coins). */
-const CLOSES_MEMO_ENTRIES = 16;
 const FRACTION_LIMITS: readonly TLimitType[] = [
   'max_position_weight',
   'max_var_95',
@@ -89,40 +88,7 @@ export function createLimitsService(deps: {
     return value;
   }
 
-  // A year of daily closes of every held coin is most of a check's time (a 50-coin portfolio: 18,000
-  // points); the same set on the same day under the same market data version reads the same rows.
-  type TCloses = {
-    raw: Map<string, { date: string; price: string }[]>;
-    returns: Map<string, Map<string, number>>;
-  };
-  const closesMemo = new Map<string, Promise<TCloses>>();
-  async function readCloses(symbols: string[], from: string, to: string): Promise<TCloses> {
-    const raw = await prices.dailyCloses(symbols, from, to);
-    // Returns are statistics, computed in floating point as the risk engine does; amounts stay decimal.
-    const returns = new Map(
-      [...raw].map(([symbol, series]) => {
-        const daily = new Map<string, number>();
-        for (let index = 1; index < series.length; index += 1) {
-          const previous = Number(series[index - 1]!.price);
-          if (previous !== 0) daily.set(series[index]!.date, Number(series[index]!.price) / previous - 1);
-        }
-        return [symbol, daily];
-      }),
-    );
-    return { raw, returns };
-  }
-  async function closesOf(symbols: string[], from: string, to: string): Promise<TCloses> {
-    if (!deps.marketVersion) return readCloses(symbols, from, to);
-    const key = `${await deps.marketVersion()}|${from}|${to}|${[...symbols].sort().join(',')}`;
-    let found = closesMemo.get(key);
-    if (!found) {
-      found = readCloses(symbols, from, to);
-      closesMemo.set(key, found);
-      found.catch(() => closesMemo.delete(key));
-      if (closesMemo.size > CLOSES_MEMO_ENTRIES) closesMemo.delete(closesMemo.keys().next().value!);
-    }
-    return found;
-  }
+  const closesOf = createClosesMemo(prices, deps.marketVersion);
 
   /** Positions at current prices, and what the portfolio's limits need of the market. */
   async function snapshot(
