@@ -70,6 +70,12 @@ describe('Desired CronJobs', () => {
   });
 });
 
+/** Resolves once `condition` holds (polled; at most 5 s), so a loaded machine only makes the test slower. */
+async function eventually(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 describe('Work queue', () => {
   test('When a key is queued again while it runs, then it runs once more afterwards, never twice at once', async () => {
     const order: string[] = [];
@@ -89,11 +95,12 @@ describe('Work queue', () => {
     });
     queue.add('a');
     queue.add('a');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually(() => order.length === 1); // the first run is under way, held at the gate
     queue.add('a');
     queue.add('a');
     release();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => order.length >= 2 && active === 0);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // room for a third run, which must not come
     expect(order).toEqual(['a', 'a']);
     expect(maxActive).toBe(1);
     await queue.stop();
@@ -111,7 +118,7 @@ describe('Work queue', () => {
       onError: (_key, _error, retryInMs) => delays.push(retryInMs),
     });
     queue.add('feed');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => calls >= 3 && queue.depth() === 0);
     expect(calls).toBe(3);
     expect(delays).toEqual([5, 10]);
     expect(queue.depth()).toBe(0);
