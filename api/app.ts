@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
@@ -18,7 +19,10 @@ import { createIdempotency } from './http/idempotency.ts';
 import { DASHBOARD_PATH, queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { notFoundHandler, problemHandler } from './http/problem.ts';
-import { createRateLimiter } from './http/rate-limit.ts';
+import { createRateLimiter, type TRateLimitPolicy } from './http/rate-limit.ts';
+import { createAnswerReplay } from './http/replay.ts';
+import { DataVersionWatch } from './http/data-version-watch.ts';
+import { dataVersionKey } from '../core/platform/cache/versions.ts';
 import { requestContext } from './http/request-context.ts';
 import { createResponseCache } from './http/response-cache.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -82,10 +86,13 @@ export function buildApp(deps: TAppDeps): Express {
     },
   });
 
+  // The data version in memory, announced over pub/sub: a cached answer in memory needs no round trip.
+  const versions = new DataVersionWatch(cacheRedis, dataVersionKey(config.REDIS_KEY_PREFIX));
   const limiter = createRateLimiter({
     redis: cacheRedis,
     keyPrefix: config.REDIS_KEY_PREFIX,
     metrics: httpMetrics,
+    versions,
   });
   const cache = createResponseCache({
     redis: cacheRedis,
@@ -95,7 +102,38 @@ export function buildApp(deps: TAppDeps): Express {
     memoryBytes: config.CACHE_MEMORY_MB * 2 ** 20,
     metrics: httpMetrics,
     logger,
+    versions,
+    onPublicAnswer: (req, res, cached) => replay.remember(req, res, cached),
   });
+  // The client's address as Express computes req.ip (TRUST_PROXY), for what runs outside Express.
+  const clientIp = (req: IncomingMessage) =>
+    (
+      Object.create(app.request, {
+        headers: { value: req.headers },
+        socket: { value: req.socket },
+      }) as express.Request
+    ).ip ?? 'unknown';
+  const defaultPolicy: TRateLimitPolicy = {
+    name: 'default',
+    priced: true,
+    limit: (actor) =>
+      actor.kind === 'anonymous'
+        ? config.RATE_LIMIT_PER_MINUTE
+        : (config.RATE_LIMIT_ROLE_QUOTAS[actor.role] ?? config.RATE_LIMIT_PER_MINUTE),
+  };
+  const replay = createAnswerReplay({
+    cache,
+    versions,
+    limiter,
+    policy: defaultPolicy,
+    clientIp,
+    metrics: httpMetrics,
+    accessLogger: deps.accessLogger ?? logger,
+    maxAgeSeconds: config.HTTP_MAX_AGE_SECONDS,
+    isShuttingDown: deps.isShuttingDown,
+  });
+  // Cached answers the middleware chain has given once are replayed before Express (createHttpServer).
+  app.locals.replay = replay.serve;
   const resolveActor: TResolveActor = (request) => deps.services.auth.resolveActor(request);
   // The live market (issue #24): one Redis subscription per process, fanned out to SSE and WebSocket streams.
   const streams = createEventStreams(redis);
@@ -114,14 +152,8 @@ export function buildApp(deps: TAppDeps): Express {
   app.locals.upgrade = createLiveSocket({
     live,
     resolveActor,
-    // The client's address as Express computes req.ip (TRUST_PROXY), for the per-client cap.
-    clientIp: (req) =>
-      (
-        Object.create(app.request, {
-          headers: { value: req.headers },
-          socket: { value: req.socket },
-        }) as express.Request
-      ).ip ?? 'unknown',
+    // The client's address, for the per-client cap.
+    clientIp,
   });
   const openApi = generateOpenApiDocument(deps.version);
   const openApiJson = JSON.stringify(openApi);
@@ -161,14 +193,7 @@ export function buildApp(deps: TAppDeps): Express {
   api.use(shadowingPathMethods((openApi.paths ?? {}) as Record<string, Record<string, unknown>>));
   api.use(express.json({ limit: config.BODY_LIMIT }));
   app.use('/api/v1', api);
-  const defaultLimit = limiter.limit({
-    name: 'default',
-    priced: true,
-    limit: (actor) =>
-      actor.kind === 'anonymous'
-        ? config.RATE_LIMIT_PER_MINUTE
-        : (config.RATE_LIMIT_ROLE_QUOTAS[actor.role] ?? config.RATE_LIMIT_PER_MINUTE),
-  });
+  const defaultLimit = limiter.limit(defaultPolicy);
   const anonymousActor: RequestHandler = (req, res, next) => {
     res.locals.actor = anonymous(req.ip ?? 'unknown', []);
     next();

@@ -19,10 +19,9 @@ export class MemoryEntries {
   get(key: string, version: string): TEntry | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.version !== version) {
-      this.delete(key);
-      return undefined;
-    }
+    // Not deleted when the versions differ: the caller's version may be the older one for a moment
+    // (data-version-watch.ts); an entry that is really stale goes with its key's next fill or the LRU.
+    if (entry.version !== version) return undefined;
     // Map iteration order is insertion order: re-inserting makes this the most recently used.
     this.entries.delete(key);
     this.entries.set(key, entry);

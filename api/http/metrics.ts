@@ -35,6 +35,12 @@ export function createHttpMetrics(registry: Registry) {
     labelNames: ['route'],
     registers: [registry],
   });
+  const cacheReplays = new Counter({
+    name: 'http_cache_replays_total',
+    help: 'Cached answers replayed before the framework (api/http/replay.ts), by route',
+    labelNames: ['route'],
+    registers: [registry],
+  });
   const rateLimited = new Counter({
     name: 'http_rate_limit_rejections_total',
     help: 'Requests rejected by the rate limiter, by policy',
@@ -47,18 +53,44 @@ export function createHttpMetrics(registry: Registry) {
     registers: [registry],
   });
 
+  // Each method, route and status gets its label object and prom-client child once, not one per request.
+  type TSeries = { duration: { observe(value: number): void }; requests: { inc(): void } };
+  const series = new Map<string, TSeries>();
+  const MAX_SERIES = 10_000; // routes are templates and methods few; this only bounds a surprise
+  function seriesOf(method: string, route: string, status: number): TSeries {
+    const key = `${method} ${status} ${route}`;
+    let found = series.get(key);
+    if (!found) {
+      if (series.size >= MAX_SERIES) series.clear();
+      const labels = { method, route, status: String(status) };
+      found = { duration: duration.labels(labels), requests: requests.labels(labels) };
+      series.set(key, found);
+    }
+    return found;
+  }
+
+  /** A request that began at `started` has been answered: its duration and status. */
+  function observe(method: string, route: string, status: number, started: bigint): void {
+    const found = seriesOf(method, route, status);
+    found.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    found.requests.inc();
+  }
+
+  /** A request counted in flight by begin() has been answered. */
+  function done(method: string, route: string, status: number, started: bigint): void {
+    inFlight.dec();
+    observe(method, route, status, started);
+  }
+
   const middleware: RequestHandler = (req, res, next) => {
     const started = process.hrtime.bigint();
     inFlight.inc();
     res.on('close', () => {
-      inFlight.dec();
       const route = typeof res.locals.route === 'string' && res.locals.route ? res.locals.route : 'unmatched';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-      requests.inc(labels);
+      done(req.method, route, res.statusCode, started);
     });
     next();
   };
 
-  return { middleware, cacheLookups, cacheLoads, rateLimited, rateLimitFallback };
+  return { middleware, observe, cacheLookups, cacheReplays, cacheLoads, rateLimited, rateLimitFallback };
 }

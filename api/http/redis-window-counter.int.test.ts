@@ -120,3 +120,39 @@ test('When Redis fails, then every waiting hit is rejected (the limiter then cou
   expect(results.map((result) => result.status)).toStrictEqual(['rejected', 'rejected', 'rejected']);
   broken.disconnect();
 });
+
+test('When a key is busy, then its counts are leased ahead and most hits take no round trip, each number once', async () => {
+  const counter = newCounter();
+  const key = `${prefix}rl:leased`;
+  const counts: number[] = [];
+  const calls = await incrementsOf(key, async () => {
+    for (let index = 0; index < 100; index += 1) counts.push((await counter.hit(key, 1, 16)).count);
+  });
+  expect(counts).toStrictEqual(Array.from({ length: 100 }, (_, index) => index + 1));
+  // Leases of 1, 2, 4, 8, then 16 at most: 100 hits in 10 calls instead of 100.
+  expect(calls).toBeLessThanOrEqual(10);
+  expect(Number(await redis.get(key))).toBeGreaterThanOrEqual(100);
+  expect(Number(await redis.get(key))).toBeLessThanOrEqual(100 + 16);
+});
+
+test('When two replicas lease from one budget, then no number is handed out twice and the window never admits more than its limit', async () => {
+  const replicas = [newCounter(), newCounter()];
+  const key = `${prefix}rl:leased-shared`;
+  const limit = 50;
+  const counts: number[] = [];
+  for (let index = 0; index < 80; index += 1) counts.push((await replicas[index % 2]!.hit(key, 1, 4)).count);
+  expect(new Set(counts).size).toBe(counts.length); // every count is unique across replicas
+  const admitted = counts.filter((count) => count <= limit).length;
+  expect(admitted).toBeLessThanOrEqual(limit);
+  // What a lease costs: counts held by the other replica, at most its lease, are refused early.
+  expect(admitted).toBeGreaterThanOrEqual(limit - 4);
+});
+
+test('When a hit costs more than the lease holds, then the lease is spent on it first and the call asks for the rest', async () => {
+  const counter = newCounter();
+  const key = `${prefix}rl:leased-cost`;
+  expect((await counter.hit(key, 1, 8)).count).toBe(1); // leases 1 ahead (count 2)
+  const priced = await counter.hit(key, 4, 8); // takes 2, then 3..5 from a new call
+  expect(priced.count).toBe(5);
+  expect(counter.take(key)?.count).toBe(6); // the new call's lease follows
+});

@@ -25,9 +25,19 @@ return out`;
 /** Keys per script call: bounds how long one call holds Redis (a script blocks every other client). */
 const MAX_KEYS_PER_CALL = 256;
 
-export type TWindowHit = { count: number; ttlMs: number; version: string };
+/** A hit's count in its window and the window's time left; `version` when it was read from Redis. */
+export type TWindowHit = { count: number; ttlMs: number; version?: string };
 
 type TWaiter = { cost: number; resolve: (hit: TWindowHit) => void; reject: (error: unknown) => void };
+
+/**
+ * Counts this process took from Redis ahead of need, for one key: the numbers `next..last` of its window
+ * are already counted in Redis and belong to this process. `grant` is how many the next call takes ahead.
+ */
+type TLease = { next: number; last: number; grant: number; expiresAt: number; maxLease: number };
+
+/** Leases kept before expired windows' ones are swept. */
+const SWEEP_AT = 10_000;
 
 type TCounterRedis = Redis & {
   rateLimitHits(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<(string | number)[]>;
@@ -35,14 +45,22 @@ type TCounterRedis = Redis & {
 
 /**
  * Fixed-window request counts shared by every replica through Redis, with one round trip per batch
- * rather than per request. While a call is in flight, new hits wait and go out together in the next
+ * rather than per request, and with a lease, none for most requests. While a call is in flight, new hits wait and go out together in the next
  * call, one INCRBY per key for all of them: under load a batch carries many requests, and when idle
  * a hit goes out at once (after the current I/O phase, so requests parsed together share it). The
  * counts stay exact: a key's increment is atomic, and its waiters take the counts it covered, each as
  * many as its cost.
+ *
+ * A busy key leases counts ahead (`maxLease` per call at most, growing from none by doubling while the
+ * key keeps using them up): the call adds the lease to its increment, and the following requests take
+ * their numbers from it in this process, with no round trip (`take`). Every number is still handed out
+ * once across replicas, so no window ever admits more than its limit; what a lease costs is the other
+ * way: a client whose requests go to R replicas can be refused up to (R - 1) × maxLease requests early,
+ * while other replicas hold numbers it has not used. A lease ends with its window.
  */
 export class RedisWindowCounter {
   private pending = new Map<string, TWaiter[]>();
+  private readonly leases = new Map<string, TLease>();
   private inFlight = false;
   private scheduled = false;
   private readonly redis: TCounterRedis;
@@ -61,11 +79,25 @@ export class RedisWindowCounter {
    * Counts one request of `cost` units in `key`'s window; its count is the window's total including it.
    * Rejects when Redis fails (the caller falls back).
    */
-  hit(key: string, cost = 1): Promise<TWindowHit> {
+  hit(key: string, cost = 1, maxLease = 0): Promise<TWindowHit> {
+    const taken = this.take(key, cost);
+    if (taken) return Promise.resolve(taken);
+    // What is left of a lease too short for this hit is spent on it first: the call asks for the rest.
+    let shortfall = cost;
+    const lease = this.leases.get(key);
+    if (lease && lease.expiresAt > Date.now()) {
+      shortfall -= Math.max(0, lease.last - lease.next + 1);
+      lease.next = lease.last + 1;
+    }
+    if (maxLease > 0) {
+      if (lease) lease.maxLease = maxLease;
+      else
+        this.leases.set(key, { next: 1, last: 0, grant: 0, expiresAt: Date.now() + this.windowMs, maxLease });
+    }
     return new Promise((resolve, reject) => {
       const waiters = this.pending.get(key);
-      if (waiters) waiters.push({ cost, resolve, reject });
-      else this.pending.set(key, [{ cost, resolve, reject }]);
+      if (waiters) waiters.push({ cost: shortfall, resolve, reject });
+      else this.pending.set(key, [{ cost: shortfall, resolve, reject }]);
       if (!this.inFlight && !this.scheduled) {
         this.scheduled = true;
         setImmediate(() => {
@@ -76,10 +108,24 @@ export class RedisWindowCounter {
     });
   }
 
+  /** The hit's count from this process's lease on `key`, without a round trip; undefined when it has too few. */
+  take(key: string, cost = 1): TWindowHit | undefined {
+    const lease = this.leases.get(key);
+    if (!lease || lease.last - lease.next + 1 < cost) return undefined;
+    const now = Date.now();
+    if (lease.expiresAt <= now) {
+      this.leases.delete(key);
+      return undefined;
+    }
+    lease.next += cost;
+    return { count: lease.next - 1, ttlMs: lease.expiresAt - now };
+  }
+
   private async flush(): Promise<void> {
     if (this.inFlight || this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    if (this.leases.size > SWEEP_AT) this.sweep();
     this.inFlight = true;
     const entries = [...batch];
     try {
@@ -94,7 +140,19 @@ export class RedisWindowCounter {
     }
   }
 
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, lease] of this.leases) if (lease.expiresAt <= now) this.leases.delete(key);
+  }
+
   private async call(entries: [string, TWaiter[]][]): Promise<void> {
+    // What each key takes ahead: double its last lease while it uses them up, within its bound.
+    const ahead = entries.map(([key]) => {
+      const lease = this.leases.get(key);
+      if (!lease) return 0;
+      lease.grant = Math.min(lease.maxLease, Math.max(1, lease.grant * 2));
+      return lease.grant;
+    });
     let reply: (string | number)[];
     try {
       reply = await this.redis.rateLimitHits(
@@ -102,7 +160,9 @@ export class RedisWindowCounter {
         this.versionKey,
         ...entries.map(([key]) => key),
         this.windowMs,
-        ...entries.map(([, waiters]) => waiters.reduce((sum, waiter) => sum + waiter.cost, 0)),
+        ...entries.map(
+          ([, waiters], index) => waiters.reduce((sum, waiter) => sum + waiter.cost, 0) + ahead[index]!,
+        ),
         freshVersion(),
       );
     } catch (error) {
@@ -113,7 +173,13 @@ export class RedisWindowCounter {
     entries.forEach(([, waiters], index) => {
       const total = Number(reply[1 + 2 * index]);
       const ttlMs = Number(reply[2 + 2 * index]);
-      let count = total - waiters.reduce((sum, waiter) => sum + waiter.cost, 0);
+      const lease = this.leases.get(entries[index]![0]);
+      if (lease && ahead[index]! > 0 && ttlMs > 0) {
+        lease.next = total - ahead[index]! + 1;
+        lease.last = total;
+        lease.expiresAt = Date.now() + ttlMs;
+      }
+      let count = total - ahead[index]! - waiters.reduce((sum, waiter) => sum + waiter.cost, 0);
       for (const waiter of waiters) {
         count += waiter.cost;
         waiter.resolve({ count, ttlMs, version });

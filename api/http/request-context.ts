@@ -1,9 +1,44 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { logContext } from '../../core/platform/logging/logger.ts';
+import { accessWriterOf, logContext } from '../../core/platform/logging/logger.ts';
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The request's id: the client's X-Request-Id when it is sane, a new UUID otherwise. */
+export function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+export type TAccessLine = {
+  requestId: string;
+  method: string | undefined;
+  url: string;
+  status: number;
+  started: bigint;
+  ip: string | undefined;
+  cache: unknown;
+};
+
+/** The one access log line of a request (every path that answers one writes it through here). */
+export function logAccess(logger: Logger, line: TAccessLine): void {
+  const durationMs = Number(process.hrtime.bigint() - line.started) / 1e6;
+  const level = line.status >= 500 ? 'error' : 'info';
+  const fields = {
+    requestId: line.requestId,
+    method: line.method,
+    url: line.url.slice(0, 512),
+    status: line.status,
+    duration_ms: Math.round(durationMs * 100) / 100,
+    ip: line.ip,
+    cache: line.cache,
+  };
+  const writer = accessWriterOf(logger);
+  if (writer) writer(level, fields);
+  else logger[level](fields, 'request completed');
+}
 
 /**
  * Gives every request an id (kept from X-Request-Id when it is sane), echoes it in the response,
@@ -11,29 +46,23 @@ const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
  */
 export function requestContext(logger: Logger, isShuttingDown: () => boolean = () => false): RequestHandler {
   return (req, res, next) => {
-    const incoming = req.get('x-request-id');
-    const requestId = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
     res.setHeader('X-Request-Id', requestId);
     // While draining, ask clients not to reuse the connection so the listener can close promptly.
     if (isShuttingDown()) res.setHeader('Connection', 'close');
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const level = res.statusCode >= 500 ? 'error' : 'info';
-      logger[level](
-        {
-          requestId,
-          method: req.method,
-          url: req.originalUrl.slice(0, 512),
-          status: res.statusCode,
-          duration_ms: Math.round(durationMs * 100) / 100,
-          ip: req.ip,
-          cache: res.getHeader('X-Cache'),
-        },
-        'request completed',
-      );
-    });
+    res.on('finish', () =>
+      logAccess(logger, {
+        requestId,
+        method: req.method,
+        url: req.originalUrl,
+        status: res.statusCode,
+        started,
+        ip: req.ip,
+        cache: res.getHeader('X-Cache'),
+      }),
+    );
     logContext.run({ requestId }, next);
   };
 }

@@ -2,7 +2,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { principalOf } from '../../core/platform/access/index.ts';
-import { cacheEntryKey } from '../../core/platform/cache/versions.ts';
+import { cacheEntryKey, readDataVersion } from '../../core/platform/cache/versions.ts';
+import type { DataVersionWatch } from './data-version-watch.ts';
 import { codingKey, type TCacheEntry } from './cache-codec.ts';
 import { sendCached, type TCacheScope } from './cache-send.ts';
 import { createCacheStore } from './cache-store.ts';
@@ -24,6 +25,10 @@ export type TResponseCacheOptions = {
   lockWaitMs?: number;
   /** Bytes of responses kept in process memory in front of Redis (0 turns the memory layer off). */
   memoryBytes?: number;
+  /** The data version this process can vouch for without asking Redis (data-version-watch.ts). */
+  versions?: Pick<DataVersionWatch, 'current' | 'epoch' | 'observe'>;
+  /** Told of each shared answer sent to an anonymous client, which replay.ts may then answer alone. */
+  onPublicAnswer?: (req: Request, res: Response, cached: { route: string; key: string }) => void;
 };
 
 export type TResponseCache = ReturnType<typeof createResponseCache>;
@@ -35,7 +40,7 @@ export type TResponseCache = ReturnType<typeof createResponseCache>;
  * single-flight (cache-store.ts), and a fall-through to the producer when Redis is unavailable.
  */
 export function createResponseCache(options: TResponseCacheOptions) {
-  const { redis, keyPrefix, maxAgeSeconds, metrics, logger } = options;
+  const { redis, keyPrefix, maxAgeSeconds, metrics, logger, versions, onPublicAnswer } = options;
   const shared = createCacheStore({ ...options, lockWaitMs: options.lockWaitMs ?? 2000 });
   const inFlight = new Map<string, Promise<Map<TEncoding, TCacheEntry>>>();
   const memory = new MemoryEntries(options.memoryBytes ?? 32 * 2 ** 20);
@@ -49,14 +54,21 @@ export function createResponseCache(options: TResponseCacheOptions) {
       return { version: null, entry: null };
     }
     try {
+      const epoch = versions?.epoch ?? 0;
       const found = await shared.lookup(wanted, resource);
       if (found.entry && found.version !== null) {
         memory.set(wanted, found.version, found.entry);
         metrics.cacheLookups.inc({ route, result: 'hit' });
+        if (!resource) versions?.observe(found.version, epoch);
         return found;
       }
       metrics.cacheLookups.inc({ route, result: 'miss' });
-      return { version: found.version, entry: null };
+      if (resource) return { version: found.version, entry: null };
+      // No data version (never set, or evicted by allkeys-lru): seed a fresh one, so that what is
+      // computed now is stored and shared under it.
+      const version = found.version ?? (await readDataVersion(redis, keyPrefix));
+      versions?.observe(version, epoch);
+      return { version, entry: null };
     } catch (error) {
       metrics.cacheLookups.inc({ route, result: 'error' });
       logger.warn({ err: error }, 'cache lookup failed; serving from the database');
@@ -82,6 +94,11 @@ export function createResponseCache(options: TResponseCacheOptions) {
   }
 
   return {
+    /** The answer held in this process's memory for `key` and `encoding`, if current under `version`. */
+    peek(key: string, encoding: TEncoding, version: string): TCacheEntry | undefined {
+      return memory.get(codingKey(key, encoding), version);
+    },
+
     /**
      * A GET handler that answers from the cache or from `produce(input)`, storing the JSON it returns
      * in every coding, and sending the one the client prefers (Accept-Encoding: br, gzip or identity).
@@ -108,9 +125,11 @@ export function createResponseCache(options: TResponseCacheOptions) {
         // The rate limiter already read the current data version in its round trip to Redis. An answer
         // about an owned resource asks for the versions alone first, so a hit held in this replica's memory
         // does not move the (often large) body from Redis.
-        let knownVersion = principal ? undefined : res.locals.cacheVersion;
+        let knownVersion = principal ? undefined : (res.locals.cacheVersion ?? versions?.current());
         if (resource && available())
           knownVersion = (await shared.currentVersion(resource).catch(() => null)) ?? undefined;
+        const replayable = scope === 'public' && !resource && actor.kind === 'anonymous';
+        if (replayable) onPublicAnswer?.(req, res, { route, key });
         const local = knownVersion === undefined ? undefined : memory.get(wanted, knownVersion);
         if (local) {
           metrics.cacheLookups.inc({ route, result: 'hit' });

@@ -69,7 +69,13 @@ function answerClientError(error: TClientError, socket: Duplex): void {
 
 /** The API's HTTP server (not yet listening): timeouts for life behind a load balancer, problem+json for parser errors. */
 export function createHttpServer(app: Express): http.Server {
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+  // Cached answers the chain has given once are replayed without it (replay.ts); the rest go to Express.
+  const replay = app.locals.replay as
+    ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
+  const server = http.createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES },
+    replay ? (req, res) => void (replay(req, res) || app(req, res)) : app,
+  );
   server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts, to avoid reset races
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;

@@ -26,10 +26,16 @@ export const cacheEntryKey = (prefix: string, key: string, principal?: string) =
 export const freshVersion = (): string =>
   `${Date.now().toString(36)}-${randomBytes(6).toString('base64url')}`;
 
-/** Retires every answer stored under `key`'s current version. */
+/**
+ * Retires every answer stored under `key`'s current version. The new token is also published on a
+ * channel named like the key, so API processes that keep the data version in memory (the HTTP edge's
+ * DataVersionWatch) learn of it at once instead of asking Redis on every request.
+ */
 export async function bumpVersion(redis: Redis, key: string): Promise<string> {
   const version = freshVersion();
-  await redis.set(key, version);
+  const replies = await redis.multi().set(key, version).publish(key, version).exec();
+  const failed = replies?.find(([error]) => error)?.[0];
+  if (failed) throw failed;
   return version;
 }
 
