@@ -7,7 +7,13 @@ import type { TProviderHttpOptions } from './providers/http-client.ts';
 import { createMemoryCooldowns, type TProviderCooldowns } from './providers/provider-cooldown.ts';
 import { ProviderError, RATE_LIMIT_WINDOW_MS } from './providers/provider-error.ts';
 import type { TProviderMetrics } from './providers/provider-metrics.ts';
-import type { TMarketDataProvider, TMarketsResult, TProviderName } from './providers/provider.types.ts';
+import type {
+  TMarketDataProvider,
+  TMarketsResult,
+  TPricedCoin,
+  TProviderName,
+  TProviderPrice,
+} from './providers/provider.types.ts';
 import { createReplayProvider, type TTimelineSource } from './bundled/replay.provider.ts';
 
 export type TProviderChain = ReturnType<typeof createProviderChain>;
@@ -96,6 +102,8 @@ export function createProviderChain(deps: {
         provider: provider.name,
         reason: error instanceof Error ? error.message : String(error),
       });
+      // The live ticker's calls never wait for the budget: a spent minute is expected, not a failure.
+      if (error instanceof ProviderError && error.kind === 'budget_spent') return { ok: false };
       logger.warn({ err: error, provider: provider.name }, 'provider failed; trying the next one');
       return { ok: false };
     }
@@ -114,6 +122,33 @@ export function createProviderChain(deps: {
 
   return {
     get: (name: TProviderName) => providers[name],
+
+    /** The live providers a call goes through, in fallback order (empty offline: the replay ticks itself). */
+    liveOrder: (): TProviderName[] =>
+      order()
+        .filter((provider) => provider.fetchPrices)
+        .map((provider) => provider.name),
+
+    /**
+     * Current prices for the live ticker, from the first provider in the syncs' fallback order that
+     * answers: the same cooldowns after a rate limit, the same per-process call budgets (each provider's
+     * HTTP client is shared with the syncs), but no call waits for the budget: a provider whose minute
+     * has no more than `reserve` calls left (kept for syncs) is skipped like one cooling down. When none
+     * can answer, the error says why for each.
+     */
+    async fetchPrices(
+      coins: readonly TPricedCoin[],
+      reserve: number,
+    ): Promise<{ prices: TProviderPrice[]; provider: TProviderName; skipped: TSkippedProvider[] }> {
+      const skipped: TSkippedProvider[] = [];
+      for (const provider of order()) {
+        if (!provider.fetchPrices) continue;
+        const fetchPrices = provider.fetchPrices.bind(provider);
+        const result = await attempt(provider, () => fetchPrices(coins, { reserve }), skipped);
+        if (result.ok) return { prices: result.value, provider: provider.name, skipped };
+      }
+      throw unavailable(skipped);
+    },
 
     /**
      * History comes from CoinGecko (CoinMarketCap's free plans have none), or the replay offline; a

@@ -14,6 +14,18 @@ export class CallBudget {
     this.sleep = sleep;
   }
 
+  /**
+   * Records a call and says true when one may be made now with `reserve` calls of the minute still left
+   * for others (the live ticker keeps room for syncs); false, recording nothing, otherwise. Never waits.
+   */
+  tryTake(reserve = 0): boolean {
+    const now = this.now();
+    while (this.calls.length && this.calls[0]! <= now - 60_000) this.calls.shift();
+    if (this.calls.length + reserve >= this.perMinute) return false;
+    this.calls.push(now);
+    return true;
+  }
+
   /** Resolves when a call may be made, and records it. */
   async take(): Promise<void> {
     for (;;) {

@@ -106,8 +106,26 @@ export const ZConfig = z
     COINGECKO_API_PLAN: z.enum(['demo', 'pro']).default('demo'),
     COINGECKO_BASE_URL: z.url().optional(),
     COINGECKO_CALLS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    COINGECKO_CALLS_PER_MONTH: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("The plan's monthly call cap (Demo: 10,000); paces the live ticker, unset = none"),
     COINMARKETCAP_API_KEY: z.string().optional(),
     COINMARKETCAP_BASE_URL: z.url().default('https://pro-api.coinmarketcap.com'),
+    COINMARKETCAP_CALLS_PER_MINUTE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe("The client's own CoinMarketCap call budget (Basic: 30 per minute)"),
+    COINMARKETCAP_CALLS_PER_MONTH: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("The plan's monthly credit cap (Basic: 10,000); paces the live ticker, unset = none"),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
     MARKET_DATA_PROVIDER: z.enum(['replay', 'coingecko', 'coinmarketcap']).default('replay'),
