@@ -1,7 +1,6 @@
 import type { TConfig } from '../../platform/config/env.ts';
 import { SIMPLE_PRICE_IDS } from '../providers/coingecko.provider.ts';
 import { CMC_TICK_LIMIT } from '../providers/coinmarketcap.provider.ts';
-import type { TProviderChain } from '../provider-chain.ts';
 import type { TProviderName } from '../providers/provider.types.ts';
 
 /** A recurring sync as the schedules declare it (core/schedules.ts: cron, in UTC, and its coin limit). */
