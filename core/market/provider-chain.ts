@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { TConfig } from '../platform/config/env.ts';
+import type { TCallBudget } from './providers/call-budget.ts';
 import { CircuitBreaker } from './providers/circuit-breaker.ts';
 import { createCoinGeckoProvider } from './providers/coingecko.provider.ts';
 import { createCoinMarketCapProvider } from './providers/coinmarketcap.provider.ts';
@@ -34,6 +35,8 @@ export function createProviderChain(deps: {
   timeline?: TTimelineSource;
   /** Rate-limit cooldowns, shared by every worker through Redis (process memory by default). */
   cooldowns?: TProviderCooldowns;
+  /** Each provider's calls-per-minute budget, shared by every worker through Redis (process memory by default). */
+  budgets?: (provider: TProviderName, perMinute: number) => TCallBudget;
 }) {
   const { config, logger, metrics } = deps;
   const cooldowns = deps.cooldowns ?? createMemoryCooldowns();
@@ -43,10 +46,20 @@ export function createProviderChain(deps: {
     logger.warn({ provider, state }, 'provider circuit breaker changed state');
   };
   const breaker = (provider: string) => http.breaker ?? new CircuitBreaker({ onChange: onChange(provider) });
-  const coingecko = createCoinGeckoProvider(config, { ...http, breaker: breaker('coingecko') });
+  const budget = (provider: TProviderName) =>
+    deps.budgets ? { budget: (perMinute: number) => deps.budgets!(provider, perMinute) } : {};
+  const coingecko = createCoinGeckoProvider(config, {
+    ...http,
+    breaker: breaker('coingecko'),
+    ...budget('coingecko'),
+  });
   const providers: Record<TProviderName, TMarketDataProvider> = {
     coingecko,
-    coinmarketcap: createCoinMarketCapProvider(config, { ...http, breaker: breaker('coinmarketcap') }),
+    coinmarketcap: createCoinMarketCapProvider(config, {
+      ...http,
+      breaker: breaker('coinmarketcap'),
+      ...budget('coinmarketcap'),
+    }),
     replay: createReplayProvider({ metrics, timeline: deps.timeline ?? (async () => null) }),
   };
   const cmcConfigured =
@@ -131,8 +144,9 @@ export function createProviderChain(deps: {
 
     /**
      * Current prices for the live ticker, from the first provider in the syncs' fallback order that
-     * answers: the same cooldowns after a rate limit, the same per-process call budgets (each provider's
-     * HTTP client is shared with the syncs), but no call waits for the budget: a provider whose minute
+     * answers: the same cooldowns after a rate limit, the same call budgets (each provider's HTTP client
+     * is shared with the syncs; the worker's budgets are shared by every replica through Redis), but no
+     * call waits for the budget: a provider whose minute
      * has no more than `reserve` calls left (kept for syncs) is skipped like one cooling down. When none
      * can answer, the error says why for each.
      */

@@ -6,6 +6,7 @@ import type { TConfig } from '../../platform/config/env.ts';
 import type { TJobs } from '../../platform/jobs/index.ts';
 import { readTimeline } from '../bundled/timeline.repository.ts';
 import { createProviderChain, type TProviderChain } from '../provider-chain.ts';
+import { createRedisCallBudget } from '../providers/call-budget.ts';
 import { createRedisCooldowns } from '../providers/provider-cooldown.ts';
 import { createProviderMetrics } from '../providers/provider-metrics.ts';
 import { backfillHistory, type TBackfillInput } from './backfill-history.ts';
@@ -47,6 +48,16 @@ export function createMarketIngestion(deps: {
       cooldowns: createRedisCooldowns(deps.redis, config.REDIS_KEY_PREFIX, (error) =>
         logger.warn({ err: error }, 'provider cooldowns: Redis unavailable, keeping them in this process'),
       ),
+      // One calls-per-minute budget per provider over every worker: syncs, backfills and live ticks.
+      budgets: (provider, perMinute) =>
+        createRedisCallBudget({
+          redis: deps.redis,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          provider,
+          perMinute,
+          onError: (error) =>
+            logger.warn({ err: error }, 'provider call budget: Redis unavailable, counting in this process'),
+        }),
     }));
   let lastSyncKnown = false;
   const lastSync = registry

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CallBudget } from './call-budget.ts';
+import { CallBudget, type TCallBudget } from './call-budget.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { ProviderError, RATE_LIMIT_WINDOW_MS } from './provider-error.ts';
 import type { TProviderMetrics } from './provider-metrics.ts';
@@ -11,6 +11,8 @@ export type TProviderHttpOptions = {
   timeoutMs: number;
   maxRetries: number;
   callsPerMinute?: number;
+  /** The budget of `callsPerMinute` (default: this process's own; the worker shares one through Redis). */
+  budget?: (perMinute: number) => TCallBudget;
   metrics?: TProviderMetrics;
   breaker?: CircuitBreaker;
   now?: () => number;
@@ -54,7 +56,9 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
   const breaker = options.breaker ?? new CircuitBreaker({ now });
-  const budget = options.callsPerMinute ? new CallBudget(options.callsPerMinute, now, sleep) : null;
+  const budget = options.callsPerMinute
+    ? (options.budget?.(options.callsPerMinute) ?? new CallBudget(options.callsPerMinute, now, sleep))
+    : null;
   const { provider, metrics } = options;
 
   const record = (outcome: string) => metrics?.requests.inc({ provider, outcome });
@@ -99,7 +103,7 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
     call?: TCallOptions,
   ): Promise<z.output<T>> {
     // Before the breaker: a spent budget is not the provider's failure.
-    if (call && budget && !budget.tryTake(call.reserve)) {
+    if (call && budget && !(await budget.tryTake(call.reserve))) {
       record('budget_spent');
       throw new ProviderError(provider, 'budget_spent', 'the call budget of this minute is spent');
     }

@@ -47,8 +47,38 @@ afterAll(async () => {
   await server.close();
 });
 
-/** A fresh worker process: its own provider chain (budgets, breakers), the listing synced from CoinGecko. */
+/** A worker process: its own provider chain (breakers; the budgets and cooldowns are shared in Redis). */
+function worker() {
+  const own = createMarketIngestion({
+    config,
+    db: database.db,
+    redis,
+    logger: pino({ level: 'silent' }),
+    jobs: { announce },
+  });
+  const ticker = createTicker({
+    db: database.db,
+    redis,
+    announce,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    intervalSeconds: config.TICK_INTERVAL_SECONDS,
+    historyResolutionSeconds: 60,
+    replay: 10,
+    logger: pino({ level: 'silent' }),
+    live: { providers: own.providers, budgets: config, syncs: SYNC_CADENCES },
+  });
+  return { ingestion: own, ticker };
+}
+
+/** A fresh start (no call in the budgets' minute, no cooldown), the listing synced from CoinGecko. */
 async function freshWorker() {
+  const prefix = config.REDIS_KEY_PREFIX;
+  await redis.del(
+    ...['coingecko', 'coinmarketcap'].flatMap((p) => [
+      `${prefix}provider:budget:${p}`,
+      `${prefix}provider:cooldown:${p}`,
+    ]),
+  );
   ingestion = createMarketIngestion({
     config,
     db: database.db,
@@ -59,7 +89,6 @@ async function freshWorker() {
   await ingestion.sync({ limit: 100, as_of: '2026-12-01T00:00:00.000Z' });
   server.reset();
   announced.length = 0;
-  await redis.del(`${config.REDIS_KEY_PREFIX}provider:cooldown:coingecko`);
   return createTicker({
     db: database.db,
     redis,
@@ -146,6 +175,28 @@ describe('live ticks from CoinGecko and CoinMarketCap', () => {
     expect(result.provider).toBe('coingecko');
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(server.requests(MARKETS)).toHaveLength(1);
+  });
+
+  test('When two worker replicas tick and sync, then they take from one budget per provider (Redis)', async () => {
+    await freshWorker(); // one CoinGecko call of this minute spent by its sync
+    const [first, second] = [worker(), worker()];
+    const seq = slot(first.ticker);
+    const answered: (string | null)[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      // The replicas take turns: each slot is another's (and each slot is published once).
+      const { ticker } = index % 2 ? second : first;
+      const batch = await ticker.tick(seq + index);
+      const btc = batch?.ticks.find((tick) => tick.symbol === 'BTC');
+      answered.push(btc ? (btc.price === 21109 ? 'coingecko' : 'cmc') : null);
+    }
+    // Together as one: CoinGecko 1 + 2 of 4 (one kept), CMC 2 of 3 (one kept); then nothing.
+    expect(answered).toEqual(['coingecko', 'coingecko', 'cmc', 'cmc', null, null]);
+    expect(server.requests(SIMPLE_PRICE)).toHaveLength(2);
+    expect(server.requests(CMC)).toHaveLength(2);
+    // The kept call serves a sync on either replica at once.
+    await second.ingestion.sync({ limit: 50, as_of: '2026-12-01T00:25:00.000Z' });
+    expect(server.requests(MARKETS)).toHaveLength(1);
+    expect(await redis.zcard(`${config.REDIS_KEY_PREFIX}provider:budget:coingecko`)).toBe(4);
   });
 
   test("When CoinGecko fails or rate-limits, then the tick comes from CoinMarketCap and the cooldown is the syncs' one", async () => {
