@@ -147,18 +147,19 @@ export function createProviderChain(deps: {
      * answers: the same cooldowns after a rate limit, the same call budgets (each provider's HTTP client
      * is shared with the syncs; the worker's budgets are shared by every replica through Redis), but no
      * call waits for the budget: a provider whose minute
-     * has no more than `reserve` calls left (kept for syncs) is skipped like one cooling down. When none
+     * has no more than its `reserve` of calls left (kept for syncs) is skipped like one cooling down. When none
      * can answer, the error says why for each.
      */
     async fetchPrices(
       coins: readonly TPricedCoin[],
-      reserve: number,
+      reserve: Partial<Record<TProviderName, number>>,
     ): Promise<{ prices: TProviderPrice[]; provider: TProviderName; skipped: TSkippedProvider[] }> {
       const skipped: TSkippedProvider[] = [];
       for (const provider of order()) {
         if (!provider.fetchPrices) continue;
         const fetchPrices = provider.fetchPrices.bind(provider);
-        const result = await attempt(provider, () => fetchPrices(coins, { reserve }), skipped);
+        const kept = { reserve: reserve[provider.name] ?? 1 };
+        const result = await attempt(provider, () => fetchPrices(coins, kept), skipped);
         if (result.ok) return { prices: result.value, provider: provider.name, skipped };
       }
       throw unavailable(skipped);

@@ -7,10 +7,10 @@ import { ProviderError, RATE_LIMIT_WINDOW_MS } from './provider-error.ts';
 import type { TMarketDataProvider, TProviderPrice } from './provider.types.ts';
 
 /**
- * Coins per live-ticker poll: listings/latest costs one credit per 200 coins (quotes/latest one per 100),
- * so the top 200 for one credit is CoinMarketCap's cheapest price endpoint per coin.
+ * Coins per live-ticker poll: list endpoints cost one call credit per 100 coins returned (CoinMarketCap's
+ * "API Key Usage Credits"), so the top 100 listings are one credit, the cheapest price poll there is.
  */
-export const CMC_TICK_LIMIT = 200;
+export const CMC_TICK_LIMIT = 100;
 
 // CoinMarketCap codes that mean "slow down" rather than "this request is wrong".
 const RATE_LIMIT_CODES = new Set([1008, 1009, 1010, 1011]);

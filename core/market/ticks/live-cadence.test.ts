@@ -22,7 +22,7 @@ describe('the live ticker cadence within the call budget', () => {
   test('When only a per-minute budget is set, then TICK_INTERVAL_SECONDS holds while the budget allows it', () => {
     const cadence = liveTickCadence(budgets(), ['coingecko'], SYNC_CADENCES);
     // 30 calls/min, 1 kept for syncs: a call every 60/29 s at most; 10 s is slower.
-    expect(cadence).toMatchObject({ seconds: 10, reserve: 1 });
+    expect(cadence).toMatchObject({ seconds: 10, reserve: { coingecko: 1 } });
     expect(cadence.limits[0]!.min_seconds).toBeCloseTo(60 / 29);
     const tight = liveTickCadence(budgets({ COINGECKO_CALLS_PER_MINUTE: '4' }), ['coingecko'], []);
     expect(tight.seconds).toBe(20); // 3 spare calls a minute
@@ -59,13 +59,18 @@ describe('the live ticker cadence within the call budget', () => {
     const config = budgets({
       COINGECKO_CALLS_PER_MINUTE: '500',
       COINGECKO_CALLS_PER_MONTH: '500000',
-      COINMARKETCAP_CALLS_PER_MONTH: '10000',
+      COINMARKETCAP_CALLS_PER_MONTH: '20000',
     });
     const cadence = liveTickCadence(config, ['coingecko', 'coinmarketcap'], SYNC_CADENCES);
-    // CoinGecko Analyst alone: ten seconds; CMC Basic's 10,000 credits leave 328 after the syncs.
+    // CoinGecko Analyst alone: ten seconds. CMC: the top-50 syncs cost 1 credit, the top-200 ones 2:
+    // 14 credits an hour, 10,416 a month; 9,584 of 20,000 left for ticks: one every 280 s.
     expect(cadence.limits.map((limit) => limit.provider)).toEqual(['coingecko', 'coinmarketcap']);
     expect(cadence.limits[0]!.min_seconds).toBeLessThan(10);
-    expect(cadence.seconds).toBe(Math.ceil(MONTH_SECONDS / 328));
+    expect(cadence.limits[1]!.sync_calls_per_month).toBe(10_416);
+    expect(cadence.seconds).toBe(Math.ceil(MONTH_SECONDS / 9584));
     expect(liveTickCadence(config, ['coingecko'], SYNC_CADENCES).seconds).toBe(10);
+    // CMC Basic's 10,000 credits do not even cover those syncs: no live tick may fall back there.
+    const basic = budgets({ COINMARKETCAP_CALLS_PER_MONTH: '10000' });
+    expect(liveTickCadence(basic, ['coingecko', 'coinmarketcap'], SYNC_CADENCES).seconds).toBe(Infinity);
   });
 });

@@ -31,19 +31,19 @@ export function cronRunsPerHour(cron: string): number {
 /** Calls (CoinMarketCap: credits) one sync of `limit` coins costs a provider. */
 export function callsPerSync(provider: TProviderName, limit: number): number {
   if (provider === 'coingecko') return Math.ceil(limit / 250); // /coins/markets pages of 250
-  if (provider === 'coinmarketcap') return Math.ceil(limit / 200); // one credit per 200 listings
+  if (provider === 'coinmarketcap') return Math.ceil(limit / 100); // one credit per 100 listings
   return 0;
 }
 
-/** One call per tick: /simple/price for up to 250 ids, listings/latest for the top 200 (one credit). */
+/** One call per tick: /simple/price for up to 250 ids, listings/latest for the top 100 (one credit). */
 export const CALLS_PER_TICK = { coingecko: 1, coinmarketcap: 1, replay: 0 } as const;
 export const COINS_PER_TICK = { coingecko: SIMPLE_PRICE_IDS, coinmarketcap: CMC_TICK_LIMIT } as const;
 
 export type TLiveCadence = {
   /** Seconds between two live ticks: the slot unit of their seq. Infinity: the budget leaves none. */
   seconds: number;
-  /** Calls of each minute the ticker leaves to the syncs (the most one sync needs in a minute). */
-  reserve: number;
+  /** Calls of each minute the ticker leaves to the syncs, per provider (the most one sync needs). */
+  reserve: Partial<Record<TProviderName, number>>;
   /** What set the cadence, per provider: for the log and GET / (docs/offline-market.md, live ticks). */
   limits: {
     provider: TProviderName;
@@ -76,7 +76,7 @@ export function liveTickCadence(
   syncs: readonly TSyncCadence[],
 ): TLiveCadence {
   const limits: TLiveCadence['limits'] = [];
-  let reserve = 1;
+  const reserve: TLiveCadence['reserve'] = {};
   for (const provider of providers) {
     if (provider === 'replay') continue;
     const perMinute =
@@ -85,7 +85,7 @@ export function liveTickCadence(
       (provider === 'coingecko' ? config.COINGECKO_CALLS_PER_MONTH : config.COINMARKETCAP_CALLS_PER_MONTH) ??
       null;
     const syncReserve = Math.max(1, ...syncs.map((sync) => callsPerSync(provider, sync.limit)));
-    reserve = Math.max(reserve, syncReserve);
+    reserve[provider] = syncReserve;
     const syncCallsPerMonth = Math.ceil(
       syncs.reduce(
         (sum, sync) => sum + cronRunsPerHour(sync.cron) * 24 * 31 * callsPerSync(provider, sync.limit),

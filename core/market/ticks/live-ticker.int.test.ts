@@ -32,9 +32,10 @@ beforeAll(async () => {
     MARKET_DATA_PROVIDER: 'coingecko',
     COINGECKO_BASE_URL: server.coingeckoUrl,
     COINMARKETCAP_BASE_URL: server.coinmarketcapUrl,
-    // Small budgets, so that one minute of this test spends them: CoinGecko 4 calls, CMC 3.
+    // Small budgets, so that one minute of this test spends them: 4 calls each (CMC keeps 2 for its
+    // top-200 sync, 2 credits; CoinGecko 1).
     COINGECKO_CALLS_PER_MINUTE: '4',
-    COINMARKETCAP_CALLS_PER_MINUTE: '3',
+    COINMARKETCAP_CALLS_PER_MINUTE: '4',
     PROVIDER_TIMEOUT_MS: '2000',
     PROVIDER_MAX_RETRIES: '0',
   });
@@ -114,7 +115,7 @@ describe('live ticks from CoinGecko and CoinMarketCap', () => {
   test('When the ticker polls, then the ticks are CoinGecko /simple/price answers, written to the listing and published', async () => {
     const ticker = await freshWorker();
     // 4 calls a minute, one kept for syncs: at most 3 tick calls a minute, a tick every 20 s at most;
-    // CMC's 3 (2 spare) make 30 s: the slowest provider the ticks may fall back to decides.
+    // CMC's 4 less 2 kept (2 spare) make 30 s: the slowest provider the ticks may fall back to decides.
     expect(ticker.intervalSeconds()).toBe(30);
     const seq = slot(ticker);
     const batch = (await ticker.tick(seq))!;
@@ -165,10 +166,10 @@ describe('live ticks from CoinGecko and CoinMarketCap', () => {
       null,
       null,
     ]);
-    // Over the run: 2 + 1 (the sync) of CoinGecko's 4, 2 of CMC's 3; spent slots call nobody.
+    // Over the run: 2 + 1 (the sync) of CoinGecko's 4, 2 of CMC's 4 (2 kept); spent slots call nobody.
     expect(server.requests(SIMPLE_PRICE)).toHaveLength(2);
     expect(server.requests(CMC)).toHaveLength(2);
-    expect(server.requests(CMC).map((request) => request.query.get('limit'))).toEqual(['200', '200']);
+    expect(server.requests(CMC).map((request) => request.query.get('limit'))).toEqual(['100', '100']);
     // The call kept for syncs: a sync now is answered at once (a wait would be most of a minute).
     const started = Date.now();
     const result = await ingestion.sync({ limit: 50, as_of: '2026-12-01T00:05:00.000Z' });
@@ -189,7 +190,7 @@ describe('live ticks from CoinGecko and CoinMarketCap', () => {
       const btc = batch?.ticks.find((tick) => tick.symbol === 'BTC');
       answered.push(btc ? (btc.price === 21109 ? 'coingecko' : 'cmc') : null);
     }
-    // Together as one: CoinGecko 1 + 2 of 4 (one kept), CMC 2 of 3 (one kept); then nothing.
+    // Together as one: CoinGecko 1 + 2 of 4 (one kept), CMC 2 of 4 (two kept); then nothing.
     expect(answered).toEqual(['coingecko', 'coingecko', 'cmc', 'cmc', null, null]);
     expect(server.requests(SIMPLE_PRICE)).toHaveLength(2);
     expect(server.requests(CMC)).toHaveLength(2);
