@@ -146,17 +146,18 @@ export function createProviderChain(deps: {
      * Current prices for the live ticker, from the first provider in the syncs' fallback order that
      * answers: the same cooldowns after a rate limit, the same call budgets (each provider's HTTP client
      * is shared with the syncs; the worker's budgets are shared by every replica through Redis), but no
-     * call waits for the budget: a provider whose minute
-     * has no more than its `reserve` of calls left (kept for syncs) is skipped like one cooling down. When none
-     * can answer, the error says why for each.
+     * call waits for the budget: a provider whose minute has no more than its `reserve` of calls left
+     * (kept for syncs) is skipped like one cooling down. `only`: the providers ticks may use (those whose
+     * budget affords the cadence). When none can answer, the error says why for each.
      */
     async fetchPrices(
       coins: readonly TPricedCoin[],
       reserve: Partial<Record<TProviderName, number>>,
+      only?: readonly TProviderName[],
     ): Promise<{ prices: TProviderPrice[]; provider: TProviderName; skipped: TSkippedProvider[] }> {
       const skipped: TSkippedProvider[] = [];
       for (const provider of order()) {
-        if (!provider.fetchPrices) continue;
+        if (!provider.fetchPrices || (only && !only.includes(provider.name))) continue;
         const fetchPrices = provider.fetchPrices.bind(provider);
         const kept = { reserve: reserve[provider.name] ?? 1 };
         const result = await attempt(provider, () => fetchPrices(coins, kept), skipped);

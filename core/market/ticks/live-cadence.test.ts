@@ -55,22 +55,43 @@ describe('the live ticker cadence within the call budget', () => {
     expect(cadence.seconds).toBe(Infinity);
   });
 
-  test('When CoinMarketCap is the fallback, then its budget must afford the cadence too (the slowest decides)', () => {
+  test('When CoinMarketCap is the fallback, then it takes ticks only if its own budget affords the cadence', () => {
     const config = budgets({
       COINGECKO_CALLS_PER_MINUTE: '500',
       COINGECKO_CALLS_PER_MONTH: '500000',
       COINMARKETCAP_CALLS_PER_MONTH: '20000',
     });
     const cadence = liveTickCadence(config, ['coingecko', 'coinmarketcap'], SYNC_CADENCES);
-    // CoinGecko Analyst alone: ten seconds. CMC: the top-50 syncs cost 1 credit, the top-200 ones 2:
-    // 14 credits an hour, 10,416 a month; 9,584 of 20,000 left for ticks: one every 280 s.
-    expect(cadence.limits.map((limit) => limit.provider)).toEqual(['coingecko', 'coinmarketcap']);
-    expect(cadence.limits[0]!.min_seconds).toBeLessThan(10);
+    // CoinGecko Analyst (the primary) sets ten seconds. CMC: the top-50 syncs cost 1 credit, the top-200
+    // ones 2: 14 credits an hour, 10,416 a month; 9,584 of 20,000 left, one tick every 280 s at most:
+    // not at ten seconds, so CMC stays the syncs' fallback only.
+    expect(cadence.seconds).toBe(10);
     expect(cadence.limits[1]!.sync_calls_per_month).toBe(10_416);
-    expect(cadence.seconds).toBe(Math.ceil(MONTH_SECONDS / 9584));
-    expect(liveTickCadence(config, ['coingecko'], SYNC_CADENCES).seconds).toBe(10);
-    // CMC Basic's 10,000 credits do not even cover those syncs: no live tick may fall back there.
-    const basic = budgets({ COINMARKETCAP_CALLS_PER_MONTH: '10000' });
-    expect(liveTickCadence(basic, ['coingecko', 'coinmarketcap'], SYNC_CADENCES).seconds).toBe(Infinity);
+    expect(cadence.limits[1]!.min_seconds).toBeCloseTo(MONTH_SECONDS / 9584);
+    expect(cadence.providers).toEqual(['coingecko']);
+    // On CoinGecko Demo (one tick every 8,166 s) the same CMC budget affords the ticks: both are used.
+    const demo = liveTickCadence(
+      budgets({ COINGECKO_CALLS_PER_MONTH: '10000', COINMARKETCAP_CALLS_PER_MONTH: '20000' }),
+      ['coingecko', 'coinmarketcap'],
+      SYNC_CADENCES,
+    );
+    expect(demo).toMatchObject({ seconds: 8166, providers: ['coingecko', 'coinmarketcap'] });
+    // CMC Basic's 10,000 credits do not even cover those syncs: never a tick there.
+    const basic = budgets({ COINGECKO_CALLS_PER_MONTH: '10000', COINMARKETCAP_CALLS_PER_MONTH: '10000' });
+    expect(liveTickCadence(basic, ['coingecko', 'coinmarketcap'], SYNC_CADENCES).providers).toEqual([
+      'coingecko',
+    ]);
+  });
+
+  test('When a free key is configured, then its monthly cap is the default (10,000)', () => {
+    expect(budgets({ COINGECKO_API_KEY: 'k' }).COINGECKO_CALLS_PER_MONTH).toBe(10_000);
+    expect(budgets({ COINGECKO_API_KEY: 'k', COINGECKO_API_PLAN: 'pro' }).COINGECKO_CALLS_PER_MONTH).toBe(
+      undefined,
+    );
+    expect(budgets().COINGECKO_CALLS_PER_MONTH).toBe(undefined);
+    expect(budgets({ COINMARKETCAP_API_KEY: 'k' }).COINMARKETCAP_CALLS_PER_MONTH).toBe(10_000);
+    expect(
+      budgets({ COINGECKO_API_KEY: 'k', COINGECKO_CALLS_PER_MONTH: '100000' }).COINGECKO_CALLS_PER_MONTH,
+    ).toBe(100_000);
   });
 });

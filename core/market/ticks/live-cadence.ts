@@ -42,6 +42,11 @@ export const COINS_PER_TICK = { coingecko: SIMPLE_PRICE_IDS, coinmarketcap: CMC_
 export type TLiveCadence = {
   /** Seconds between two live ticks: the slot unit of their seq. Infinity: the budget leaves none. */
   seconds: number;
+  /**
+   * The providers the ticks use, in fallback order: the primary, and each fallback whose own budget
+   * affords the cadence (the others stay the syncs' fallback only).
+   */
+  providers: TProviderName[];
   /** Calls of each minute the ticker leaves to the syncs, per provider (the most one sync needs). */
   reserve: Partial<Record<TProviderName, number>>;
   /** What set the cadence, per provider: for the log and GET / (docs/offline-market.md, live ticks). */
@@ -64,9 +69,9 @@ export type TBudgetConfig = Pick<
 >;
 
 /**
- * The live ticker's cadence: TICK_INTERVAL_SECONDS, or slower when a provider's budget allows no more
- * after the syncs' share. Every provider the ticker may fall back to must afford it, so the slowest
- * decides. Per minute: the ticker makes at most (calls per minute − reserve) calls, leaving `reserve`
+ * The live ticker's cadence: TICK_INTERVAL_SECONDS, or slower when the primary provider's budget allows
+ * no more after the syncs' share. A fallback provider takes ticks only when its own budget affords that
+ * cadence too (else a long outage of the primary would spend the fallback's month on ticks). Per minute: the ticker makes at most (calls per minute − reserve) calls, leaving `reserve`
  * for the syncs (their calls wait for room; the ticker's never do). Per month: the syncs' calls of a
  * 31-day month come first; the ticker spreads what is left over the month.
  */
@@ -106,6 +111,14 @@ export function liveTickCadence(
       min_seconds: Math.max(byMinute, byMonth),
     });
   }
-  const slowest = Math.max(config.TICK_INTERVAL_SECONDS, ...limits.map((limit) => limit.min_seconds));
-  return { seconds: Number.isFinite(slowest) ? Math.ceil(slowest) : Infinity, reserve, limits };
+  const primary = limits[0]?.min_seconds ?? Infinity;
+  const seconds = Math.max(config.TICK_INTERVAL_SECONDS, primary);
+  if (!Number.isFinite(seconds)) return { seconds: Infinity, providers: [], reserve, limits };
+  const cadence = Math.ceil(seconds);
+  return {
+    seconds: cadence,
+    providers: limits.filter((limit) => limit.min_seconds <= cadence).map((limit) => limit.provider),
+    reserve,
+    limits,
+  };
 }

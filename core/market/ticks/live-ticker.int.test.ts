@@ -32,10 +32,10 @@ beforeAll(async () => {
     MARKET_DATA_PROVIDER: 'coingecko',
     COINGECKO_BASE_URL: server.coingeckoUrl,
     COINMARKETCAP_BASE_URL: server.coinmarketcapUrl,
-    // Small budgets, so that one minute of this test spends them: 4 calls each (CMC keeps 2 for its
-    // top-200 sync, 2 credits; CoinGecko 1).
+    // Small budgets, so that one minute of this test spends them: CoinGecko 4 calls (1 kept for syncs),
+    // CMC 5 (2 kept: its top-200 sync costs 2 credits).
     COINGECKO_CALLS_PER_MINUTE: '4',
-    COINMARKETCAP_CALLS_PER_MINUTE: '4',
+    COINMARKETCAP_CALLS_PER_MINUTE: '5',
     PROVIDER_TIMEOUT_MS: '2000',
     PROVIDER_MAX_RETRIES: '0',
   });
@@ -114,9 +114,10 @@ const slot = (ticker: { intervalSeconds: () => number }) =>
 describe('live ticks from CoinGecko and CoinMarketCap', () => {
   test('When the ticker polls, then the ticks are CoinGecko /simple/price answers, written to the listing and published', async () => {
     const ticker = await freshWorker();
-    // 4 calls a minute, one kept for syncs: at most 3 tick calls a minute, a tick every 20 s at most;
-    // CMC's 4 less 2 kept (2 spare) make 30 s: the slowest provider the ticks may fall back to decides.
-    expect(ticker.intervalSeconds()).toBe(30);
+    // 4 calls a minute, one kept for syncs: at most 3 tick calls a minute, a tick every 20 s at most
+    // (CMC's 5 less 2 kept afford that too: it may take the ticks when CoinGecko cannot).
+    expect(ticker.intervalSeconds()).toBe(20);
+    expect(ticker.cadence()!.providers).toEqual(['coingecko', 'coinmarketcap']);
     const seq = slot(ticker);
     const batch = (await ticker.tick(seq))!;
     expect(batch.ticks).toHaveLength(100);
@@ -127,7 +128,7 @@ describe('live ticks from CoinGecko and CoinMarketCap', () => {
       price: 21109,
       change_24h: 2.12776,
       volume_24h: 25289480031,
-      at: new Date(seq * 30_000).toISOString(),
+      at: new Date(seq * 20_000).toISOString(),
       seq,
     });
     const [request] = server.requests(SIMPLE_PRICE);
@@ -161,15 +162,15 @@ describe('live ticks from CoinGecko and CoinMarketCap', () => {
       'coingecko',
       'cmc 56507.3825472',
       'cmc 56507.3825472',
-      null,
+      'cmc 56507.3825472',
       null,
       null,
       null,
     ]);
-    // Over the run: 2 + 1 (the sync) of CoinGecko's 4, 2 of CMC's 4 (2 kept); spent slots call nobody.
+    // Over the run: 2 + 1 (the sync) of CoinGecko's 4, 3 of CMC's 5 (2 kept); spent slots call nobody.
     expect(server.requests(SIMPLE_PRICE)).toHaveLength(2);
-    expect(server.requests(CMC)).toHaveLength(2);
-    expect(server.requests(CMC).map((request) => request.query.get('limit'))).toEqual(['100', '100']);
+    expect(server.requests(CMC)).toHaveLength(3);
+    expect(server.requests(CMC).map((request) => request.query.get('limit'))).toEqual(['100', '100', '100']);
     // The call kept for syncs: a sync now is answered at once (a wait would be most of a minute).
     const started = Date.now();
     const result = await ingestion.sync({ limit: 50, as_of: '2026-12-01T00:05:00.000Z' });
@@ -183,17 +184,17 @@ describe('live ticks from CoinGecko and CoinMarketCap', () => {
     const [first, second] = [worker(), worker()];
     const seq = slot(first.ticker);
     const answered: (string | null)[] = [];
-    for (let index = 0; index < 6; index += 1) {
+    for (let index = 0; index < 7; index += 1) {
       // The replicas take turns: each slot is another's (and each slot is published once).
       const { ticker } = index % 2 ? second : first;
       const batch = await ticker.tick(seq + index);
       const btc = batch?.ticks.find((tick) => tick.symbol === 'BTC');
       answered.push(btc ? (btc.price === 21109 ? 'coingecko' : 'cmc') : null);
     }
-    // Together as one: CoinGecko 1 + 2 of 4 (one kept), CMC 2 of 4 (two kept); then nothing.
-    expect(answered).toEqual(['coingecko', 'coingecko', 'cmc', 'cmc', null, null]);
+    // Together as one: CoinGecko 1 + 2 of 4 (one kept), CMC 3 of 5 (two kept); then nothing.
+    expect(answered).toEqual(['coingecko', 'coingecko', 'cmc', 'cmc', 'cmc', null, null]);
     expect(server.requests(SIMPLE_PRICE)).toHaveLength(2);
-    expect(server.requests(CMC)).toHaveLength(2);
+    expect(server.requests(CMC)).toHaveLength(3);
     // The kept call serves a sync on either replica at once.
     await second.ingestion.sync({ limit: 50, as_of: '2026-12-01T00:25:00.000Z' });
     expect(server.requests(MARKETS)).toHaveLength(1);

@@ -209,7 +209,8 @@ export function createTicker(deps: TTickerDeps) {
   async function liveTicks(seq: number, at: Date): Promise<TTick[] | null> {
     const { coins } = await listed();
     try {
-      const answer = await live!.providers().fetchPrices(coins, liveCadence().reserve);
+      const { reserve, providers } = liveCadence();
+      const answer = await live!.providers().fetchPrices(coins, reserve, providers);
       return answer.prices.map((price) => ({
         symbol: price.symbol,
         price: Number(price.price.toPrecision(12)),
