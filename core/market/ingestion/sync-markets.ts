@@ -57,7 +57,10 @@ export async function syncMarkets(
     // A sync's price is as of its window (the replay: the day's close); a tick taken since is fresher:
     // the listing keeps it, so reads agree with the stream until the next tick (writeTickPrices takes
     // back only prices older than the tick).
-    await writeTickPrices(manager, ticks);
+    await writeTickPrices(
+      manager,
+      ticks.filter((tick) => ids.has(tick.symbol)),
+    );
     return written;
   });
   await deps.invalidateCache();
