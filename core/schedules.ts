@@ -111,3 +111,14 @@ export function triggerArgs(job: TJobName, data: Record<string, unknown>): strin
   );
   return [command, ...flags];
 }
+
+/**
+ * The recurring syncs (cron and coin limit): the live ticker leaves their share of a provider's call
+ * budget to them (core/market/ticks/live-cadence.ts). Operator feeds add syncs of their own.
+ */
+export const SYNC_CADENCES: readonly { cron: string; limit: number }[] = SCHEDULES.filter(
+  (schedule) => schedule.job === 'sync-markets',
+).map((schedule) => ({
+  cron: schedule.cron,
+  limit: (schedule.data as { limit?: number }).limit ?? 50,
+}));

@@ -47,6 +47,23 @@ export async function startProviderServer() {
       return { status: 200, body: markets.slice((page - 1) * perPage, page * perPage) };
     }
     if (/^\/api\/v3\/coins\/[^/]+\/market_chart$/.test(pathname)) return { status: 200, body: chart };
+    if (pathname === '/api/v3/simple/price') {
+      // CoinGecko's /simple/price carries the same quote as /coins/markets (price, 24 h change and
+      // volume): answered from the recorded /coins/markets response, for the ids asked, in its shape.
+      const ids = new Set((query.get('ids') ?? '').split(','));
+      const quotes: Record<string, Record<string, unknown>> = {};
+      for (const market of markets) {
+        if (!ids.has(market.id as string)) continue;
+        quotes[market.id as string] = {
+          usd: market.current_price,
+          ...(query.get('include_24hr_change') === 'true'
+            ? { usd_24h_change: market.price_change_percentage_24h }
+            : {}),
+          ...(query.get('include_24hr_vol') === 'true' ? { usd_24h_vol: market.total_volume } : {}),
+        };
+      }
+      return { status: 200, body: quotes };
+    }
     if (pathname === '/v1/cryptocurrency/listings/latest') {
       const limit = Number(query.get('limit') ?? 100);
       return { status: 200, body: { ...cmc, data: cmc.data.slice(0, limit) } };

@@ -11,6 +11,7 @@ import { onShutdown, startProbeServer } from '../core/platform/lifecycle/index.t
 import { createLogger } from '../core/platform/logging/logger.ts';
 import { createMetricsRegistry } from '../core/platform/metrics/registry.ts';
 import { createCacheRedis, createQueueRedis } from '../core/platform/redis/redis.ts';
+import { SYNC_CADENCES } from '../core/schedules.ts';
 import { createServices } from '../core/services.ts';
 import { assertEveryJobHasAHandler, createWorkers } from './create-workers.ts';
 import { startInternalScheduler } from './scheduler.ts';
@@ -95,10 +96,14 @@ workers = createWorkers({
   },
 });
 if (config.SCHEDULER === 'internal') await startInternalScheduler(queues, logger);
-// The live ticker (issue #24): offline replay only for now; with a live provider the market moves at syncs.
-if (config.TICKER_ENABLED && config.MARKET_DATA_PROVIDER === 'replay') {
-  services.ticker.start();
+// The live ticker (issue #24): the replay's bridge offline; a live provider's price endpoint within its budget.
+if (config.TICKER_ENABLED) {
+  services.ticker.start({ syncs: SYNC_CADENCES });
   stopTicker = () => services.ticker.stop();
+  logger.info(
+    { interval_seconds: services.ticker.intervalSeconds(), cadence: services.ticker.cadence() },
+    'ticker running',
+  );
 }
 logger.info(
   {

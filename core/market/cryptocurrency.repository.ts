@@ -158,6 +158,9 @@ export function createCryptocurrencyRepository(db: DataSource) {
     async history(cryptocurrencyId: number, query: THistoryQuery): Promise<THistoryPoint[]> {
       const params: unknown[] = [cryptocurrencyId];
       const range: string[] = ['cryptocurrency_id = $1'];
+      // Daily closes are made of the market points only (as the risk engine's); raw and hourly show the
+      // tick points too (one per TICK_HISTORY_RESOLUTION_SECONDS, thinned to hourly after TICK_HISTORY_RAW_DAYS).
+      if (query.interval === 'daily') range.push(`kind = 'market'`);
       if (query.from) {
         params.push(query.from);
         range.push(`"timestamp" >= $${params.length}`);

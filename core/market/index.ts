@@ -23,10 +23,16 @@ export * from './bundled/market-source.ts';
 export * from './market.jobs.ts';
 export * from './ticks/ticks.ts';
 export * from './ticks/ticker.ts';
+export * from './ticks/live-cadence.ts';
 
 import { CreateMarketData1732406400000 } from './migrations/1732406400000-create-market-data.ts';
 import { CreateMarketTimeline1733011200000 } from './migrations/1733011200000-create-market-timeline.ts';
+import { PriceHistoryKind1764892800000 } from './migrations/1764892800000-price-history-kind.ts';
 
 /** The feature's schema, oldest first (core/features.ts runs every feature's). */
-export const MARKET_MIGRATIONS = [CreateMarketData1732406400000, CreateMarketTimeline1733011200000];
+export const MARKET_MIGRATIONS = [
+  CreateMarketData1732406400000,
+  CreateMarketTimeline1733011200000,
+  PriceHistoryKind1764892800000,
+];
 export * from './ingestion/ingestion.service.ts';

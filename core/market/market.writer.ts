@@ -123,7 +123,10 @@ function dedupe(coins: TCoinUpsert[]): Map<string, TCoinUpsert> {
   return bySymbol;
 }
 
-/** Appends or overwrites history points with one INSERT … SELECT unnest(arrays) per chunk. */
+/**
+ * Appends or overwrites history points (kind 'market': what daily figures are made of) with one
+ * INSERT … SELECT unnest(arrays) per chunk. A tick point at the same time is taken over.
+ */
 export async function upsertHistory(
   db: TQueryable,
   points: THistoryInsert[],
@@ -136,7 +139,8 @@ export async function upsertHistory(
       `INSERT INTO price_history (cryptocurrency_id, "timestamp", price, market_cap, total_volume)
        SELECT * FROM unnest($1::integer[], $2::timestamptz[], $3::numeric[], $4::numeric[], $5::numeric[])
        ON CONFLICT (cryptocurrency_id, "timestamp") DO UPDATE
-         SET price = EXCLUDED.price, market_cap = EXCLUDED.market_cap, total_volume = EXCLUDED.total_volume
+         SET price = EXCLUDED.price, market_cap = EXCLUDED.market_cap, total_volume = EXCLUDED.total_volume,
+             kind = 'market'
        RETURNING 1`,
       [
         chunk.map((p) => p.cryptocurrency_id),
@@ -154,7 +158,7 @@ export async function upsertHistory(
 /**
  * Derives the market fields of `coinIds` from their stored history as of `asOf`, for the offline
  * market, whose recording has daily closes and nothing else (docs/offline-market.md). The price in
- * effect at a time is the last stored point at or before it, so:
+ * effect at a time is the last stored point (kind 'market': tick points are not read) at or before it, so:
  * - current_price and last_updated are the newest point; market cap is the point's recorded one, or
  *   the recorded circulating supply times the price; FDV uses max (or total) supply;
  * - 1 h / 24 h / 7 d / 30 d changes compare with the price in effect that long before `asOf`, and are
@@ -168,9 +172,9 @@ export async function upsertHistory(
 export async function deriveMarketFields(db: TQueryable, coinIds: number[], asOf: Date): Promise<void> {
   if (!coinIds.length) return;
   const priceAt = (interval: string) =>
-    `(SELECT price FROM price_history h WHERE h.cryptocurrency_id = l.id
+    `(SELECT price FROM price_history h WHERE h.cryptocurrency_id = l.id AND h.kind = 'market'
         AND h."timestamp" <= $2::timestamptz - interval '${interval}' ORDER BY h."timestamp" DESC LIMIT 1)`;
-  const window = `h.cryptocurrency_id = l.id AND h."timestamp" > $2::timestamptz - interval '24 hours'
+  const window = `h.cryptocurrency_id = l.id AND h.kind = 'market' AND h."timestamp" > $2::timestamptz - interval '24 hours'
         AND h."timestamp" <= $2::timestamptz`;
   const change = (column: string) =>
     `CASE WHEN d.trading THEN (d.price / NULLIF(d.${column}, 0) - 1) * 100 END`;
@@ -181,7 +185,7 @@ export async function deriveMarketFields(db: TQueryable, coinIds: number[], asOf
        FROM cryptocurrencies c
        LEFT JOIN LATERAL (
          SELECT "timestamp", price, market_cap, total_volume FROM price_history h
-         WHERE h.cryptocurrency_id = c.id AND h."timestamp" <= $2::timestamptz
+         WHERE h.cryptocurrency_id = c.id AND h.kind = 'market' AND h."timestamp" <= $2::timestamptz
          ORDER BY h."timestamp" DESC LIMIT 1) p ON true
        WHERE c.id = ANY($1::integer[])
      ), d AS (

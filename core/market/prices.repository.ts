@@ -7,8 +7,8 @@ export type TPriceReader = ReturnType<typeof createPriceReader>;
 
 /**
  * The market's read port for other features (portfolios, limits): prices as exact decimal strings,
- * by symbol. Daily closes are the last stored point of each UTC day, the points of
- * GET …/history?interval=daily and of the risk engine.
+ * by symbol. Daily closes are the last stored point (kind 'market': syncs, backfills, the seed; never a
+ * tick point) of each UTC day, the points of GET …/history?interval=daily and of the risk engine.
  */
 export function createPriceReader(db: TQueryable) {
   /** Each symbol's last stored price within a bound on "timestamp" ($2: the bound's value). */
@@ -18,7 +18,7 @@ export function createPriceReader(db: TQueryable) {
        FROM cryptocurrencies c
        CROSS JOIN LATERAL (
          SELECT price FROM price_history
-         WHERE cryptocurrency_id = c.id AND ${bound} ORDER BY "timestamp" DESC LIMIT 1) p
+         WHERE cryptocurrency_id = c.id AND kind = 'market' AND ${bound} ORDER BY "timestamp" DESC LIMIT 1) p
        WHERE c.symbol = ANY($1::text[])`,
       [symbols, value],
     );
@@ -50,13 +50,13 @@ export function createPriceReader(db: TQueryable) {
          CROSS JOIN LATERAL (
            (SELECT to_char(("timestamp" AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day, price::text AS price
             FROM price_history
-            WHERE cryptocurrency_id = c.id AND "timestamp" < $2::date AT TIME ZONE 'UTC'
+            WHERE cryptocurrency_id = c.id AND kind = 'market' AND "timestamp" < $2::date AT TIME ZONE 'UTC'
             ORDER BY "timestamp" DESC LIMIT 1)
            UNION ALL
            (SELECT DISTINCT ON (day) to_char(day, 'YYYY-MM-DD'), price::text
             FROM (SELECT ("timestamp" AT TIME ZONE 'UTC')::date AS day, "timestamp", price
                   FROM price_history
-                  WHERE cryptocurrency_id = c.id AND "timestamp" >= $2::date AT TIME ZONE 'UTC'
+                  WHERE cryptocurrency_id = c.id AND kind = 'market' AND "timestamp" >= $2::date AT TIME ZONE 'UTC'
                     AND "timestamp" < ($3::date + 1) AT TIME ZONE 'UTC') points
             ORDER BY day, "timestamp" DESC)
          ) d

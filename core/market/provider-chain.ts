@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { TConfig } from '../platform/config/env.ts';
+import type { TCallBudget } from './providers/call-budget.ts';
 import { CircuitBreaker } from './providers/circuit-breaker.ts';
 import { createCoinGeckoProvider } from './providers/coingecko.provider.ts';
 import { createCoinMarketCapProvider } from './providers/coinmarketcap.provider.ts';
@@ -7,7 +8,13 @@ import type { TProviderHttpOptions } from './providers/http-client.ts';
 import { createMemoryCooldowns, type TProviderCooldowns } from './providers/provider-cooldown.ts';
 import { ProviderError, RATE_LIMIT_WINDOW_MS } from './providers/provider-error.ts';
 import type { TProviderMetrics } from './providers/provider-metrics.ts';
-import type { TMarketDataProvider, TMarketsResult, TProviderName } from './providers/provider.types.ts';
+import type {
+  TMarketDataProvider,
+  TMarketsResult,
+  TPricedCoin,
+  TProviderName,
+  TProviderPrice,
+} from './providers/provider.types.ts';
 import { createReplayProvider, type TTimelineSource } from './bundled/replay.provider.ts';
 
 export type TProviderChain = ReturnType<typeof createProviderChain>;
@@ -28,6 +35,8 @@ export function createProviderChain(deps: {
   timeline?: TTimelineSource;
   /** Rate-limit cooldowns, shared by every worker through Redis (process memory by default). */
   cooldowns?: TProviderCooldowns;
+  /** Each provider's calls-per-minute budget, shared by every worker through Redis (process memory by default). */
+  budgets?: (provider: TProviderName, perMinute: number) => TCallBudget;
 }) {
   const { config, logger, metrics } = deps;
   const cooldowns = deps.cooldowns ?? createMemoryCooldowns();
@@ -37,10 +46,20 @@ export function createProviderChain(deps: {
     logger.warn({ provider, state }, 'provider circuit breaker changed state');
   };
   const breaker = (provider: string) => http.breaker ?? new CircuitBreaker({ onChange: onChange(provider) });
-  const coingecko = createCoinGeckoProvider(config, { ...http, breaker: breaker('coingecko') });
+  const budget = (provider: TProviderName) =>
+    deps.budgets ? { budget: (perMinute: number) => deps.budgets!(provider, perMinute) } : {};
+  const coingecko = createCoinGeckoProvider(config, {
+    ...http,
+    breaker: breaker('coingecko'),
+    ...budget('coingecko'),
+  });
   const providers: Record<TProviderName, TMarketDataProvider> = {
     coingecko,
-    coinmarketcap: createCoinMarketCapProvider(config, { ...http, breaker: breaker('coinmarketcap') }),
+    coinmarketcap: createCoinMarketCapProvider(config, {
+      ...http,
+      breaker: breaker('coinmarketcap'),
+      ...budget('coinmarketcap'),
+    }),
     replay: createReplayProvider({ metrics, timeline: deps.timeline ?? (async () => null) }),
   };
   const cmcConfigured =
@@ -96,6 +115,8 @@ export function createProviderChain(deps: {
         provider: provider.name,
         reason: error instanceof Error ? error.message : String(error),
       });
+      // The live ticker's calls never wait for the budget: a spent minute is expected, not a failure.
+      if (error instanceof ProviderError && error.kind === 'budget_spent') return { ok: false };
       logger.warn({ err: error, provider: provider.name }, 'provider failed; trying the next one');
       return { ok: false };
     }
@@ -114,6 +135,36 @@ export function createProviderChain(deps: {
 
   return {
     get: (name: TProviderName) => providers[name],
+
+    /** The live providers a call goes through, in fallback order (empty offline: the replay ticks itself). */
+    liveOrder: (): TProviderName[] =>
+      order()
+        .filter((provider) => provider.fetchPrices)
+        .map((provider) => provider.name),
+
+    /**
+     * Current prices for the live ticker, from the first provider in the syncs' fallback order that
+     * answers: the same cooldowns after a rate limit, the same call budgets (each provider's HTTP client
+     * is shared with the syncs; the worker's budgets are shared by every replica through Redis), but no
+     * call waits for the budget: a provider whose minute has no more than its `reserve` of calls left
+     * (kept for syncs) is skipped like one cooling down. `only`: the providers ticks may use (those whose
+     * budget affords the cadence). When none can answer, the error says why for each.
+     */
+    async fetchPrices(
+      coins: readonly TPricedCoin[],
+      reserve: Partial<Record<TProviderName, number>>,
+      only?: readonly TProviderName[],
+    ): Promise<{ prices: TProviderPrice[]; provider: TProviderName; skipped: TSkippedProvider[] }> {
+      const skipped: TSkippedProvider[] = [];
+      for (const provider of order()) {
+        if (!provider.fetchPrices || (only && !only.includes(provider.name))) continue;
+        const fetchPrices = provider.fetchPrices.bind(provider);
+        const kept = { reserve: reserve[provider.name] ?? 1 };
+        const result = await attempt(provider, () => fetchPrices(coins, kept), skipped);
+        if (result.ok) return { prices: result.value, provider: provider.name, skipped };
+      }
+      throw unavailable(skipped);
+    },
 
     /**
      * History comes from CoinGecko (CoinMarketCap's free plans have none), or the replay offline; a

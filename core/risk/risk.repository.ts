@@ -29,7 +29,8 @@ export type TRiskRepository = ReturnType<typeof createRiskRepository>;
 export function createRiskRepository(db: DataSource) {
   return {
     /**
-     * Daily closes on the UTC dates from..to (inclusive): the last stored point of each day, exactly
+     * Daily closes on the UTC dates from..to (inclusive): the last stored point of each day (kind
+     * 'market': tick points never make a daily close), exactly
      * the points GET …/history?interval=daily returns. One index range scan.
      */
     async dailyCloses(cryptocurrencyId: number, from: string, to: string): Promise<TDailyClose[]> {
@@ -38,7 +39,7 @@ export function createRiskRepository(db: DataSource) {
           `SELECT DISTINCT ON (day) to_char(day, 'YYYY-MM-DD') AS day, price, market_cap, total_volume
          FROM (SELECT ("timestamp" AT TIME ZONE 'UTC')::date AS day, "timestamp", price, market_cap, total_volume
                FROM price_history
-               WHERE cryptocurrency_id = $1 AND "timestamp" >= $2::date AT TIME ZONE 'UTC'
+               WHERE cryptocurrency_id = $1 AND kind = 'market' AND "timestamp" >= $2::date AT TIME ZONE 'UTC'
                  AND "timestamp" < ($3::date + 1) AT TIME ZONE 'UTC') points
          ORDER BY day, "timestamp" DESC`,
           [cryptocurrencyId, from, to],
@@ -79,7 +80,7 @@ export function createRiskRepository(db: DataSource) {
            market_cap::float8 AS market_cap, total_volume::float8 AS total_volume
          FROM (SELECT cryptocurrency_id, ("timestamp" AT TIME ZONE 'UTC')::date AS day, "timestamp", price, market_cap, total_volume
                FROM price_history
-               WHERE cryptocurrency_id = ANY($1::int[]) AND "timestamp" >= $2::date AT TIME ZONE 'UTC'
+               WHERE cryptocurrency_id = ANY($1::int[]) AND kind = 'market' AND "timestamp" >= $2::date AT TIME ZONE 'UTC'
                  AND "timestamp" < ($3::date + 1) AT TIME ZONE 'UTC') points
          ORDER BY cryptocurrency_id, day, "timestamp" DESC`,
         [cryptocurrencyIds, from, to],
@@ -102,7 +103,7 @@ export function createRiskRepository(db: DataSource) {
     /** The newest stored point on or before the end of `to` (what a precomputed row must match). */
     async lastTimestamp(cryptocurrencyId: number, to: string): Promise<Date | null> {
       const [row] = await db.query(
-        `SELECT "timestamp" FROM price_history WHERE cryptocurrency_id = $1 AND "timestamp" < ($2::date + 1) AT TIME ZONE 'UTC'
+        `SELECT "timestamp" FROM price_history WHERE cryptocurrency_id = $1 AND kind = 'market' AND "timestamp" < ($2::date + 1) AT TIME ZONE 'UTC'
          ORDER BY "timestamp" DESC LIMIT 1`,
         [cryptocurrencyId, to],
       );

@@ -51,7 +51,8 @@ export const ZHistoryQuery = z
       description: 'Newest point to return; must not be before `from`',
     }),
     interval: z.enum(HISTORY_INTERVALS).default('raw').openapi({
-      description: 'raw: every stored point; hourly/daily: the last point of each UTC hour/day (a close)',
+      description:
+        "raw: every stored point, the live ticker's intraday points included (one per TICK_HISTORY_RESOLUTION_SECONDS, one per hour after TICK_HISTORY_RAW_DAYS); hourly: the last point of each UTC hour; daily: the last sync/backfill point of each UTC day (a close: tick points never make one)",
     }),
     order: ZOrder.default('desc'),
   })

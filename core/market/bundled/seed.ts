@@ -108,7 +108,7 @@ export async function seedBundledData(db: DataSource, options: TSeedOptions = {}
 async function newestPoints(manager: Pick<DataSource, 'query'>, ids: number[]): Promise<Map<number, number>> {
   const rows: { id: number; newest: Date }[] = await manager.query(
     `SELECT c.id, p."timestamp" AS newest FROM unnest($1::integer[]) AS c(id)
-     CROSS JOIN LATERAL (SELECT "timestamp" FROM price_history h WHERE h.cryptocurrency_id = c.id
+     CROSS JOIN LATERAL (SELECT "timestamp" FROM price_history h WHERE h.cryptocurrency_id = c.id AND h.kind = 'market'
                          ORDER BY "timestamp" DESC LIMIT 1) p`,
     [ids],
   );

@@ -6,10 +6,12 @@ import type { TConfig } from '../../platform/config/env.ts';
 import type { TJobs } from '../../platform/jobs/index.ts';
 import { readTimeline } from '../bundled/timeline.repository.ts';
 import { createProviderChain, type TProviderChain } from '../provider-chain.ts';
+import { createRedisCallBudget } from '../providers/call-budget.ts';
 import { createRedisCooldowns } from '../providers/provider-cooldown.ts';
 import { createProviderMetrics } from '../providers/provider-metrics.ts';
 import { backfillHistory, type TBackfillInput } from './backfill-history.ts';
-import { cleanupHistory } from './cleanup-history.ts';
+import { readLatestTicks } from '../ticks/ticker.ts';
+import { cleanupHistory, thinTicks } from './cleanup-history.ts';
 import { syncMarkets, type TSyncInput } from './sync-markets.ts';
 
 declare module '../../platform/jobs/events.ts' {
@@ -46,6 +48,16 @@ export function createMarketIngestion(deps: {
       cooldowns: createRedisCooldowns(deps.redis, config.REDIS_KEY_PREFIX, (error) =>
         logger.warn({ err: error }, 'provider cooldowns: Redis unavailable, keeping them in this process'),
       ),
+      // One calls-per-minute budget per provider over every worker: syncs, backfills and live ticks.
+      budgets: (provider, perMinute) =>
+        createRedisCallBudget({
+          redis: deps.redis,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          provider,
+          perMinute,
+          onError: (error) =>
+            logger.warn({ err: error }, 'provider call budget: Redis unavailable, counting in this process'),
+        }),
     }));
   let lastSyncKnown = false;
   const lastSync = registry
@@ -58,7 +70,9 @@ export function createMarketIngestion(deps: {
           if (lastSyncKnown) return;
           lastSyncKnown = true;
           const [latest] = await db
-            .query(`SELECT extract(epoch FROM max("timestamp")) AS seconds FROM price_history`)
+            .query(
+              `SELECT extract(epoch FROM max("timestamp")) AS seconds FROM price_history WHERE kind = 'market'`,
+            )
             .catch(() => [{}]);
           if (latest?.seconds) this.set(Number(latest.seconds));
         },
@@ -70,7 +84,15 @@ export function createMarketIngestion(deps: {
     providers,
 
     async sync(input: TSyncInput) {
-      const result = await syncMarkets({ db, providers: providers(), invalidateCache }, input);
+      const result = await syncMarkets(
+        {
+          db,
+          providers: providers(),
+          invalidateCache,
+          latestTicks: () => readLatestTicks(deps.redis, config.REDIS_KEY_PREFIX),
+        },
+        input,
+      );
       lastSyncKnown = true;
       lastSync?.set(Date.now() / 1000);
       return result;
@@ -83,16 +105,20 @@ export function createMarketIngestion(deps: {
       );
     },
 
-    /** Price history past HISTORY_RETENTION_DAYS (or the job's own retention). */
+    /**
+     * Price history past HISTORY_RETENTION_DAYS (or the job's own retention), then the live ticker's raw
+     * points past TICK_HISTORY_RAW_DAYS thinned to one per hour.
+     */
     async cleanup(input: { retention_days?: number; batch_size: number; as_of: string }) {
       const result = await cleanupHistory(db, {
         retention_days: input.retention_days ?? config.HISTORY_RETENTION_DAYS,
         batch_size: input.batch_size,
         as_of: input.as_of,
       });
+      const ticks = await thinTicks(db, { raw_days: config.TICK_HISTORY_RAW_DAYS, as_of: input.as_of });
       // Deleted points are changed history too: answers (and memos) read from them retire.
-      if (result.deleted) await invalidateCache();
-      return result;
+      if (result.deleted || ticks.deleted) await invalidateCache();
+      return { ...result, ticks_thinned: ticks };
     },
   };
 }

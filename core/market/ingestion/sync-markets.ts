@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 import { deriveMarketFields, upsertCoins, upsertHistory, type THistoryInsert } from '../market.writer.ts';
 import type { TProviderChain, TSkippedProvider } from '../provider-chain.ts';
 import type { TProviderName } from '../providers/provider.types.ts';
+import { writeTickPrices } from '../ticks/ticker.ts';
+import type { TTick } from '../ticks/ticks.ts';
 
 export type TSyncInput = { limit: number; provider?: TProviderName; as_of: string };
 export type TSyncResult = {
@@ -18,16 +20,24 @@ export type TSyncResult = {
 
 /**
  * Upserts the top `limit` coins and appends one history point per coin at `as_of`, all in one
- * transaction, then invalidates the API cache. `as_of` comes from the job (its trigger window), so
+ * transaction (where the live ticker's latest ticks, when fresher than the sync's prices, are written
+ * back over them), then invalidates the API cache. `as_of` comes from the job (its trigger window), so
  * running the same job again writes the same rows.
  */
 export async function syncMarkets(
-  deps: { db: DataSource; providers: TProviderChain; invalidateCache: () => Promise<unknown> },
+  deps: {
+    db: DataSource;
+    providers: TProviderChain;
+    invalidateCache: () => Promise<unknown>;
+    /** The live ticker's latest tick of each coin (its snapshot), re-applied over older sync prices. */
+    latestTicks?: () => Promise<TTick[]>;
+  },
   input: TSyncInput,
 ): Promise<TSyncResult> {
   const started = performance.now();
   const asOf = new Date(input.as_of);
   const markets = await deps.providers.fetchMarkets(input.limit, asOf, input.provider);
+  const ticks = (await deps.latestTicks?.()) ?? [];
   const historyPoints = await deps.db.transaction(async (manager) => {
     const ids = await upsertCoins(manager, markets.coins);
     const points: THistoryInsert[] = [];
@@ -44,6 +54,13 @@ export async function syncMarkets(
     }
     const written = await upsertHistory(manager, points);
     if (markets.derived_from_history) await deriveMarketFields(manager, [...ids.values()], asOf);
+    // A sync's price is as of its window (the replay: the day's close); a tick taken since is fresher:
+    // the listing keeps it, so reads agree with the stream until the next tick (writeTickPrices takes
+    // back only prices older than the tick).
+    await writeTickPrices(
+      manager,
+      ticks.filter((tick) => ids.has(tick.symbol)),
+    );
     return written;
   });
   await deps.invalidateCache();

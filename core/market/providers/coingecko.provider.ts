@@ -1,6 +1,6 @@
 import type { TConfig } from '../../platform/config/env.ts';
 import { coinFromCoinGecko } from './coingecko.mapper.ts';
-import { ZCoinGeckoMarketChart, ZCoinGeckoMarkets } from './coingecko.schemas.ts';
+import { ZCoinGeckoMarketChart, ZCoinGeckoMarkets, ZCoinGeckoSimplePrice } from './coingecko.schemas.ts';
 import { createProviderHttpClient, type TProviderHttpOptions } from './http-client.ts';
 import { ProviderError } from './provider-error.ts';
 import {
@@ -8,6 +8,7 @@ import {
   snapToBuckets,
   type TMarketDataProvider,
   type TProviderPoint,
+  type TProviderPrice,
 } from './provider.types.ts';
 
 const PUBLIC_URL = 'https://api.coingecko.com/api/v3';
@@ -15,6 +16,8 @@ const PRO_URL = 'https://pro-api.coingecko.com/api/v3';
 /** Keyless and demo plans only serve the last 365 days of history (error 10012 beyond). */
 export const FREE_HISTORY_DAYS = 365;
 const PAGE_SIZE = 250;
+/** Ids per /simple/price call: the live ticker polls at most this many coins (one call per tick). */
+export const SIMPLE_PRICE_IDS = 250;
 
 type TCoinGeckoConfig = Pick<
   TConfig,
@@ -89,6 +92,39 @@ export function createCoinGeckoProvider(
       if (!coins.length)
         throw new ProviderError('coingecko', 'invalid_response', '/coins/markets returned no coins');
       return { coins: coins.slice(0, limit) };
+    },
+
+    /** /simple/price: one call for up to SIMPLE_PRICE_IDS coins, price, 24 h change and volume only. */
+    async fetchPrices(coins, budget) {
+      const bySymbol = new Map<string, string>();
+      for (const coin of coins)
+        if (coin.coingecko_id && bySymbol.size < SIMPLE_PRICE_IDS)
+          bySymbol.set(coin.coingecko_id, coin.symbol);
+      if (!bySymbol.size) return [];
+      const quotes = await http.getJson(
+        '/simple/price',
+        {
+          ids: [...bySymbol.keys()].join(','),
+          vs_currencies: 'usd',
+          include_24hr_change: 'true',
+          include_24hr_vol: 'true',
+        },
+        ZCoinGeckoSimplePrice,
+        undefined,
+        { wait: false, reserve: budget.reserve },
+      );
+      const prices: TProviderPrice[] = [];
+      for (const [id, quote] of Object.entries(quotes)) {
+        const symbol = bySymbol.get(id);
+        if (!symbol || quote.usd === null || quote.usd === undefined || quote.usd <= 0) continue;
+        prices.push({
+          symbol,
+          price: quote.usd,
+          change_24h: quote.usd_24h_change ?? null,
+          volume_24h: quote.usd_24h_vol ?? null,
+        });
+      }
+      return prices;
     },
 
     async fetchHistory(coin, days) {

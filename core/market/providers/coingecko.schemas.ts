@@ -43,3 +43,13 @@ export const ZCoinGeckoMarketChart = z.object({
   market_caps: z.array(ZPoint).optional().default([]),
   total_volumes: z.array(ZPoint).optional().default([]),
 });
+
+/** `/simple/price?vs_currencies=usd&include_24hr_change=true&include_24hr_vol=true`: id -> quote. */
+export const ZCoinGeckoSimplePrice = z.record(
+  z.string(),
+  z.object({
+    usd: z.number().nullable().optional(),
+    usd_24h_change: z.number().nullable().optional(),
+    usd_24h_vol: z.number().nullable().optional(),
+  }),
+);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CallBudget } from './call-budget.ts';
+import { CallBudget, type TCallBudget } from './call-budget.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { ProviderError, RATE_LIMIT_WINDOW_MS } from './provider-error.ts';
 import type { TProviderMetrics } from './provider-metrics.ts';
@@ -11,6 +11,8 @@ export type TProviderHttpOptions = {
   timeoutMs: number;
   maxRetries: number;
   callsPerMinute?: number;
+  /** The budget of `callsPerMinute` (default: this process's own; the worker shares one through Redis). */
+  budget?: (perMinute: number) => TCallBudget;
   metrics?: TProviderMetrics;
   breaker?: CircuitBreaker;
   now?: () => number;
@@ -27,6 +29,14 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/**
+ * How one call uses the budget. By default it waits for room in the minute and retries per
+ * PROVIDER_MAX_RETRIES (syncs, backfills). `{ wait: false }` (the live ticker) makes the call only when
+ * the minute has room with `reserve` calls left over, failing at once with `budget_spent` otherwise,
+ * and does not retry (the next tick is the retry).
+ */
+export type TCallOptions = { wait: false; reserve: number };
 
 /** Describes the first zod issues as "path: message" so the error names the field that was wrong. */
 export function describeIssues(error: z.ZodError, max = 3): string {
@@ -46,7 +56,9 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
   const breaker = options.breaker ?? new CircuitBreaker({ now });
-  const budget = options.callsPerMinute ? new CallBudget(options.callsPerMinute, now, sleep) : null;
+  const budget = options.callsPerMinute
+    ? (options.budget?.(options.callsPerMinute) ?? new CallBudget(options.callsPerMinute, now, sleep))
+    : null;
   const { provider, metrics } = options;
 
   const record = (outcome: string) => metrics?.requests.inc({ provider, outcome });
@@ -56,8 +68,11 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
     return Math.round(base / 2 + (random() * base) / 2);
   }
 
-  async function attempt(url: string): Promise<{ status: number; headers: Headers; text: string }> {
-    if (budget) await budget.take();
+  async function attempt(
+    url: string,
+    budgeted: boolean,
+  ): Promise<{ status: number; headers: Headers; text: string }> {
+    if (budget && !budgeted) await budget.take();
     try {
       const response = await fetch(url, {
         headers: { accept: 'application/json', ...options.headers },
@@ -85,7 +100,13 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
     query: Record<string, string | number | undefined>,
     schema: T,
     inspect?: (body: unknown, status: number) => void,
+    call?: TCallOptions,
   ): Promise<z.output<T>> {
+    // Before the breaker: a spent budget is not the provider's failure.
+    if (call && budget && !(await budget.tryTake(call.reserve))) {
+      record('budget_spent');
+      throw new ProviderError(provider, 'budget_spent', 'the call budget of this minute is spent');
+    }
     if (!breaker.allow()) {
       record('circuit_open');
       throw new ProviderError(provider, 'circuit_open', 'circuit breaker is open after repeated failures');
@@ -98,9 +119,10 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
       if (value !== undefined) url.searchParams.set(key, String(value));
 
     let lastError: ProviderError | undefined;
-    for (let tries = 0; tries <= options.maxRetries; tries += 1) {
+    const maxRetries = call ? 0 : options.maxRetries;
+    for (let tries = 0; tries <= maxRetries; tries += 1) {
       try {
-        const { status, headers, text } = await attempt(url.toString());
+        const { status, headers, text } = await attempt(url.toString(), Boolean(call));
         if (status === 429) {
           // Not waited out here: the provider chain puts the provider in a cooldown shared by every
           // worker and moves on. Plain-text 429s ("error code: 1015") carry no Retry-After: a budget window.
@@ -149,7 +171,7 @@ export function createProviderHttpClient(options: TProviderHttpOptions) {
             ? error
             : new ProviderError(provider, 'upstream', String(error), { cause: error });
         record(lastError.kind);
-        if (!lastError.retryable || tries === options.maxRetries) break;
+        if (!lastError.retryable || tries === maxRetries) break;
         await sleep(backoff(tries));
       }
     }

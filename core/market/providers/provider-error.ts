@@ -8,6 +8,7 @@ export type TProviderErrorKind =
   | 'circuit_open'
   | 'unsupported'
   | 'exhausted'
+  | 'budget_spent'
   | 'unavailable';
 
 /** Without Retry-After a rate limit is waited out for one budget window (per-minute plans). */

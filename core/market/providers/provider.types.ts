@@ -18,6 +18,17 @@ export type TMarketsResult = {
   derived_from_history?: boolean;
 };
 
+/** One coin's current price from a provider's price endpoint (the live ticker's poll). */
+export type TProviderPrice = {
+  symbol: string;
+  price: number;
+  change_24h: number | null;
+  volume_24h: number | null;
+};
+
+/** A listed coin as the price endpoints know it. */
+export type TPricedCoin = { symbol: string; coingecko_id: string | null };
+
 /** What every market data source can do. `asOf` lets the replay provider be deterministic. */
 export type TMarketDataProvider = {
   readonly name: TProviderName;
@@ -28,6 +39,12 @@ export type TMarketDataProvider = {
     days: number,
     asOf: Date,
   ): Promise<TProviderPoint[]>;
+  /**
+   * Current prices of `coins` from the provider's cheapest price endpoint, in one call that never waits
+   * for the call budget (`budget_spent` when the minute has fewer than `reserve` + 1 calls left).
+   * Coins the provider does not know are absent. Live providers only.
+   */
+  fetchPrices?(coins: readonly TPricedCoin[], budget: { reserve: number }): Promise<TProviderPrice[]>;
 };
 
 const HOUR = 3_600_000;

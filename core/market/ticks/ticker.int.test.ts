@@ -51,6 +51,7 @@ const ticker = () =>
     }) as TAnnounce,
     keyPrefix: config.REDIS_KEY_PREFIX,
     intervalSeconds: 10,
+    historyResolutionSeconds: 60,
     replay: 3,
     logger: pino({ level: 'silent' }),
   });

@@ -106,8 +106,30 @@ export const ZConfig = z
     COINGECKO_API_PLAN: z.enum(['demo', 'pro']).default('demo'),
     COINGECKO_BASE_URL: z.url().optional(),
     COINGECKO_CALLS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    COINGECKO_CALLS_PER_MONTH: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "The plan's monthly call cap; paces the live ticker (default 10,000 with a demo key, else none)",
+      ),
     COINMARKETCAP_API_KEY: z.string().optional(),
     COINMARKETCAP_BASE_URL: z.url().default('https://pro-api.coinmarketcap.com'),
+    COINMARKETCAP_CALLS_PER_MINUTE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe("The client's own CoinMarketCap call budget (Basic: 30 per minute)"),
+    COINMARKETCAP_CALLS_PER_MONTH: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "The plan's monthly credit cap; paces the live ticker (default 10,000 with a key: Basic, else none)",
+      ),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
     MARKET_DATA_PROVIDER: z.enum(['replay', 'coingecko', 'coinmarketcap']).default('replay'),
@@ -220,6 +242,13 @@ export const ZConfig = z
     SECRET_KEY: config.SECRET_KEY ?? processSecretKey(),
     /** True when no SECRET_KEY was given: this process's own key (sealed secrets die with it). */
     SECRET_KEY_GENERATED: !config.SECRET_KEY,
+    // A free key's monthly cap unless told otherwise (CoinGecko Demo, CoinMarketCap Basic: 10,000), so that
+    // the live ticker never spends a month's calls in a day; keyless and paid plans: the figure given, if any.
+    COINGECKO_CALLS_PER_MONTH:
+      config.COINGECKO_CALLS_PER_MONTH ??
+      (config.COINGECKO_API_KEY && config.COINGECKO_API_PLAN === 'demo' ? 10_000 : undefined),
+    COINMARKETCAP_CALLS_PER_MONTH:
+      config.COINMARKETCAP_CALLS_PER_MONTH ?? (config.COINMARKETCAP_API_KEY ? 10_000 : undefined),
     /** Where the queue store's and the cache store's connections go (a URL, or the master Sentinels name). */
     ...redisTargets(config),
   }));

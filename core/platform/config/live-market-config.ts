@@ -6,7 +6,7 @@ export const LIVE_MARKET_SETTINGS = {
   TICKER_ENABLED: bool
     .default(true)
     .describe(
-      'The worker publishes live ticks between syncs (offline replay: the Brownian bridge, issue #24)',
+      'The worker publishes live ticks between syncs (offline: the Brownian bridge; live: price polls within the call budget)',
     ),
   TICK_INTERVAL_SECONDS: z.coerce
     .number()
@@ -15,6 +15,20 @@ export const LIVE_MARKET_SETTINGS = {
     .max(3600)
     .default(10)
     .describe("Seconds between two ticks of every listed coin (also the unit of a tick's seq)"),
+  TICK_HISTORY_RESOLUTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(60)
+    .describe('One tick point per coin this often goes into price_history (kind tick); 0 = none'),
+  TICK_HISTORY_RAW_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(7)
+    .describe('Tick points are kept raw this long; the cleanup job then thins them to one per hour'),
   MARKET_TICK_REPLAY: z.coerce
     .number()
     .int()
