@@ -128,11 +128,14 @@ test('When a key is busy, then its counts are leased ahead and most hits take no
   const calls = await incrementsOf(key, async () => {
     for (let index = 0; index < 100; index += 1) counts.push((await counter.hit(key, 1, 16)).count);
   });
-  expect(counts).toStrictEqual(Array.from({ length: 100 }, (_, index) => index + 1));
-  // Leases of 1, 2, 4, 8, then 16 at most: 100 hits in 10 calls instead of 100.
-  expect(calls).toBeLessThanOrEqual(10);
-  expect(Number(await redis.get(key))).toBeGreaterThanOrEqual(100);
-  expect(Number(await redis.get(key))).toBeLessThanOrEqual(100 + 16);
+  // Each number once, in order (a hit that found the lease empty while its renewal was out may skip ahead).
+  expect(new Set(counts).size).toBe(100);
+  expect(counts.every((count, index) => index === 0 || count > counts[index - 1]!)).toBe(true);
+  // Leases of 1, 2, 4, 8, then 16 at most, renewed at half: 100 hits in a dozen calls instead of 100.
+  expect(calls).toBeLessThanOrEqual(14);
+  const total = Number(await redis.get(key));
+  expect(total).toBeGreaterThanOrEqual(counts.at(-1)!);
+  expect(total).toBeLessThanOrEqual(counts.at(-1)! + 2 * 16);
 });
 
 test('When two replicas lease from one budget, then no number is handed out twice and the window never admits more than its limit', async () => {

@@ -6,6 +6,8 @@
 //   npm run bench -- --compare 9f448d3   this checkout's API against an earlier commit's (same schema),
 //                                        cached listing in turns with the bare server; prints a table
 //   npm run bench -- --section risk --rankings-before 29f88c4   the commit whose rankings are the "before" row
+//   npm run bench -- --stages 7d1e3b8    where the cached listing's microseconds go, that commit and this checkout
+//                                        (perf samples of the API's main thread; scripts/bench/read-stages.ts)
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -35,6 +37,7 @@ import { startProviderServer } from '../../test/provider-server.ts';
 import { measure, measureWrk, type TMeasure } from './http-bench.ts';
 import { Redis } from 'ioredis';
 import { liveSection } from './live.ts';
+import { profileStages, stagesTable } from './read-stages.ts';
 import { portfolioSection } from './portfolio.ts';
 
 const { values } = parseArgs({
@@ -43,13 +46,16 @@ const { values } = parseArgs({
     out: { type: 'string' },
     section: { type: 'string', multiple: true },
     compare: { type: 'string' },
+    stages: { type: 'string' },
     // The last commit that ranked coin by coin (a report, and a write, per coin per request).
     'rankings-before': { type: 'string', default: '29f88c4' },
   },
 });
 const SECTIONS = new Set(
   values.section ??
-    (values.compare ? [] : ['read', 'compression', 'scale', 'write', 'risk', 'portfolio', 'live']),
+    (values.compare || values.stages
+      ? []
+      : ['read', 'compression', 'scale', 'write', 'risk', 'portfolio', 'live']),
 );
 const SECONDS = values.quick ? 3 : 8;
 /** Alternating baseline/listing rounds of the headline pair, summarised by their medians. */
@@ -114,6 +120,8 @@ async function startApi(
 }
 
 const LISTING = '/api/v1/cryptocurrencies/?limit=100';
+/** The read path's wrk ratios to the bare server, for the summary at the top of the document. */
+const headline = { identity: NaN, br: NaN };
 const COMPARE_ROUNDS = 7;
 
 /**
@@ -177,44 +185,121 @@ function rawGet(url: string, acceptEncoding?: string): Promise<{ encoding: strin
   });
 }
 
-/**
- * This checkout's API against the API of an earlier commit (checked out into a temporary git worktree,
- * sharing node_modules, database and Redis), the cached listing measured in turns with the bare server.
- */
-async function compareWith(database: TTestDatabase, revision: string): Promise<void> {
-  log(`compare with ${revision} …`);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-compare-'));
+/** Runs `work` with `revision` checked out in a temporary git worktree sharing node_modules. */
+async function atRevision<T>(revision: string, work: (entry: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-revision-'));
   execFileSync('git', ['worktree', 'add', '--detach', dir, revision], { cwd: ROOT, stdio: 'ignore' });
   try {
     await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-    const current = await startApi(database);
-    const earlier = await startApi(database, {}, path.relative(ROOT, path.join(dir, 'api', 'main.ts')));
-    const { barePort } = await startBareServer(`${current}${LISTING}`);
-    const [bare, before, after] = (await inTurns(
-      [`http://127.0.0.1:${barePort}/`, `${earlier}${LISTING}`, `${current}${LISTING}`],
-      COMPARE_ROUNDS,
-    )) as [TMeasure, TMeasure, TMeasure];
-    const fmtRow = (name: string, m: TMeasure) =>
-      `| ${name} | ${fmt(m.rps, 0)} | ${fmt((m.rps / bare.rps) * 100, 0)}% | ${fmt(m.p99, 1)} |`;
-    log(
-      [
-        `Cached listing \`?limit=100\`, 20 connections, medians of ${COMPARE_ROUNDS} rounds of ${PAIR_SECONDS} s taken in turns:`,
-        '',
-        '| server | req/s | % of bare node:http | p99 ms |',
-        '|---|---|---|---|',
-        fmtRow('bare node:http (baseline)', bare),
-        fmtRow(`API at ${revision}`, before),
-        fmtRow('API, this checkout', after),
-        '',
-        `this checkout / ${revision}: ${fmt(after.rps / before.rps, 2)}× the throughput`,
-      ].join('\n'),
-    );
+    return await work(path.relative(ROOT, path.join(dir, 'api', 'main.ts')));
   } finally {
     const stopping = children.splice(0);
     for (const child of stopping) child.process.kill('SIGTERM');
     await Promise.all(stopping.map((child) => child.exited));
     execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
   }
+}
+
+/** Medians of `rounds` wrk runs of each target, taken in turns. */
+function wrkInTurns(
+  targets: { url: string; headers?: Record<string, string> }[],
+  rounds: number,
+): TMeasure[] {
+  const runs: TMeasure[][] = targets.map(() => []);
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [index, { url, headers }] of targets.entries()) {
+      runs[index]!.push(measureWrk(url, { seconds: PAIR_SECONDS, connections: 20, headers: headers ?? {} }));
+    }
+  }
+  return runs.map(medianOf);
+}
+
+const BROTLI = { 'Accept-Encoding': 'br, gzip' };
+
+/**
+ * This checkout's API against the API of an earlier commit (checked out into a temporary git worktree,
+ * sharing node_modules, database and Redis): the cached listing with wrk, identity and brotli, in turns
+ * with bare servers sending the same bytes; each API as a share of the bare server, and the ratio of
+ * those ratios, so that a slowdown shows whatever the machine's speed that day.
+ */
+async function compareWith(database: TTestDatabase, revision: string): Promise<void> {
+  log(`compare with ${revision} …`);
+  await atRevision(revision, async (entry) => {
+    const current = await startApi(database);
+    const earlier = await startApi(database, {}, entry);
+    const identity = await rawGet(`${current}${LISTING}`);
+    const br = await rawGet(`${current}${LISTING}`, BROTLI['Accept-Encoding']);
+    const bareIdentity = `http://127.0.0.1:${await startBareServerWith(identity.body)}/`;
+    const bareBr = `http://127.0.0.1:${await startBareServerWith(br.body, 'br')}/`;
+    const rows: string[] = [];
+    for (const [label, bare, headers] of [
+      ['identity', bareIdentity, {}],
+      ['brotli', bareBr, BROTLI],
+    ] as const) {
+      const [base, before, after] = wrkInTurns(
+        [
+          { url: bare, headers },
+          { url: `${earlier}${LISTING}`, headers },
+          { url: `${current}${LISTING}`, headers },
+        ],
+        COMPARE_ROUNDS,
+      ) as [TMeasure, TMeasure, TMeasure];
+      const share = (m: TMeasure) => m.rps / base.rps;
+      rows.push(
+        `| ${label} | ${fmt(base.rps, 0)} | ${fmt(before.rps, 0)} (${fmt(share(before), 2)}×) | ${fmt(after.rps, 0)} (${fmt(share(after), 2)}×) | **${fmt(share(after) / share(before), 2)}** |`,
+      );
+    }
+    log(
+      [
+        `Cached listing \`?limit=100\`, wrk, 20 connections, medians of ${COMPARE_ROUNDS} rounds of ${PAIR_SECONDS} s taken in turns:`,
+        '',
+        `| body | bare node:http req/s | ${revision} req/s (× bare) | this checkout req/s (× bare) | ratio of ratios (this / ${revision}) |`,
+        '|---|---|---|---|---|',
+        ...rows,
+        '',
+        'A ratio of ratios below 1 is a slowdown of this checkout against the earlier commit.',
+      ].join('\n'),
+    );
+  });
+}
+
+/** Where the cached listing's microseconds go at `revision` and in this checkout (read-stages.ts). */
+async function stagesWith(database: TTestDatabase, revision: string): Promise<void> {
+  log(`stages: ${revision} and this checkout …`);
+  const perf = { NODE_OPTIONS: '--perf-basic-prof-only-functions' };
+  await atRevision(revision, async (entry) => {
+    const current = await startApi(database, perf);
+    const currentPid = children.at(-1)!.process.pid!;
+    const earlier = await startApi(database, perf, entry);
+    const earlierPid = children.at(-1)!.process.pid!;
+    const identity = await rawGet(`${current}${LISTING}`);
+    const br = await rawGet(`${current}${LISTING}`, BROTLI['Accept-Encoding']);
+    const bares = [await startBareServerWith(identity.body), await startBareServerWith(br.body, 'br')];
+    const barePids = children.slice(-2).map((child) => child.process.pid!);
+    for (const [index, [label, headers]] of (
+      [
+        ['identity', {}],
+        ['brotli', BROTLI],
+      ] as const
+    ).entries()) {
+      const options = { seconds: SECONDS, headers };
+      const bare = await profileStages(`http://127.0.0.1:${bares[index]}/`, barePids[index]!, options);
+      const before = await profileStages(`${earlier}${LISTING}`, earlierPid, options);
+      const after = await profileStages(`${current}${LISTING}`, currentPid, options);
+      log(
+        [
+          `Cached listing \`?limit=100\`, ${label}:`,
+          '',
+          ...stagesTable([
+            ['bare node:http', bare],
+            [`before (${revision})`, before],
+            ['after (this checkout)', after],
+          ]),
+          '',
+        ].join('\n'),
+      );
+    }
+  });
 }
 
 async function readPath(database: TTestDatabase): Promise<void> {
@@ -225,6 +310,20 @@ async function readPath(database: TTestDatabase): Promise<void> {
     CACHE_REDIS_URL: 'redis://127.0.0.1:1',
   });
   const { body, barePort } = await startBareServer(`${api}${LISTING}`);
+  const br = await rawGet(`${api}${LISTING}`, BROTLI['Accept-Encoding']);
+  const bareBr = `http://127.0.0.1:${await startBareServerWith(br.body, 'br')}/`;
+  // The headline, with wrk: it costs less per request than any server here, so the ratio is the servers'.
+  const [wrkBase, wrkCached, wrkBaseBr, wrkCachedBr] = wrkInTurns(
+    [
+      { url: `http://127.0.0.1:${barePort}/` },
+      { url: `${api}${LISTING}` },
+      { url: bareBr, headers: BROTLI },
+      { url: `${api}${LISTING}`, headers: BROTLI },
+    ],
+    PAIR_ROUNDS,
+  ) as [TMeasure, TMeasure, TMeasure, TMeasure];
+  headline.identity = wrkCached.rps / wrkBase.rps;
+  headline.br = wrkCachedBr.rps / wrkBaseBr.rps;
 
   const pair = [`http://127.0.0.1:${barePort}/`, `${api}${LISTING}`];
   const [baseline, cached] = (await inTurns(pair, PAIR_ROUNDS, 20)) as [TMeasure, TMeasure];
@@ -267,6 +366,23 @@ async function readPath(database: TTestDatabase): Promise<void> {
   ];
   lines.push(
     '## Read path',
+    '',
+    `The headline: the cached listing \`?limit=100\` with every middleware on (security headers, request ids, the access log`,
+    `to a file, metrics, the shared rate limiter, the cache) against a bare node:http server sending the same bytes, measured`,
+    `with wrk (one thread, 20 connections), medians of ${PAIR_ROUNDS} rounds of ${PAIR_SECONDS} s taken in turns:`,
+    '',
+    '| what | req/s | p50 ms | p99 ms | % of baseline req/s | p99 vs baseline | errors |',
+    '|---|---|---|---|---|---|---|',
+    row(`bare node:http, the same ${body.length} bytes (baseline)`, wrkBase, wrkBase),
+    row('cached listing, identity', wrkCached, wrkBase),
+    row(`bare node:http, the same ${br.body.length} brotli bytes (baseline)`, wrkBaseBr, wrkBaseBr),
+    row('cached listing, `Accept-Encoding: br, gzip`', wrkCachedBr, wrkBaseBr),
+    '',
+    `**${fmt(headline.identity, 2)}×** the bare server's throughput (identity) and **${fmt(headline.br, 2)}×** (brotli), goal ≥ 0.5×.`,
+    'Where the microseconds go, before and after the work on this path: "Read-path stages" below.',
+    '',
+    'The rows that follow are the earlier autocannon measurements, kept for continuity: autocannon is itself the',
+    'bottleneck near these rates, which flatters every server against the bare one.',
     '',
     `${SECONDS} s per row after a 2 s warm-up, 20 connections, autocannon in the benchmark process and each server in its own;`,
     'the API in production mode with helmet, CORS, request ids, the JSON access log (to a file), metrics, the Redis rate',
@@ -705,6 +821,7 @@ const database = await createTestDatabase(config);
 try {
   await seedBundledData(database.db);
   if (values.compare) await compareWith(database, values.compare);
+  if (values.stages) await stagesWith(database, values.stages);
   if (SECTIONS.has('read')) await readPath(database);
   if (SECTIONS.has('compression')) await compressionSection(database);
   if (SECTIONS.has('scale')) await scale(database);
@@ -770,7 +887,8 @@ try {
   await Promise.all(children.map((child) => child.exited));
   await database.drop();
 }
-if (values.compare) process.exit(0); // a comparison prints its table; it does not rewrite the document
+// A comparison prints its tables; it does not rewrite the document.
+if (values.compare || values.stages) process.exit(0);
 
 const pg = execFileSync('psql', ['--version'], { encoding: 'utf8' }).trim();
 const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1];
