@@ -161,6 +161,15 @@ export async function allTransactions(q: TQueryable, portfolioId: string): Promi
   return rows.map(toTransaction);
 }
 
+/** The symbols a portfolio's transactions name (cash among them when it has cash rows), in no order. */
+export async function tradedSymbols(q: TQueryable, portfolioId: string): Promise<string[]> {
+  const rows: { symbol: string }[] = await q.query(
+    'SELECT DISTINCT symbol FROM portfolio_transactions WHERE portfolio_id = $1',
+    [portfolioId],
+  );
+  return rows.map((row) => row.symbol);
+}
+
 export type TTransactionFilter = {
   symbol?: string;
   type?: TTransactionType;

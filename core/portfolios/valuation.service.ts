@@ -15,7 +15,12 @@ import {
 } from './performance.ts';
 import { portfolioRisk } from './portfolio-risk.ts';
 import type { TPortfolioAccess } from './portfolio-access.ts';
-import { allTransactions, listTransactions, type TPortfolioRecord } from './portfolios.repository.ts';
+import {
+  allTransactions,
+  listTransactions,
+  tradedSymbols,
+  type TPortfolioRecord,
+} from './portfolios.repository.ts';
 import { unknownBenchmark, unprocessable } from './refusals.ts';
 import { CASH } from './transaction.ts';
 
@@ -32,13 +37,21 @@ export function createValuationService(deps: {
   const { access } = deps.access;
 
   /** Valuation inputs for a date range: the history and the daily closes of its coins and the benchmark. */
+  // The two reads go out together (two pooled connections): the transactions, and the closes of the
+  // coins they name (asked for by a small distinct-symbols query), so PostgreSQL computes the daily closes
+  // while this process parses the transactions.
   async function history(portfolio: TPortfolioRecord, benchmark: string, from: string, to: string) {
     if ((await prices.coins([benchmark])).size === 0) throw unknownBenchmark(benchmark);
-    const records = await allTransactions(db, portfolio.id);
-    const coins = [
-      ...new Set([...records.filter((tx) => tx.symbol !== CASH).map((tx) => tx.symbol), benchmark]),
-    ];
-    const rows = await prices.dailyCloses(coins, addDays(from, -1), to);
+    const [records, rows] = await Promise.all([
+      allTransactions(db, portfolio.id),
+      tradedSymbols(db, portfolio.id).then((symbols) =>
+        prices.dailyCloses(
+          [...new Set([...symbols.filter((symbol) => symbol !== CASH), benchmark])],
+          addDays(from, -1),
+          to,
+        ),
+      ),
+    ]);
     const closes = new Map([...rows].map(([symbol, series]) => [symbol, decimalCloses(series)]));
     const valuation = () =>
       dailyValues({
