@@ -1,0 +1,76 @@
+import { type Decimal, dec } from './decimal.ts';
+
+/**
+ * A day's value Σ quantity × close in integers (BigInt mantissas and decimal scales) instead of decimal.js
+ * objects, for the daily valuation's thousands of coin-days. decimal.js works at 40 significant digits:
+ * an operation whose exact result fits in 40 digits is exact, one that does not is rounded. So while every
+ * product and every partial sum fits (checked on each, against 10^40 at the scale they are kept at, which
+ * bounds their significant digits), the decimal path's answer is the exact sum, and this one is the same
+ * value to the last digit. When anything would not fit, or the sum is zero (whose sign decimal.js
+ * tracks), the caller falls back to the decimal path for that day.
+ */
+export type TScaled = { mantissa: bigint; scale: number };
+
+const LIMIT = 10n ** 40n;
+const POWERS: bigint[] = [1n];
+const power = (exponent: number): bigint => {
+  while (POWERS.length <= exponent) POWERS.push(POWERS.at(-1)! * 10n);
+  return POWERS[exponent]!;
+};
+
+const PLAIN = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** A plain decimal string as a mantissa and scale ("-12.50" → -1250, 2); null for anything else. */
+export function scaledOf(text: string): TScaled | null {
+  const parts = PLAIN.exec(text);
+  if (!parts) return null;
+  const fraction = parts[3] ?? '';
+  const mantissa = BigInt(parts[2]! + fraction);
+  return { mantissa: parts[1] ? -mantissa : mantissa, scale: fraction.length };
+}
+
+/** A Decimal's value as a mantissa and scale (null if it is not finite). */
+export const scaledOfDecimal = (value: Decimal): TScaled | null =>
+  value.isFinite() ? scaledOf(value.toFixed()) : null;
+
+const outside = (value: bigint) => value >= LIMIT || value <= -LIMIT;
+
+/** Adds terms to a starting amount, exactly, while decimal.js would have been exact too. */
+export class ExactSum {
+  private mantissa: bigint;
+  private scale: number;
+  /** False once a product or a partial sum would have been rounded by decimal.js. */
+  exact: boolean;
+
+  constructor(start: TScaled | null) {
+    this.mantissa = start?.mantissa ?? 0n;
+    this.scale = start?.scale ?? 0;
+    this.exact = start !== null && !outside(start.mantissa);
+  }
+
+  /** this + quantity × price. */
+  addProduct(quantity: TScaled, price: TScaled): void {
+    if (!this.exact) return;
+    let product = quantity.mantissa * price.mantissa;
+    const scale = quantity.scale + price.scale;
+    if (outside(product)) {
+      this.exact = false;
+      return;
+    }
+    if (scale > this.scale) {
+      this.mantissa *= power(scale - this.scale);
+      this.scale = scale;
+    } else if (scale < this.scale) product *= power(this.scale - scale);
+    this.mantissa += product;
+    if (outside(this.mantissa)) this.exact = false;
+  }
+
+  /** The sum as a Decimal; null when it was not exact throughout, or is zero. */
+  value(): Decimal | null {
+    if (!this.exact || this.mantissa === 0n) return null;
+    const negative = this.mantissa < 0n;
+    const digits = (negative ? -this.mantissa : this.mantissa).toString().padStart(this.scale + 1, '0');
+    const cut = digits.length - this.scale;
+    return dec(`${negative ? '-' : ''}${digits.slice(0, cut)}${this.scale ? `.${digits.slice(cut)}` : ''}`);
+  }
+}
