@@ -43,8 +43,8 @@ const dayOfTime = (time: Date) => Math.floor(time.getTime() / DAY_MS);
 class StoredClose {
   readonly date: string;
   readonly text: string;
-  #price: Decimal | undefined;
-  #scaled: TScaled | null | undefined;
+  private parsed: Decimal | undefined = undefined;
+  private integer: TScaled | null | undefined = undefined;
 
   constructor(date: string, text: string) {
     this.date = date;
@@ -52,12 +52,12 @@ class StoredClose {
   }
 
   get price(): Decimal {
-    return (this.#price ??= dec(this.text));
+    return (this.parsed ??= dec(this.text));
   }
 
   get scaled(): TScaled | null {
-    if (this.#scaled === undefined) this.#scaled = scaledOf(this.text);
-    return this.#scaled;
+    if (this.integer === undefined) this.integer = scaledOf(this.text);
+    return this.integer;
   }
 }
 

@@ -42,8 +42,9 @@ export function createValuationService(deps: {
   // while this process parses the transactions.
   async function history(portfolio: TPortfolioRecord, benchmark: string, from: string, to: string) {
     if ((await prices.coins([benchmark])).size === 0) throw unknownBenchmark(benchmark);
-    const [records, rows] = await Promise.all([
-      allTransactions(db, portfolio.id),
+    const [[records, transactions], rows] = await Promise.all([
+      // Turned into the ledger's decimals while PostgreSQL still works on the closes.
+      allTransactions(db, portfolio.id).then((list) => [list, list.map(toLedgerTransaction)] as const),
       tradedSymbols(db, portfolio.id).then((symbols) =>
         prices.dailyCloses(
           [...new Set([...symbols.filter((symbol) => symbol !== CASH), benchmark])],
@@ -55,7 +56,7 @@ export function createValuationService(deps: {
     const closes = new Map([...rows].map(([symbol, series]) => [symbol, decimalCloses(series)]));
     const valuation = () =>
       dailyValues({
-        transactions: records.map(toLedgerTransaction),
+        transactions,
         closes,
         cashTracking: portfolio.cash_tracking,
         from,
