@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import * as reference from '../../test/limits-reference.ts';
+import * as reference from './test/limits-reference.ts';
 import { random } from '../../test/portfolio-history.ts';
 import { percentile } from '../risk/index.ts';
 import { Decimal, dec } from './decimal.ts';

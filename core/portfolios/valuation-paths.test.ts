@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { referenceDailyValues } from '../../test/performance-reference.ts';
+import { referenceDailyValues } from './test/performance-reference.ts';
 import { generateHistory, random } from '../../test/portfolio-history.ts';
 import { dec, type Decimal } from './decimal.ts';
 import { ExactSum, scaledOf } from './exact-sum.ts';

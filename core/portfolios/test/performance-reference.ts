@@ -1,10 +1,10 @@
 // The daily valuation exactly as it was before its integer fast path (main at 7d1e3b8,
 // core/portfolios/performance.ts): every coin-day a decimal.js product and sum, every close parsed up
-// front. Kept only as the reference core/portfolios/valuation-paths.test.ts compares the new path with.
-import { type Decimal, ZERO } from '../core/portfolios/decimal.ts';
-import { cashDelta, ledgerOrder, quantityDelta } from '../core/portfolios/ledger.ts';
-import type { TDailyCloses, TDay } from '../core/portfolios/performance.ts';
-import { CASH, type TLedgerTransaction } from '../core/portfolios/transaction.ts';
+// front. Kept only as the reference valuation-paths.test.ts compares the new path with.
+import { type Decimal, ZERO } from '../decimal.ts';
+import { cashDelta, ledgerOrder, quantityDelta } from '../ledger.ts';
+import type { TDailyCloses, TDay } from '../performance.ts';
+import { CASH, type TLedgerTransaction } from '../transaction.ts';
 
 const DAY_MS = 86_400_000;
 const isoDay = (time: Date | number): string => new Date(time).toISOString().slice(0, 10);

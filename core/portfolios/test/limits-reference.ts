@@ -1,9 +1,9 @@
 // The limits' pure functions exactly as they were before the pre-trade check kept its returns matrix
 // (main at 7d1e3b8, core/portfolios/limits.ts): a Decimal weight turned into a float inside every date's
 // sum, the shared dates found per call. Kept only as the reference the kept-matrix path is compared with
-// (core/portfolios/limits-paths.test.ts): the answers must match to the last digit.
-import { historicalVar } from '../core/risk/index.ts';
-import { Decimal, dec, money, sum, ZERO } from '../core/portfolios/decimal.ts';
+// (limits-paths.test.ts): the answers must match to the last digit.
+import { historicalVar } from '../../risk/index.ts';
+import { Decimal, dec, money, sum, ZERO } from '../decimal.ts';
 import type {
   TCheck,
   TLimit,
@@ -14,8 +14,8 @@ import type {
   TOrder,
   TPosition,
   TPositions,
-} from '../core/portfolios/limits.ts';
-import { REJECT_CODES } from '../core/portfolios/limits.ts';
+} from '../limits.ts';
+import { REJECT_CODES } from '../limits.ts';
 
 const valueOf = (position: TPosition): Decimal =>
   position.price ? position.quantity.times(position.price) : ZERO;
