@@ -58,7 +58,7 @@ export function createLimitInputs(deps: {
   const drawdowns = keeper<number | null>(MEMO_ENTRIES);
   // Current prices of the coins asked about under one market data version (the last version only).
   let coinsVersion: string | undefined;
-  let coinsKept = new Map<string, TCoin | null>();
+  let coinsKept = new Map<string, TCoin>();
 
   const revisionKey = (portfolio: TPortfolioRecord) => `${portfolio.id}:${portfolio.revision}`;
 
@@ -85,10 +85,8 @@ export function createLimitInputs(deps: {
     }
     const kept = coinsKept;
     const missing = symbols.filter((symbol) => !kept.has(symbol));
-    if (missing.length) {
-      const found = await prices.coins(missing);
-      for (const symbol of missing) kept.set(symbol, found.get(symbol) ?? null);
-    }
+    // Only known coins are kept (bounded by the listing): a symbol that is none is asked again.
+    if (missing.length) for (const [symbol, coin] of await prices.coins(missing)) kept.set(symbol, coin);
     const known = new Map<string, TCoin>();
     for (const symbol of symbols) {
       const coin = kept.get(symbol);
