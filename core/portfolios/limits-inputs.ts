@@ -54,7 +54,7 @@ export function createLimitInputs(deps: {
     MEMO_ENTRIES,
   );
   const limitsByRevision = keeper<TLimit[]>(MEMO_ENTRIES);
-  const byVersion = keeper<{ positions: TPositions; drawdown?: Promise<number | null> }>(MEMO_ENTRIES);
+  const byVersion = keeper<{ positions: TPositions }>(MEMO_ENTRIES);
   const drawdowns = keeper<number | null>(MEMO_ENTRIES);
   // Current prices of the coins asked about under one market data version (the last version only).
   let coinsVersion: string | undefined;
