@@ -1,4 +1,5 @@
 import type { TPriceReader } from '../market/index.ts';
+import { returnsMatrix } from './returns-matrix.ts';
 
 /** Year-long close series of a coin set kept per process (each ~2 MB for 50 coins). */
 const CLOSES_MEMO_ENTRIES = 16;
@@ -9,12 +10,13 @@ export type TCloses = {
 };
 
 /**
- * The daily closes of a coin set over a range, and their daily returns, for the limits. A year of closes
- * of every held coin is most of a pre-trade check's time (a 50-coin portfolio: 18,000 points); the same
- * set and range under the same market data version reads the same rows, so with `marketVersion` they are
- * kept per version (every write of stored prices bumps it); without it they are read every time.
+ * The daily closes of a coin set over a range, their daily returns and the returns matrix the VaR is
+ * computed on (returns-matrix.ts), for the limits. A year of closes of every held coin would be most of a
+ * pre-trade check's time (a 50-coin portfolio: 18,000 points); the same set and range under the same
+ * market data version reads the same rows, so under a version they are kept (every write of stored
+ * prices bumps it); without one they are read every time.
  */
-export function createClosesMemo(prices: TPriceReader, marketVersion?: () => Promise<string>) {
+export function createClosesMemo(prices: TPriceReader) {
   const closesMemo = new Map<string, Promise<TCloses>>();
   async function readCloses(symbols: string[], from: string, to: string): Promise<TCloses> {
     const raw = await prices.dailyCloses(symbols, from, to);
@@ -29,11 +31,13 @@ export function createClosesMemo(prices: TPriceReader, marketVersion?: () => Pro
         return [symbol, daily];
       }),
     );
+    returnsMatrix(returns); // built once with the entry, kept as long as it is
     return { raw, returns };
   }
-  async function closesOf(symbols: string[], from: string, to: string): Promise<TCloses> {
-    if (!marketVersion) return readCloses(symbols, from, to);
-    const key = `${await marketVersion()}|${from}|${to}|${[...symbols].sort().join(',')}`;
+  /** The closes under market data version `version` (read every time without one). */
+  async function closesOf(symbols: string[], from: string, to: string, version?: string): Promise<TCloses> {
+    if (version === undefined) return readCloses(symbols, from, to);
+    const key = `${version}|${from}|${to}|${[...symbols].sort().join(',')}`;
     let found = closesMemo.get(key);
     if (!found) {
       found = readCloses(symbols, from, to);

@@ -2,7 +2,7 @@ import type { AppError } from '../platform/errors/app-error.ts';
 import { dec, money } from './decimal.ts';
 import { decimalOrNull } from './holdings.ts';
 import { LedgerError, runLedger, type TLedger } from './ledger.ts';
-import type { TPortfolioSettings } from './portfolios.repository.ts';
+import type { TPortfolioSettings, TValuationRow } from './portfolios.repository.ts';
 import { unprocessable } from './refusals.ts';
 import type { TLedgerTransaction, TTransactionRecord } from './transaction.ts';
 
@@ -17,6 +17,19 @@ export const toLedgerTransaction = (tx: TTransactionRecord): TLedgerTransaction 
   timestamp: new Date(tx.timestamp),
   lot_ids: tx.lot_ids,
   sequence: tx.sequence,
+});
+
+/** A valuation row as the ledger reads it: the same transaction as toLedgerTransaction gives. */
+export const valuationTransaction = (row: TValuationRow): TLedgerTransaction & { sequence: number } => ({
+  id: row.id,
+  type: row.type,
+  symbol: row.symbol,
+  quantity: dec(row.quantity),
+  price: decimalOrNull(row.price),
+  fee: dec(row.fee),
+  timestamp: row.timestamp,
+  lot_ids: row.lot_ids,
+  sequence: Number(row.sequence),
 });
 
 const ledgerSettings = (portfolio: TPortfolioSettings) => ({

@@ -2,29 +2,15 @@ import type { DataSource } from 'typeorm';
 import { createPriceReader } from '../market/index.ts';
 import type { TActor } from '../platform/access/index.ts';
 import { AppError, ErrorCode } from '../platform/errors/app-error.ts';
-import { dec, type Decimal, money, sum, ZERO } from './decimal.ts';
+import { dec, money, ZERO } from './decimal.ts';
 import { decimalOrNull } from './holdings.ts';
-import { CASH } from './transaction.ts';
-import { createClosesMemo } from './closes-memo.ts';
-import {
-  limitStatus,
-  PER_COIN_LIMITS,
-  preTradeCheck,
-  type TLimit,
-  type TLimitType,
-  type TMarketContext,
-  type TPositions,
-} from './limits.ts';
-import { addDays, dailyTwr, dailyValues, decimalCloses, isoDay } from './performance.ts';
-import { allTransactions, type TPortfolioRecord } from './portfolios.repository.ts';
+import { createLimitInputs } from './limits-inputs.ts';
+import { limitStatus, PER_COIN_LIMITS, preTradeCheck, type TLimitType } from './limits.ts';
+import type { TPortfolioRecord } from './portfolios.repository.ts';
 import { readLimits, replaceLimits } from './targets.repository.ts';
-import { ledgerOf, toLedgerTransaction } from './ledger-of.ts';
 import type { TPortfoliosService } from './portfolios.service.ts';
 
-/** The window VaR and drawdown look back over: the risk engine's default. */
-const RISK_WINDOW = 365;
 const MAX_LIMITS = 50;
-const MEMO_ENTRIES = 1000;
 const FRACTION_LIMITS: readonly TLimitType[] = [
   'max_position_weight',
   'max_var_95',
@@ -59,8 +45,9 @@ export function createLimitsService(deps: {
   /** LIMITS_PER_PORTFOLIO (at most the 50 the API takes). */
   maxLimits?: number;
   /**
-   * The market data version (bumped by every write of stored prices). With it, the daily closes and
-   * returns a check reads are kept per version and coin set; without it they are read every time.
+   * The market data version (bumped by every write of stored or current prices). With it, the current
+   * prices, the positions at them, the daily closes and returns and the drawdown a check reads are kept
+   * per version; without it they are read every time.
    */
   marketVersion?: () => Promise<string>;
 }) {
@@ -69,85 +56,13 @@ export function createLimitsService(deps: {
   const now = deps.now ?? (() => new Date());
   const prices = createPriceReader(db);
 
-  // Quantities held after the whole ledger, per portfolio revision (every write bumps it), so a
-  // pre-trade check does not re-run a long history for each order.
-  const held = new Map<string, { quantities: Map<string, Decimal>; cash: Decimal }>();
-  async function quantitiesOf(portfolio: TPortfolioRecord) {
-    const key = `${portfolio.id}:${portfolio.revision}`;
-    const known = held.get(key);
-    if (known) return known;
-    const ledger = ledgerOf(portfolio, await allTransactions(db, portfolio.id));
-    const value = {
-      quantities: new Map(
-        [...ledger.lots].map(([symbol, lots]) => [symbol, sum(lots.map((lot) => lot.quantity))]),
-      ),
-      cash: portfolio.cash_tracking ? ledger.cash : ZERO,
-    };
-    held.set(key, value);
-    if (held.size > MEMO_ENTRIES) held.delete(held.keys().next().value!);
-    return value;
-  }
-
-  const closesOf = createClosesMemo(prices, deps.marketVersion);
-
-  /** Positions at current prices, and what the portfolio's limits need of the market. */
-  async function snapshot(
-    portfolio: TPortfolioRecord,
-    limits: readonly TLimit[],
-    extraSymbols: string[] = [],
-  ) {
-    const { quantities, cash } = await quantitiesOf(portfolio);
-    const symbols = [...new Set([...quantities.keys(), ...extraSymbols])];
-    const current = await prices.coins(symbols);
-    const coins = new Map(
-      [...quantities].map(([symbol, quantity]) => [
-        symbol,
-        { quantity, price: decimalOrNull(current.get(symbol)?.price) },
-      ]),
-    );
-    const positions: TPositions = { coins, cash };
-    const to = isoDay(now());
-    const from = addDays(to, -RISK_WINDOW + 1);
-    const needsReturns = limits.some((limit) => limit.type === 'max_var_95');
-    const needsDrawdown = limits.some((limit) => limit.type === 'max_drawdown');
-    const records = needsDrawdown ? await allTransactions(db, portfolio.id) : [];
-    const closeSymbols = [...new Set([...records.map((tx) => tx.symbol), ...symbols])];
-    const { raw, returns } =
-      needsReturns || needsDrawdown
-        ? await closesOf(
-            closeSymbols.filter((symbol) => symbol !== CASH),
-            addDays(from, -1),
-            to,
-          )
-        : {
-            raw: new Map<string, { date: string; price: string }[]>(),
-            returns: new Map<string, Map<string, number>>(),
-          };
-    let drawdown: number | null = null;
-    if (needsDrawdown) {
-      const valuation = dailyValues({
-        transactions: records.map(toLedgerTransaction),
-        closes: new Map([...raw].map(([symbol, series]) => [symbol, decimalCloses(series)])),
-        cashTracking: portfolio.cash_tracking,
-        from,
-        to,
-      });
-      const twr = dailyTwr(valuation.start.value, valuation.days);
-      let index = 1;
-      let high = 1;
-      let invested = 0;
-      let previous = valuation.start.value;
-      for (const [position, day] of valuation.days.entries()) {
-        if (!previous.plus(day.inflow).isZero()) invested += 1;
-        previous = day.value;
-        index *= 1 + twr[position]!;
-        high = Math.max(high, index);
-      }
-      drawdown = invested >= 30 ? 1 - index / high : null;
-    }
-    const context: TMarketContext = { returns, drawdown };
-    return { positions, context, current };
-  }
+  // The limits, positions and market a check reads, kept while they cannot change (limits-inputs.ts).
+  const kept = createLimitInputs({
+    db,
+    prices,
+    now,
+    ...(deps.marketVersion ? { marketVersion: deps.marketVersion } : {}),
+  });
 
   async function validated(portfolio: TPortfolioRecord, inputs: readonly TLimitInput[]) {
     if (inputs.length > maxLimits)
@@ -187,8 +102,8 @@ export function createLimitsService(deps: {
   }
 
   async function statusOf(portfolio: TPortfolioRecord) {
-    const limits = await readLimits(db, portfolio.id);
-    const { positions, context } = await snapshot(portfolio, limits);
+    const limits = await kept.limitsOf(portfolio);
+    const { positions, context } = await kept.snapshot(portfolio, limits);
     const statuses = limitStatus(limits, positions, context);
     return {
       portfolio_id: portfolio.id,
@@ -227,19 +142,26 @@ export function createLimitsService(deps: {
     async preTrade(actor: TActor, id: string, order: TPreTradeOrder) {
       const portfolio = await portfolios.owned(actor, id);
       const symbol = order.symbol.toUpperCase();
-      const limits = await readLimits(db, id);
-      const { positions, context, current } = await snapshot(portfolio, limits, [symbol]);
+      const limits = await kept.limitsOf(portfolio);
+      const { positions, context, current } = await kept.snapshot(portfolio, limits, [symbol]);
       if (!current.has(symbol))
         throw new AppError(ErrorCode.NotFound, { detail: `No cryptocurrency with symbol "${symbol}".` });
       const price = order.price ? dec(order.price) : decimalOrNull(current.get(symbol)!.price);
       if (!price)
         throw unprocessable(`${symbol} has no current price; give the order's price`, { reason: 'no_price' });
-      const coins = new Map(positions.coins);
-      // A coin not yet held is valued at its current price (or the order's when it has none).
-      if (!coins.has(symbol))
-        coins.set(symbol, { quantity: ZERO, price: decimalOrNull(current.get(symbol)!.price) ?? price });
+      // A coin not yet held is valued at its current price (or the order's when it has none). The kept
+      // positions themselves otherwise, so their measures are worked out once (limits.ts).
+      const before = positions.coins.has(symbol)
+        ? positions
+        : {
+            ...positions,
+            coins: new Map(positions.coins).set(symbol, {
+              quantity: ZERO,
+              price: decimalOrNull(current.get(symbol)!.price) ?? price,
+            }),
+          };
       const result = preTradeCheck({
-        positions: { ...positions, coins },
+        positions: before,
         order: { symbol, side: order.side, quantity: dec(order.quantity), price, fee: dec(order.fee ?? '0') },
         limits,
         context,

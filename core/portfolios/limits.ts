@@ -1,5 +1,5 @@
-import { historicalVar } from '../risk/index.ts';
 import { Decimal, dec, money, sum, ZERO } from './decimal.ts';
+import { returnsMatrix, selectedPercentile, weightedReturns } from './returns-matrix.ts';
 
 /**
  * Portfolio limits and the pre-trade check, as pure functions of a portfolio's positions. Every
@@ -50,32 +50,46 @@ export const REJECT_CODES = {
 const valueOf = (position: TPosition): Decimal =>
   position.price ? position.quantity.times(position.price) : ZERO;
 
-function totalValue(positions: TPositions): Decimal {
-  return sum([...positions.coins.values()].map(valueOf)).plus(positions.cash);
-}
+type TValuation = {
+  /** Each coin's market value (0 without a price), in the positions' order. */
+  values: Map<string, Decimal>;
+  /** Coins at market plus cash. */
+  total: Decimal;
+  /** Each coin's weight of the total (0 when the total is). */
+  weights: Map<string, Decimal>;
+};
 
-function weights(positions: TPositions): Map<string, Decimal> {
-  const total = totalValue(positions);
-  return new Map(
-    [...positions.coins].map(([symbol, position]) => [
-      symbol,
-      total.isZero() ? ZERO : valueOf(position).div(total),
-    ]),
+// Positions are values: never changed once made, so what every limit's measure needs of them is worked
+// out once per positions (a pre-trade check measures each side once per limit).
+const valuations = new WeakMap<TPositions, TValuation>();
+
+function valuationOf(positions: TPositions): TValuation {
+  const known = valuations.get(positions);
+  if (known) return known;
+  const values = new Map([...positions.coins].map(([symbol, position]) => [symbol, valueOf(position)]));
+  const total = sum(values.values()).plus(positions.cash);
+  const weights = new Map(
+    [...values].map(([symbol, value]) => [symbol, total.isZero() ? ZERO : value.div(total)]),
   );
+  const valuation = { values, total, weights };
+  valuations.set(positions, valuation);
+  return valuation;
 }
 
-/** The one-day 95 % historical VaR of the positions' current weights; null with fewer than 30 shared days. */
+/**
+ * The one-day 95 % historical VaR of the positions' current weights; null with fewer than 30 shared days.
+ * The coins' returns matrix is kept with their returns (returns-matrix.ts): the VaR is a matrix-vector
+ * product over the dates every held coin has and a selection of the 5th percentile.
+ */
 export function portfolioVar95(positions: TPositions, context: TMarketContext): number | null {
-  const held = [...weights(positions)].filter(([, weight]) => !weight.isZero());
+  const held = [...valuationOf(positions).weights]
+    .filter(([, weight]) => !weight.isZero())
+    .map(([symbol, weight]) => ({ symbol, weight: weight.toNumber() }));
   if (!held.length) return 0;
-  const series = held.map(([symbol]) => context.returns.get(symbol));
-  if (series.some((returns) => !returns)) return null;
-  const dates = [...series[0]!.keys()].filter((date) => series.every((returns) => returns!.has(date)));
-  if (dates.length < 30) return null;
-  const combined = dates.map((date) =>
-    held.reduce((total, [, weight], index) => total + weight.toNumber() * series[index]!.get(date)!, 0),
-  );
-  return historicalVar(combined, 0.95);
+  const combined = weightedReturns(returnsMatrix(context.returns), held);
+  if (!combined || combined.length < 30) return null;
+  // historicalVar(combined, 0.95) of the risk engine, the percentile by selection.
+  return 0 - selectedPercentile(combined, 100 * (1 - 0.95));
 }
 
 /** The measure a limit watches, for the positions as they are. */
@@ -84,23 +98,23 @@ export function measure(
   positions: TPositions,
   context: TMarketContext,
 ) {
-  const byWeight = weights(positions);
+  const valuation = valuationOf(positions);
   const pick = (values: Map<string, Decimal>): Decimal =>
     limit.symbol
       ? (values.get(limit.symbol) ?? ZERO).abs()
       : [...values.values()].reduce((max, value) => Decimal.max(max, value.abs()), ZERO);
   switch (limit.type) {
     case 'max_position_weight':
-      return pick(byWeight);
+      return pick(valuation.weights);
     case 'max_position_value':
-      return pick(new Map([...positions.coins].map(([symbol, position]) => [symbol, valueOf(position)])));
+      return pick(valuation.values);
     case 'max_hhi': {
-      const gross = sum([...positions.coins.values()].map((position) => valueOf(position).abs()));
+      const gross = sum([...valuation.values.values()].map((value) => value.abs()));
       if (gross.isZero()) return ZERO;
-      return sum([...positions.coins.values()].map((position) => valueOf(position).abs().div(gross).pow(2)));
+      return sum([...valuation.values.values()].map((value) => value.abs().div(gross).pow(2)));
     }
     case 'min_cash_weight': {
-      const total = totalValue(positions);
+      const { total } = valuation;
       return total.isZero() ? ZERO : positions.cash.div(total);
     }
     case 'max_var_95': {

@@ -1,4 +1,5 @@
 import { dec, type Decimal, money, ZERO } from './decimal.ts';
+import { ExactSum, scaledOf, scaledOfDecimal, type TScaled } from './exact-sum.ts';
 import { cashDelta, ledgerOrder, quantityDelta } from './ledger.ts';
 import { CASH, type TLedgerTransaction } from './transaction.ts';
 import { xirr, type TXirr } from './xirr.ts';
@@ -27,6 +28,7 @@ export type TDay = {
 };
 
 const DAY_MS = 86_400_000;
+const ZERO_SCALED: TScaled = { mantissa: 0n, scale: 0 };
 export const isoDay = (time: Date | number): string => new Date(time).toISOString().slice(0, 10);
 export const addDays = (day: string, days: number): string =>
   isoDay(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS);
@@ -37,10 +39,41 @@ export const addDays = (day: string, days: number): string =>
 export const epochDay = (day: string): number => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
 const dayOfTime = (time: Date) => Math.floor(time.getTime() / DAY_MS);
 
+/** A stored close: its decimal parsed when first asked for (most are only ever summed, exactly, as integers). */
+class StoredClose {
+  readonly date: string;
+  readonly text: string;
+  private parsed: Decimal | undefined = undefined;
+  private integer: TScaled | null | undefined = undefined;
+
+  constructor(date: string, text: string) {
+    this.date = date;
+    this.text = text;
+  }
+
+  get price(): Decimal {
+    return (this.parsed ??= dec(this.text));
+  }
+
+  get scaled(): TScaled | null {
+    if (this.integer === undefined) this.integer = scaledOf(this.text);
+    return this.integer;
+  }
+}
+
+const scaledCloses = new WeakMap<object, TScaled | null>();
+/** A close's value as an integer and scale (null when it has no plain decimal form). */
+function scaledClose(close: { price: Decimal }): TScaled | null {
+  if (close instanceof StoredClose) return close.scaled;
+  let found = scaledCloses.get(close);
+  if (found === undefined) scaledCloses.set(close, (found = scaledOfDecimal(close.price)));
+  return found;
+}
+
 /** Carries each symbol's close forward as the days advance (one pass over each series). */
 class PriceCursor {
   private readonly index = new Map<string, number>();
-  private readonly lastTradePrice = new Map<string, Decimal>();
+  private readonly lastTradePrice = new Map<string, { price: Decimal; scaled?: TScaled | null }>();
 
   private readonly closes: TDailyCloses;
 
@@ -49,39 +82,57 @@ class PriceCursor {
   }
 
   noteTrade(symbol: string, price: Decimal | null): void {
-    if (price) this.lastTradePrice.set(symbol, price);
+    if (price) this.lastTradePrice.set(symbol, { price });
   }
 
-  /** The close in effect at the end of `day` (days must not go backwards). */
-  price(symbol: string, day: string): Decimal | null {
+  /** The close in effect at the end of `day` (days must not go backwards), or the last trade's price. */
+  private current(symbol: string, day: string) {
     const series = this.closes.get(symbol);
     if (series?.length) {
       let at = this.index.get(symbol) ?? -1;
       while (at + 1 < series.length && series[at + 1]!.date <= day) at += 1;
       this.index.set(symbol, at);
-      if (at >= 0) return series[at]!.price;
+      if (at >= 0) return { close: series[at]! };
     }
-    return this.lastTradePrice.get(symbol) ?? null;
+    const trade = this.lastTradePrice.get(symbol);
+    return trade ? { trade } : null;
+  }
+
+  /** The close in effect at the end of `day` (days must not go backwards). */
+  price(symbol: string, day: string): Decimal | null {
+    const found = this.current(symbol, day);
+    return found ? (found.close?.price ?? found.trade!.price) : null;
+  }
+
+  /** The same price as an integer and scale: undefined when there is none, null when it has no plain form. */
+  scaled(symbol: string, day: string): TScaled | null | undefined {
+    const found = this.current(symbol, day);
+    if (!found) return undefined;
+    if (found.close) return scaledClose(found.close);
+    const trade = found.trade!;
+    if (trade.scaled === undefined) trade.scaled = scaledOfDecimal(trade.price);
+    return trade.scaled;
   }
 }
 
 /** The external flow a transaction is, valued on its day: positive in, negative out, zero for none. */
-function flowOf(tx: TLedgerTransaction, cashTracking: boolean, close: Decimal | null): Decimal {
-  const gross = tx.price ? tx.quantity.times(tx.price) : ZERO;
-  const atClose = tx.quantity.times(close ?? tx.price ?? ZERO);
+function flowOf(tx: TLedgerTransaction, cashTracking: boolean, close: () => Decimal | null): Decimal {
+  // Each amount worked out only for the types that use it (the close only for transfers).
+  const gross = () => (tx.price ? tx.quantity.times(tx.price) : ZERO);
+  const atClose = () => tx.quantity.times(close() ?? tx.price ?? ZERO);
   switch (tx.type) {
     case 'transfer_in':
-      return atClose;
+      return atClose();
     case 'transfer_out':
-      return atClose.neg();
+      return atClose().neg();
     case 'deposit':
       return tx.quantity;
     case 'withdrawal':
       return tx.quantity.neg();
     case 'buy':
-      return cashTracking ? ZERO : gross.plus(tx.fee);
+      return cashTracking ? ZERO : gross().plus(tx.fee);
     case 'sell':
-      return cashTracking ? ZERO : gross.minus(tx.fee).neg();
+      return cashTracking ? ZERO : gross().minus(tx.fee).neg();
     default:
       return ZERO;
   }
@@ -103,7 +154,7 @@ export function dailyValues(input: {
   const quantities = new Map<string, Decimal>();
   let cash = ZERO;
   let next = 0;
-  const valueAt = (day: string) => {
+  const decimalValueAt = (day: string) => {
     let value = input.cashTracking ? cash : ZERO;
     for (const [symbol, quantity] of quantities) {
       if (quantity.isZero()) continue;
@@ -112,12 +163,32 @@ export function dailyValues(input: {
     }
     return value;
   };
+  // The same sum in integers while decimal.js would be exact (exact-sum.ts), the decimal path otherwise.
+  const scaledQuantities = new Map<string, { of: Decimal; scaled: TScaled | null }>();
+  let scaledCash = { of: ZERO, scaled: scaledOfDecimal(ZERO) };
+  const valueAt = (day: string) => {
+    if (input.cashTracking && scaledCash.of !== cash)
+      scaledCash = { of: cash, scaled: scaledOfDecimal(cash) };
+    const sum = new ExactSum(input.cashTracking ? scaledCash.scaled : ZERO_SCALED);
+    for (const [symbol, quantity] of quantities) {
+      if (quantity.isZero()) continue;
+      const price = prices.scaled(symbol, day);
+      if (price === undefined) continue;
+      let held = scaledQuantities.get(symbol);
+      if (held?.of !== quantity)
+        scaledQuantities.set(symbol, (held = { of: quantity, scaled: scaledOfDecimal(quantity) }));
+      if (!price || !held.scaled) return decimalValueAt(day);
+      sum.addProduct(held.scaled, price);
+      if (!sum.exact) return decimalValueAt(day);
+    }
+    return sum.value() ?? decimalValueAt(day);
+  };
   const apply = (tx: TLedgerTransaction) => {
     if (tx.symbol !== CASH) {
       prices.noteTrade(tx.symbol, tx.price);
       quantities.set(tx.symbol, (quantities.get(tx.symbol) ?? ZERO).plus(quantityDelta(tx)));
     }
-    cash = cash.plus(cashDelta(tx));
+    if (input.cashTracking) cash = cash.plus(cashDelta(tx)); // only tracked cash is ever valued
   };
 
   const first = epochDay(input.from);
@@ -137,7 +208,9 @@ export function dailyValues(input: {
     while (next < ordered.length && dayOfTime(ordered[next]!.timestamp) === number) {
       const tx = ordered[next++]!;
       apply(tx);
-      const flow = flowOf(tx, input.cashTracking, tx.symbol === CASH ? null : prices.price(tx.symbol, day));
+      const flow = flowOf(tx, input.cashTracking, () =>
+        tx.symbol === CASH ? null : prices.price(tx.symbol, day),
+      );
       if (flow.gt(0)) inflow = inflow.plus(flow);
       else outflow = outflow.minus(flow);
       if (tx.type === 'income' && tx.price) income = income.plus(tx.quantity.times(tx.price));
@@ -249,17 +322,18 @@ export function benchmarkReturn(
   endDay: string,
 ): number | null {
   const at = (day: string) => {
-    let found: Decimal | null = null;
+    let found: { price: Decimal } | null = null;
     for (const close of closes) {
       if (close.date > day) break;
-      found = close.price;
+      found = close;
     }
-    return found;
+    return found?.price ?? null;
   };
   const first = at(startDay) ?? closes.find((close) => close.date > startDay)?.price ?? null;
   const last = at(endDay);
   return first && last && !first.isZero() ? last.div(first).minus(1).toNumber() : null;
 }
 
-export const decimalCloses = (rows: { date: string; price: string }[]) =>
-  rows.map((row) => ({ date: row.date, price: dec(row.price) }));
+/** Stored closes (decimal strings) as the valuation takes them; each decimal is parsed on first use. */
+export const decimalCloses = (rows: { date: string; price: string }[]): { date: string; price: Decimal }[] =>
+  rows.map((row) => new StoredClose(row.date, row.price));

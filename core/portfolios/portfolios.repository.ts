@@ -161,6 +161,31 @@ export async function allTransactions(q: TQueryable, portfolioId: string): Promi
   return rows.map(toTransaction);
 }
 
+/** What the daily valuation reads of a transaction (no notes, external ids or entry times). */
+export type TValuationRow = Pick<
+  TTransactionRecord,
+  'id' | 'type' | 'symbol' | 'quantity' | 'price' | 'fee' | 'lot_ids'
+> & { sequence: string; timestamp: Date };
+
+/** Every transaction of a portfolio in ledger order, as the daily valuation reads them. */
+export function valuationRows(q: TQueryable, portfolioId: string): Promise<TValuationRow[]> {
+  return q.query(
+    `SELECT id, sequence, type, symbol, trim_scale(quantity)::text AS quantity, trim_scale(price)::text AS price,
+            trim_scale(fee)::text AS fee, "timestamp", lot_ids
+     FROM portfolio_transactions WHERE portfolio_id = $1 ORDER BY "timestamp", sequence`,
+    [portfolioId],
+  );
+}
+
+/** The symbols a portfolio's transactions name (cash among them when it has cash rows), in no order. */
+export async function tradedSymbols(q: TQueryable, portfolioId: string): Promise<string[]> {
+  const rows: { symbol: string }[] = await q.query(
+    'SELECT DISTINCT symbol FROM portfolio_transactions WHERE portfolio_id = $1',
+    [portfolioId],
+  );
+  return rows.map((row) => row.symbol);
+}
+
 export type TTransactionFilter = {
   symbol?: string;
   type?: TTransactionType;

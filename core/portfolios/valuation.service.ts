@@ -3,7 +3,7 @@ import type { TPriceReader } from '../market/index.ts';
 import type { TActor } from '../platform/access/index.ts';
 import { money } from './decimal.ts';
 import { decimalOrNull, holdingsOf, realizedOf } from './holdings.ts';
-import { ledgerOf, toLedgerTransaction } from './ledger-of.ts';
+import { ledgerOf, toLedgerTransaction, valuationTransaction } from './ledger-of.ts';
 import { rangeOf, type TPerformanceRange } from './performance-range.ts';
 import {
   addDays,
@@ -15,7 +15,13 @@ import {
 } from './performance.ts';
 import { portfolioRisk } from './portfolio-risk.ts';
 import type { TPortfolioAccess } from './portfolio-access.ts';
-import { allTransactions, listTransactions, type TPortfolioRecord } from './portfolios.repository.ts';
+import {
+  allTransactions,
+  listTransactions,
+  tradedSymbols,
+  type TPortfolioRecord,
+  valuationRows,
+} from './portfolios.repository.ts';
 import { unknownBenchmark, unprocessable } from './refusals.ts';
 import { CASH } from './transaction.ts';
 
@@ -32,17 +38,36 @@ export function createValuationService(deps: {
   const { access } = deps.access;
 
   /** Valuation inputs for a date range: the history and the daily closes of its coins and the benchmark. */
-  async function history(portfolio: TPortfolioRecord, benchmark: string, from: string, to: string) {
+  // The two reads go out together (two pooled connections): the transactions, and the closes of the
+  // coins they name (asked for by a small distinct-symbols query), so PostgreSQL computes the daily closes
+  // while this process parses the transactions.
+  // Performance reads only what the valuation needs of each transaction; risk also runs the ledger (whose
+  // refusals name the stored transaction) and reads them whole.
+  async function history(
+    portfolio: TPortfolioRecord,
+    benchmark: string,
+    from: string,
+    to: string,
+    whole = false,
+  ) {
     if ((await prices.coins([benchmark])).size === 0) throw unknownBenchmark(benchmark);
-    const records = await allTransactions(db, portfolio.id);
-    const coins = [
-      ...new Set([...records.filter((tx) => tx.symbol !== CASH).map((tx) => tx.symbol), benchmark]),
-    ];
-    const rows = await prices.dailyCloses(coins, addDays(from, -1), to);
+    const [[records, transactions], rows] = await Promise.all([
+      // Turned into the ledger's decimals while PostgreSQL still works on the closes.
+      whole
+        ? allTransactions(db, portfolio.id).then((list) => [list, list.map(toLedgerTransaction)] as const)
+        : valuationRows(db, portfolio.id).then((list) => [[], list.map(valuationTransaction)] as const),
+      tradedSymbols(db, portfolio.id).then((symbols) =>
+        prices.dailyCloses(
+          [...new Set([...symbols.filter((symbol) => symbol !== CASH), benchmark])],
+          addDays(from, -1),
+          to,
+        ),
+      ),
+    ]);
     const closes = new Map([...rows].map(([symbol, series]) => [symbol, decimalCloses(series)]));
     const valuation = () =>
       dailyValues({
-        transactions: records.map(toLedgerTransaction),
+        transactions,
         closes,
         cashTracking: portfolio.cash_tracking,
         from,
@@ -60,7 +85,7 @@ export function createValuationService(deps: {
   async function riskOf(portfolio: TPortfolioRecord, query: TRiskQuery) {
     const to = isoDay(now());
     const from = addDays(to, -query.window + 1);
-    const { records, closes, valuation } = await history(portfolio, query.benchmark, from, to);
+    const { records, closes, valuation } = await history(portfolio, query.benchmark, from, to, true);
     const ledger = ledgerOf(portfolio, records);
     const current = await prices.coins([...ledger.lots.keys()]);
     const holdings = holdingsOf(

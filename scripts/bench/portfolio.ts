@@ -58,6 +58,82 @@ export async function benchTrader(db: TTestDatabase['db']): Promise<TActor> {
   };
 }
 
+/** The four limits of the pre-trade rows: every coin's weight, one coin's value, the 50-coin VaR, HHI. */
+const preTradeLimits = (symbols: string[]) => ({
+  limits: [
+    { type: 'max_position_weight', value: '0.2' },
+    { type: 'max_position_value', symbol: symbols[0], value: '1000000' },
+    { type: 'max_var_95', value: '0.1' },
+    { type: 'max_hhi', value: '0.3' },
+  ],
+});
+
+/**
+ * For `npm run bench -- --compare REV`: the benchmark's portfolio (50 coins, 10,000 transactions, the
+ * four limits) owned by a user who signs in at `url`, and what the pre-trade row asks (paths, so any API
+ * on the same database and secret answers them).
+ */
+export async function preTradeFixture(db: TTestDatabase['db'], url: string) {
+  const today = new Date().toISOString().slice(0, 10);
+  const days = 1826;
+  const history = generateHistory({
+    seed: 11,
+    coins: 50,
+    days,
+    transactions: 10_000,
+    cashTracking: false,
+    from: addDays(today, -days),
+  });
+  await storeHistoryPrices(db, history);
+  const email = 'bench-compare@example.com';
+  const password = 'benchmark passphrase 1';
+  const owner = await createUserAdminService({ db, audit: createAuditService({ db }) }).createBySystem(
+    { email, password, role: 'trader', display_name: 'Bench' },
+    'bench',
+  );
+  const actor: TActor = {
+    kind: 'user',
+    userId: owner.id,
+    role: 'trader',
+    sessionId: 'bench',
+    ip: '127.0.0.1',
+    permissions: new Set(ROLE_PERMISSIONS.trader),
+  };
+  const service = createPortfoliosService({ db });
+  const portfolio = await service.create(actor, {
+    cost_basis_method: 'fifo',
+    fees_in_cost_basis: true,
+    cash_tracking: false,
+    allow_negative: false,
+    name: 'compare',
+  });
+  await service.importCsv(actor, portfolio.id, {
+    format: 'generic',
+    csv: genericCsv(history, 'bench'),
+    dryRun: false,
+  });
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  const headers = { Authorization: `Bearer ${token}` };
+  const base = `/api/v1/portfolios/${portfolio.id}`;
+  const limits = await fetch(`${url}${base}/limits`, {
+    method: 'PUT',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(preTradeLimits(history.symbols)),
+  });
+  if (limits.status !== 200) throw new Error(`PUT limits: ${limits.status} ${await limits.text()}`);
+  return {
+    holdings: `${base}/holdings`,
+    preTrade: `${base}/pre-trade-check`,
+    headers,
+    order: JSON.stringify({ symbol: history.symbols[1], side: 'buy', quantity: '1' }),
+  };
+}
+
 export async function portfolioSection(deps: TDeps): Promise<string[]> {
   const { database, log } = deps;
   const db = database.db;
@@ -150,14 +226,7 @@ export async function portfolioSection(deps: TDeps): Promise<string[]> {
   const limits = await fetch(`${url}/api/v1/portfolios/${portfolio.id}/limits`, {
     method: 'PUT',
     headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      limits: [
-        { type: 'max_position_weight', value: '0.2' },
-        { type: 'max_position_value', symbol: history.symbols[0], value: '1000000' },
-        { type: 'max_var_95', value: '0.1' },
-        { type: 'max_hhi', value: '0.3' },
-      ],
-    }),
+    body: JSON.stringify(preTradeLimits(history.symbols)),
   });
   if (limits.status !== 200) throw new Error(`PUT limits: ${limits.status} ${await limits.text()}`);
   const order = JSON.stringify({ symbol: history.symbols[1], side: 'buy', quantity: '1' });

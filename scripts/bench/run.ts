@@ -4,7 +4,8 @@
 //   npm run bench -- --section read [--out FILE]   only some sections (read, compression, scale, write, risk, portfolio, live),
 //                                                 printed or to FILE
 //   npm run bench -- --compare 9f448d3   this checkout's API against an earlier commit's (same schema),
-//                                        cached listing in turns with the bare server; prints a table
+//                                        cached listing in turns with the bare server, and the pre-trade
+//                                        check against each API's cached holdings read; prints tables
 //   npm run bench -- --section risk --rankings-before 29f88c4   the commit whose rankings are the "before" row
 //   npm run bench -- --stages 7d1e3b8    where the cached listing's microseconds go, that commit and this checkout
 //                                        (perf samples of the API's main thread; scripts/bench/read-stages.ts)
@@ -38,7 +39,7 @@ import { measure, measureWrk, type TMeasure } from './http-bench.ts';
 import { Redis } from 'ioredis';
 import { liveSection } from './live.ts';
 import { profileStages, stagesTable } from './read-stages.ts';
-import { portfolioSection } from './portfolio.ts';
+import { portfolioSection, preTradeFixture } from './portfolio.ts';
 
 const { values } = parseArgs({
   options: {
@@ -225,8 +226,8 @@ const BROTLI = { 'Accept-Encoding': 'br, gzip' };
 async function compareWith(database: TTestDatabase, revision: string): Promise<void> {
   log(`compare with ${revision} …`);
   await atRevision(revision, async (entry) => {
-    const current = await startApi(database);
-    const earlier = await startApi(database, {}, entry);
+    const current = await startApi(database, TRADER_QUOTAS);
+    const earlier = await startApi(database, TRADER_QUOTAS, entry);
     const identity = await rawGet(`${current}${LISTING}`);
     const br = await rawGet(`${current}${LISTING}`, BROTLI['Accept-Encoding']);
     const bareIdentity = `http://127.0.0.1:${await startBareServerWith(identity.body)}/`;
@@ -260,6 +261,7 @@ async function compareWith(database: TTestDatabase, revision: string): Promise<v
         'A ratio of ratios below 1 is a slowdown of this checkout against the earlier commit.',
       ].join('\n'),
     );
+    await comparePreTrade(database, revision, earlier, current);
   });
 }
 
@@ -300,6 +302,64 @@ async function stagesWith(database: TTestDatabase, revision: string): Promise<vo
       );
     }
   });
+}
+
+/** The trader's request quota raised out of the way (the portfolio rows sign in as a trader). */
+const TRADER_QUOTAS = {
+  RATE_LIMIT_ROLE_QUOTAS: 'admin=100000000,trader=100000000,analyst=100000000,service=100000000',
+};
+
+/**
+ * --compare: the pre-trade check of the portfolio benchmark at both revisions, each against the cached
+ * holdings read of its own API, all four measured in turns (one request at a time); the ratio of the two
+ * ratios shows a slowdown of the check that a slower machine or run would not.
+ */
+async function comparePreTrade(database: TTestDatabase, revision: string, earlier: string, current: string) {
+  log('compare the pre-trade check …');
+  const fixture = await preTradeFixture(database.db, current);
+  const post = { ...fixture.headers, 'content-type': 'application/json' };
+  const rounds = values.quick ? 2 : COMPARE_ROUNDS;
+  const runs: TMeasure[][] = [[], [], [], []];
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [index, base] of [earlier, current].entries()) {
+      const one = { seconds: PAIR_SECONDS, connections: 1 };
+      runs[index * 2]!.push(
+        await measure(`${base}${fixture.holdings}`, { ...one, headers: fixture.headers }),
+      );
+      runs[index * 2 + 1]!.push(
+        await measure(`${base}${fixture.preTrade}`, {
+          ...one,
+          headers: post,
+          method: 'POST',
+          body: fixture.order,
+        }),
+      );
+    }
+  }
+  const [holdingsBefore, checkBefore, holdingsAfter, checkAfter] = runs.map(medianOf) as [
+    TMeasure,
+    TMeasure,
+    TMeasure,
+    TMeasure,
+  ];
+  const ratioBefore = checkBefore.mean / holdingsBefore.mean;
+  const ratioAfter = checkAfter.mean / holdingsAfter.mean;
+  const fmtRow = (name: string, holdings: TMeasure, check: TMeasure) =>
+    `| ${name} | ${fmt(holdings.mean, 2)} | ${fmt(check.mean, 2)} | ${fmt(check.p50, 1)} | ${fmt(check.p99, 1)} | ${fmt(check.mean / holdings.mean, 2)}× | ${holdings.errors + holdings.non2xx + check.errors + check.non2xx} |`;
+  log(
+    [
+      '',
+      `Pre-trade check (50 coins, 10,000 transactions, four limits), one request at a time, against the cached holdings`,
+      `read of the same API; medians of ${rounds} rounds of ${PAIR_SECONDS} s taken in turns:`,
+      '',
+      '| API | holdings mean ms | pre-trade mean ms | p50 ms | p99 ms | pre-trade / holdings | errors |',
+      '|---|---|---|---|---|---|---|',
+      fmtRow(`at ${revision}`, holdingsBefore, checkBefore),
+      fmtRow('this checkout', holdingsAfter, checkAfter),
+      '',
+      `ratio of ratios, this checkout / ${revision}: ${fmt(ratioAfter / ratioBefore, 2)} (above 1: the check got slower)`,
+    ].join('\n'),
+  );
 }
 
 async function readPath(database: TTestDatabase): Promise<void> {
@@ -833,10 +893,7 @@ try {
         database,
         log,
         quick: values.quick ?? false,
-        startApi: () =>
-          startApi(database, {
-            RATE_LIMIT_ROLE_QUOTAS: 'admin=100000000,trader=100000000,analyst=100000000,service=100000000',
-          }),
+        startApi: () => startApi(database, TRADER_QUOTAS),
         startBare: async (url, headers) =>
           startBareServerWith(
             Buffer.from(

@@ -28,6 +28,8 @@ beforeEach(async () => {
     { BTC: (index) => String(100 + index), XRP: (index) => (index % 2 ? '1' : '1.2') },
     DAYS,
   );
+  // Written as a sync writes prices: with a new market data version (the API keeps prices per version).
+  await invalidateMarketCache(api.cacheRedis, config.REDIS_KEY_PREFIX);
   owner = await signIn(api, 'trader');
 });
 
@@ -226,6 +228,33 @@ describe('Pre-trade check', () => {
     const after = await send('POST', `${base(id)}/pre-trade-check`, order);
     expect(varOf(after.body)).toBeGreaterThan(0.3);
     expect((await send('POST', `${base(id)}/pre-trade-check`, order)).body).toEqual(after.body);
+  });
+
+  test('When the limits or the current price change between two checks, then the second check sees them (kept per portfolio revision and market data version)', async () => {
+    const id = await portfolio();
+    await send('PUT', `${base(id)}/limits`, { limits: [{ type: 'max_position_weight', value: '1' }] });
+    const order = { symbol: 'BTC', side: 'buy', quantity: '1' };
+    const first = await send('POST', `${base(id)}/pre-trade-check`, order);
+    expect(first.body.checks.map((check: { code: string }) => check.code)).toEqual([
+      'POSITION_WEIGHT_EXCEEDS_MAX',
+    ]);
+    expect(first.body.holdings_after.coins[0]).toMatchObject({ price: '220', market_value: '2420' });
+
+    await send('PUT', `${base(id)}/limits`, {
+      limits: [{ type: 'max_position_value', symbol: 'BTC', value: '1000' }],
+    });
+    await database.db.query(`UPDATE cryptocurrencies SET current_price = 300 WHERE symbol = 'BTC'`);
+    await invalidateMarketCache(api.cacheRedis, config.REDIS_KEY_PREFIX);
+    const second = await send('POST', `${base(id)}/pre-trade-check`, order);
+    expect(second.body.checks).toEqual([
+      expect.objectContaining({
+        code: 'POSITION_VALUE_EXCEEDS_MAX',
+        current: '3000',
+        after: '3300',
+        passed: false,
+      }),
+    ]);
+    expect(second.body.holdings_after.coins[0]).toMatchObject({ price: '300', market_value: '3300' });
   });
 
   test('When an order stays within every limit, then it is allowed, priced as given', async () => {
