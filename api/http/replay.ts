@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { anonymous } from '../../core/platform/access/index.ts';
+import type { TActor } from '../../core/platform/access/index.ts';
+import type { TCacheEntry } from './cache-codec.ts';
 import { cachedHeaders, matches } from './cache-send.ts';
 import { preferredEncoding } from './encodings.ts';
 import type { THttpMetrics } from './metrics.ts';
@@ -26,6 +27,9 @@ const OWN_HEADERS = new Set([
   'content-encoding',
   'content-length',
 ]);
+
+// The limiter only needs who is asking, not what they may do: one empty set for every replay's actor.
+const NO_PERMISSIONS: ReadonlySet<never> = new Set();
 
 /** Distinct URLs (with their Origin) remembered; the table starts over when full, whatever clients send. */
 const MAX_URLS = 2000;
@@ -67,6 +71,23 @@ export function createAnswerReplay(deps: {
   isShuttingDown: () => boolean;
 }) {
   const recorded = new Map<string, TRecorded>();
+  // The headers that follow from the recorded ones and the entry alone, made once per entry (per status).
+  const sent = new WeakMap<TCacheEntry, { record: TRecorded; ok: string[]; notModified: string[] }>();
+  function answerHeaders(record: TRecorded, entry: TCacheEntry, notModified: boolean): string[] {
+    let made = sent.get(entry);
+    if (made?.record !== record) {
+      made = {
+        record,
+        ok: record.headers.concat(cachedHeaders(entry, 'HIT', 'public', deps.maxAgeSeconds, false), [
+          'Content-Length',
+          String(entry.body.length),
+        ]),
+        notModified: record.headers.concat(cachedHeaders(entry, 'HIT', 'public', deps.maxAgeSeconds, true)),
+      };
+      sent.set(entry, made);
+    }
+    return notModified ? made.notModified : made.ok;
+  }
   const tableKey = (url: string, origin: string | undefined) => (origin ? `${origin}\n${url}` : url);
 
   return {
@@ -105,24 +126,18 @@ export function createAnswerReplay(deps: {
         headers['x-forwarded-for'] === undefined
           ? (req.socket.remoteAddress ?? 'unknown')
           : deps.clientIp(req);
-      const budget = deps.limiter.takeLeased(deps.policy, anonymous(ip, []), known.cost);
+      const actor = { kind: 'anonymous', ip, permissions: NO_PERMISSIONS } as unknown as TActor;
+      const budget = deps.limiter.takeLeased(deps.policy, actor, known.cost);
       if (!budget) return false;
 
       const requestId = requestIdOf(req);
       const notModified = matches(headers['if-none-match'], entry.etag);
-      const answer = [
-        'X-Request-Id',
-        requestId,
-        ...known.headers,
-        ...rateLimitHeaders(budget.limit, budget.count, budget.resetMs),
-        ...cachedHeaders(entry, 'HIT', 'public', deps.maxAgeSeconds, notModified),
-      ];
-      if (notModified) {
-        res.writeHead(304, answer).end();
-      } else {
-        answer.push('Content-Length', String(entry.body.length));
-        res.writeHead(200, answer).end(entry.body);
-      }
+      const answer = ['X-Request-Id', requestId].concat(
+        rateLimitHeaders(budget.limit, budget.count, budget.resetMs),
+        notModified ? answerHeaders(known, entry, true) : answerHeaders(known, entry, false),
+      );
+      if (notModified) res.writeHead(304, answer).end();
+      else res.writeHead(200, answer).end(entry.body);
       // Answered in one go, the bytes handed to the socket: measured and logged now, where Express's
       // chain waits for events (it cannot know when a handler is done); never in flight across a tick.
       known.cacheHits.inc();
