@@ -19,6 +19,9 @@ export TEST_PYTHON_BIN
 # The Kubernetes control plane the operator and chart-install tests run (cold build: minutes, once).
 TEST_KUBE_BIN="$("$ROOT/scripts/kube-tools.sh")"
 export TEST_KUBE_BIN
+# The OpenTelemetry Collector the tracing test sends spans through (cold build: a minute or two, once).
+TEST_OTELCOL_BIN="$("$ROOT/scripts/otel-collector.sh")"
+export TEST_OTELCOL_BIN
 ensure_node
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$PATH"

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { logContext } from '../../core/platform/logging/logger.ts';
+import { activeTraceFields } from '../../core/platform/tracing/index.ts';
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -18,6 +19,8 @@ export function requestContext(logger: Logger, isShuttingDown: () => boolean = (
     // While draining, ask clients not to reuse the connection so the listener can close promptly.
     if (isShuttingDown()) res.setHeader('Connection', 'close');
     const started = process.hrtime.bigint();
+    // The server span's ids, taken now: 'finish' fires outside the request's trace context.
+    const trace = activeTraceFields();
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : 'info';
@@ -30,6 +33,7 @@ export function requestContext(logger: Logger, isShuttingDown: () => boolean = (
           duration_ms: Math.round(durationMs * 100) / 100,
           ip: req.ip,
           cache: res.getHeader('X-Cache'),
+          ...trace,
         },
         'request completed',
       );
