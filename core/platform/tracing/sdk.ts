@@ -36,7 +36,7 @@ export function startTracing(options: {
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.samplingRatio) }),
     spanProcessors: [
       new BatchSpanProcessor(
-        new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` }),
+        new OTLPTraceExporter({ url: new URL('v1/traces', `${options.endpoint.replace(/\/$/, '')}/`).href }),
         { scheduledDelayMillis: 1000, maxQueueSize: 4096, maxExportBatchSize: 512 },
       ),
     ],
