@@ -16,9 +16,16 @@ export function serviceNameOf(entry: string | undefined): string {
   return `trading-backend-${role || 'node'}`;
 }
 
+/** The modules the instrumentations of ./sdk.ts patch. */
+const INSTRUMENTED_MODULES = ['http', 'https', 'express', 'router', 'pg', 'pg-pool', 'ioredis', 'undici'];
+
 const config = loadTracingConfig();
 if (config?.OTEL_EXPORTER_OTLP_ENDPOINT) {
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // Only the instrumented packages are wrapped: the hook's proxies on every module (ours included) cost
+  // more per request than the spans (docs/benchmarks.md, Tracing).
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+    data: { include: INSTRUMENTED_MODULES },
+  });
   const [{ startTracing }, { APP_VERSION }] = await Promise.all([
     import('./sdk.ts'),
     import('../version.ts'),

@@ -1,6 +1,5 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -50,10 +49,6 @@ export function startTracing(options: {
         ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0]!),
         // Outgoing calls (webhooks and providers go through fetch, see undici) only inside a trace.
         requireParentforOutgoingSpans: true,
-      }),
-      // Route handlers only: a span per middleware would outnumber the queries.
-      new ExpressInstrumentation({
-        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
       }),
       // Only inside a trace: BullMQ's polling and the pool's own queries would each start one.
       new PgInstrumentation({ requireParentSpan: true }),
