@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# npm test: starts PostgreSQL and Redis (and builds the chart tools and the Kubernetes control plane) when
-# needed, then runs Jest on Node 24.
+# npm test: starts PostgreSQL and Redis (and builds the chart tools, the Kubernetes control plane and the
+# OpenTelemetry Collector) when needed, then runs Jest on Node 24.
 #   npm test                          every test, with coverage (thresholds enforced) and reports/junit.xml
 #   npm test -- api/http/response-cache        only the test files whose path matches (no coverage thresholds)
 #   npm test -- -t 'cache HIT'        only the tests whose name matches
