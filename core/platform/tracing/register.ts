@@ -1,8 +1,9 @@
 // The tracing preload: `node --import ./core/platform/tracing/register.ts <entry>` (the image, npm start,
-// npm run dev and the chart start every process with it). With OTEL_EXPORTER_OTLP_ENDPOINT unset it reads
-// the tracing settings and returns: no SDK, no loader hook, nothing patched. With it set, it registers
-// the ES-module loader hook (import-in-the-middle, so the instrumentations can patch http, express, pg and
-// ioredis, which the entry imports as ES modules) and starts the SDK, both before the entry is loaded.
+// npm run dev and the chart's pods, through the image's entrypoint, start every process with it). With
+// OTEL_EXPORTER_OTLP_ENDPOINT unset it reads the tracing settings and returns: no SDK, no loader hook,
+// nothing patched. With it set, it registers the ES-module loader hook (import-in-the-middle, so the
+// instrumentations can patch http, pg, ioredis and undici, which the entry imports as ES modules) and
+// starts the SDK, both before the entry is loaded.
 import { register } from 'node:module';
 import path from 'node:path';
 import { loadTracingConfig } from '../config/tracing-config.ts';
@@ -17,7 +18,7 @@ export function serviceNameOf(entry: string | undefined): string {
 }
 
 /** The modules the instrumentations of ./sdk.ts patch. */
-const INSTRUMENTED_MODULES = ['http', 'https', 'express', 'router', 'pg', 'pg-pool', 'ioredis', 'undici'];
+const INSTRUMENTED_MODULES = ['http', 'https', 'pg', 'pg-pool', 'ioredis', 'undici'];
 
 const config = loadTracingConfig();
 if (config?.OTEL_EXPORTER_OTLP_ENDPOINT) {
