@@ -24,6 +24,8 @@ let api: TChild;
 let worker: TChild;
 let base = '';
 let headers: Record<string, string> = {};
+let env: Record<string, string> = {};
+const nodeArgs = ['--import', path.join(ROOT, 'core/platform/tracing/register.ts')];
 
 beforeAll(async () => {
   provider = await startProviderServer();
@@ -32,7 +34,7 @@ beforeAll(async () => {
   await seedBundledData(database.db, { symbols: ['BTC', 'ETH', 'USDT'], history: 'month' });
   collector = await startOtelCollector();
   receiver = await new WebhookReceiver().start();
-  const env = {
+  env = {
     DATABASE_URL: database.url,
     REDIS_URL: config.REDIS_URL,
     CACHE_REDIS_URL: config.CACHE_REDIS_URL ?? config.REDIS_URL,
@@ -50,7 +52,6 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
     OTEL_TRACES_SAMPLER_ARG: '1',
   };
-  const nodeArgs = ['--import', path.join(ROOT, 'core/platform/tracing/register.ts')];
   const workerPort = await freePort();
   worker = startProcess('worker/main.ts', { ...env, WORKER_PORT: String(workerPort) }, [], { nodeArgs });
   const port = await freePort();
@@ -253,4 +254,26 @@ test('When a portfolio is written, then its alert evaluation continues the reque
   const plain = await (await fetch(`${base}/metrics`)).text();
   expect(plain).toMatch(/^http_requests_total\{/m);
   expect(plain).not.toMatch(/ # \{trace_id=/);
+});
+
+test('When a CronJob trigger enqueues a sync, then its producer span (service trading-backend-trigger) is exported before it exits and parents the jobs', async () => {
+  const trigger = startProcess('worker/trigger.ts', env, ['sync', '--limit', '2'], { nodeArgs });
+  expect(await trigger.exited).toBe(0);
+  // Exported by the time the process exits: nothing to wait for but the collector's own batch.
+  const exported = await collector.waitFor((all) =>
+    all.some((span) => span.service === 'trading-backend-trigger'),
+  );
+  const publish = exported.find(
+    (span) => span.service === 'trading-backend-trigger' && span.name === 'sync-markets publish',
+  )!;
+  expect(publish).toMatchObject({ kind: PRODUCER, parentSpanId: '' });
+  const spans = await collector.waitFor((all) =>
+    all.some((span) => span.name === 'evaluate-alerts process' && span.parentSpanId === publish.spanId),
+  );
+  const steps = spans.filter((span) => span.kind === CONSUMER && span.parentSpanId === publish.spanId);
+  expect(steps.map((span) => span.name).sort()).toEqual([
+    'compute-risk process',
+    'evaluate-alerts process',
+    'sync-markets process',
+  ]);
 });
