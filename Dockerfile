@@ -46,5 +46,7 @@ COPY data ./data
 # the app writes nothing but /tmp.
 USER 10001:10001
 EXPOSE 8000 9100
-ENTRYPOINT ["/usr/bin/tini", "--", "node"]
+# Every process starts with the tracing preload: it does nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set
+# (then it loads the OpenTelemetry SDK and its ES-module hook before the entry; docs/architecture.md).
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--import=/app/core/platform/tracing/register.js"]
 CMD ["api/main.js"]

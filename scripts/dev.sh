@@ -18,6 +18,8 @@ export CACHE_REDIS_URL="${CACHE_REDIS_URL:-redis://127.0.0.1:6380}"
 export HISTORY_RETENTION_DAYS="${HISTORY_RETENTION_DAYS:-5000}"
 node core/market/bundled/seed-cli.ts --prepare
 log "API on http://localhost:${PORT:-8000} (docs: /docs); Ctrl-C stops everything"
-processes=("node --watch-path=api --watch-path=core api/main.ts")
-[ -f worker/main.ts ] && processes+=("node --watch-path=worker --watch-path=core worker/main.ts")
+# The tracing preload: OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set (.env), nothing otherwise.
+trace=--import=./core/platform/tracing/register.ts
+processes=("node $trace --watch-path=api --watch-path=core api/main.ts")
+[ -f worker/main.ts ] && processes+=("node $trace --watch-path=worker --watch-path=core worker/main.ts")
 supervise "${processes[@]}"

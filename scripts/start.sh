@@ -19,6 +19,8 @@ export HISTORY_RETENTION_DAYS="${HISTORY_RETENTION_DAYS:-5000}"
 # Production mode requires a secret; for a local run, the installation's own (.run/secret-key).
 ensure_secret_key
 node dist/core/market/bundled/seed-cli.js --prepare
-processes=("node --enable-source-maps dist/api/main.js")
-[ -f dist/worker/main.js ] && processes+=("node --enable-source-maps dist/worker/main.js")
+# The tracing preload: OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set (.env), nothing otherwise.
+node=(node --enable-source-maps --import=./dist/core/platform/tracing/register.js)
+processes=("${node[*]} dist/api/main.js")
+[ -f dist/worker/main.js ] && processes+=("${node[*]} dist/worker/main.js")
 supervise "${processes[@]}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# npm test: starts PostgreSQL and Redis (and builds the chart tools and the Kubernetes control plane) when
-# needed, then runs Jest on Node 24.
+# npm test: starts PostgreSQL and Redis (and builds the chart tools, the Kubernetes control plane and the
+# OpenTelemetry Collector) when needed, then runs Jest on Node 24.
 #   npm test                          every test, with coverage (thresholds enforced) and reports/junit.xml
 #   npm test -- api/http/response-cache        only the test files whose path matches (no coverage thresholds)
 #   npm test -- -t 'cache HIT'        only the tests whose name matches
@@ -19,6 +19,9 @@ export TEST_PYTHON_BIN
 # The Kubernetes control plane the operator and chart-install tests run (cold build: minutes, once).
 TEST_KUBE_BIN="$("$ROOT/scripts/kube-tools.sh")"
 export TEST_KUBE_BIN
+# The OpenTelemetry Collector the tracing test sends spans through (cold build: a minute or two, once).
+TEST_OTELCOL_BIN="$("$ROOT/scripts/otel-collector.sh")"
+export TEST_OTELCOL_BIN
 ensure_node
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$PATH"

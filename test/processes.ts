@@ -24,11 +24,11 @@ export function startProcess(
   entry: string,
   env: Record<string, string>,
   args: string[] = [],
-  options: { logFile?: string; stdin?: string } = {},
+  options: { logFile?: string; stdin?: string; nodeArgs?: string[] } = {},
 ): TChild {
   const fd = options.logFile === undefined ? undefined : openSync(options.logFile, 'w');
   let output = '';
-  const child = spawn(process.execPath, [path.join(ROOT, entry), ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: [options.stdin === undefined ? 'ignore' : 'pipe', fd ?? 'pipe', fd ?? 'pipe'],

@@ -5,6 +5,7 @@ import { JOBS, JOB_NAMES, type TJobName, type TJobQueues } from '../core/feature
 import type { TConfig } from '../core/platform/config/env.ts';
 import { windowStart, type TAnyJob, type TQueues } from '../core/platform/jobs/index.ts';
 import { logContext } from '../core/platform/logging/logger.ts';
+import { inConsumerSpan } from '../core/platform/tracing/index.ts';
 import type { TServices } from '../core/services.ts';
 import { retryDelay } from './retry-delay.ts';
 import type { TWorkerMetrics } from './worker-metrics.ts';
@@ -66,34 +67,43 @@ export function createWorkers(deps: {
       name,
       async (job: Job) => {
         const started = performance.now();
-        return logContext.run({ jobId: job.id }, async () => {
-          const payload = definition.schema.parse(job.data) as Record<string, unknown>;
-          // Scheduler-made jobs carry no as_of: use their own trigger window, so a retry rewrites the same rows.
-          const asOf =
-            (payload.as_of as string | undefined) ??
-            new Date(windowStart(job.timestamp, definition.windowMs)).toISOString();
-          logger.info({ job: name, attempt: job.attemptsMade + 1 }, 'job started');
-          try {
-            const input = { ...payload, as_of: asOf };
-            const run = { id: job.id ?? '', progress: (percent: number) => job.updateProgress(percent) };
-            const result = await (
-              definition.handle as (
-                p: unknown,
-                r: typeof run,
-                d: TServices,
-              ) => Promise<Record<string, unknown>>
-            )(input, run, services);
-            // Steps of a flow have their next step queued already (as their parent).
-            const next = job.parentKey ? {} : await services.workflows.after(name, input);
-            observe(name, 'completed', started);
-            logger.info({ job: name, result }, 'job completed');
-            return { ...result, ...next };
-          } catch (error) {
-            observe(name, 'failed', started);
-            logger.warn({ job: name, err: error, attempt: job.attemptsMade + 1 }, 'job failed');
-            throw error;
-          }
-        });
+        // With tracing on: a consumer span, child of the span that enqueued the job (tracing/index.ts).
+        const traced = {
+          queue: name,
+          id: job.id ?? '',
+          attempt: job.attemptsMade + 1,
+          metadata: job.opts.telemetry?.metadata,
+        };
+        return logContext.run({ jobId: job.id }, () =>
+          inConsumerSpan(traced, async () => {
+            const payload = definition.schema.parse(job.data) as Record<string, unknown>;
+            // Scheduler-made jobs carry no as_of: use their own trigger window, so a retry rewrites the same rows.
+            const asOf =
+              (payload.as_of as string | undefined) ??
+              new Date(windowStart(job.timestamp, definition.windowMs)).toISOString();
+            logger.info({ job: name, attempt: job.attemptsMade + 1 }, 'job started');
+            try {
+              const input = { ...payload, as_of: asOf };
+              const run = { id: job.id ?? '', progress: (percent: number) => job.updateProgress(percent) };
+              const result = await (
+                definition.handle as (
+                  p: unknown,
+                  r: typeof run,
+                  d: TServices,
+                ) => Promise<Record<string, unknown>>
+              )(input, run, services);
+              // Steps of a flow have their next step queued already (as their parent).
+              const next = job.parentKey ? {} : await services.workflows.after(name, input);
+              observe(name, 'completed', started);
+              logger.info({ job: name, result }, 'job completed');
+              return { ...result, ...next };
+            } catch (error) {
+              observe(name, 'failed', started);
+              logger.warn({ job: name, err: error, attempt: job.attemptsMade + 1 }, 'job failed');
+              throw error;
+            }
+          }),
+        );
       },
       {
         connection: deps.connection(),

@@ -7,6 +7,7 @@ import { createQueueRedis } from '../core/platform/redis/redis.ts';
 import { loadConfigOrExit } from '../core/platform/config/env.ts';
 import { createJobQueues } from '../core/features.ts';
 import { TRIGGER_COMMANDS, type TTriggerCommand } from '../core/schedules.ts';
+import { flushTracing } from '../core/platform/tracing/index.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -56,4 +57,6 @@ try {
 } finally {
   await queues.close();
   await connection.quit();
+  // With tracing on, the enqueue's span: the jobs' spans name it as their parent.
+  await flushTracing();
 }

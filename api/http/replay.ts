@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { TActor } from '../../core/platform/access/index.ts';
+import { activeTraceFields, sampledTraceId, setRequestRoute } from '../../core/platform/tracing/index.ts';
 import type { TCacheEntry } from './cache-codec.ts';
 import { cachedHeaders, matches } from './cache-send.ts';
 import { preferredEncoding } from './encodings.ts';
@@ -131,6 +132,7 @@ export function createAnswerReplay(deps: {
       if (!budget) return false;
 
       const requestId = requestIdOf(req);
+      setRequestRoute(known.route); // the server span's name, with tracing on
       const notModified = matches(headers['if-none-match'], entry.etag);
       const answer = ['X-Request-Id', requestId].concat(
         rateLimitHeaders(budget.limit, budget.count, budget.resetMs),
@@ -142,7 +144,7 @@ export function createAnswerReplay(deps: {
       // chain waits for events (it cannot know when a handler is done); never in flight across a tick.
       known.cacheHits.inc();
       known.replays.inc();
-      deps.metrics.observe('GET', known.route, res.statusCode, started);
+      deps.metrics.observe('GET', known.route, res.statusCode, started, sampledTraceId());
       logAccess(deps.accessLogger, {
         requestId,
         method: 'GET',
@@ -151,6 +153,7 @@ export function createAnswerReplay(deps: {
         started,
         ip,
         cache: 'HIT',
+        trace: activeTraceFields(),
       });
       return true;
     },

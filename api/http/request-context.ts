@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { accessWriterOf, logContext } from '../../core/platform/logging/logger.ts';
+import { activeTraceFields, type TTraceFields } from '../../core/platform/tracing/index.ts';
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -20,6 +21,8 @@ export type TAccessLine = {
   started: bigint;
   ip: string | undefined;
   cache: unknown;
+  /** The request's trace and span ids (tracing on). */
+  trace?: TTraceFields | undefined;
 };
 
 /** The one access log line of a request (every path that answers one writes it through here). */
@@ -35,9 +38,10 @@ export function logAccess(logger: Logger, line: TAccessLine): void {
     ip: line.ip,
     cache: line.cache,
   };
-  const writer = accessWriterOf(logger);
+  // The access logger's own writer knows the seven fields; a line with trace ids goes through pino.
+  const writer = line.trace ? undefined : accessWriterOf(logger);
   if (writer) writer(level, fields);
-  else logger[level](fields, 'request completed');
+  else logger[level]({ ...fields, ...line.trace }, 'request completed');
 }
 
 /**
@@ -52,6 +56,8 @@ export function requestContext(logger: Logger, isShuttingDown: () => boolean = (
     // While draining, ask clients not to reuse the connection so the listener can close promptly.
     if (isShuttingDown()) res.setHeader('Connection', 'close');
     const started = process.hrtime.bigint();
+    // The server span's ids, taken now: 'finish' fires outside the request's trace context.
+    const trace = activeTraceFields();
     res.on('finish', () =>
       logAccess(logger, {
         requestId,
@@ -61,6 +67,7 @@ export function requestContext(logger: Logger, isShuttingDown: () => boolean = (
         started,
         ip: req.ip,
         cache: res.getHeader('X-Cache'),
+        trace,
       }),
     );
     logContext.run({ requestId }, next);

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCode, type TFieldError } from '../../core/platform/errors/app-error.ts';
+import { setRequestRoute } from '../../core/platform/tracing/index.ts';
 
 type TRequestSchemas = { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType };
 const LOCATION = { params: 'path', query: 'query', body: 'body' } as const;
@@ -33,6 +34,7 @@ export function validate<S extends TRequestSchemas>(schemas: S): RequestHandler 
   const remembered = schemas.body ? undefined : new Map<string, Record<string, unknown>>();
   return (req: Request, res: Response, next: NextFunction) => {
     res.locals.route = `${req.baseUrl}${String(req.route?.path ?? '')}`;
+    setRequestRoute(res.locals.route);
     const known = remembered?.get(req.url);
     if (known) {
       res.locals.input = known;

@@ -659,6 +659,66 @@ describe('chart behaviour per value set', () => {
     }
   });
 
+  test('When otel.endpoint is set, then every workload gets the endpoint and sampling, the policies open its port, and the latency panel links to the traces datasource', () => {
+    const endpoint = 'http://otel-collector.observability:4318';
+    const off = rendered.operator!;
+    const on = render([
+      '--set',
+      'operator.enabled=true',
+      '--set',
+      `otel.endpoint=${endpoint}`,
+      '--set-json',
+      'otel.samplingRatio=0.25',
+      '--set',
+      'metrics.grafanaDashboard.tracesDatasourceUid=jaeger-prod',
+    ]);
+    const config = (manifests: typeof on) =>
+      manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-config'))!.data;
+    expect(config(off).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(config(on)).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    });
+    // The containers that do not read the ConfigMap get the env themselves.
+    const containers = on.flatMap((m) => {
+      const pod = m.kind === 'CronJob' ? m.spec.jobTemplate.spec.template.spec : m.spec?.template?.spec;
+      // The app's containers: the image's entrypoints (api/main.js, worker/trigger.js …), not Redis.
+      return (pod?.containers ?? [])
+        .filter((container: any) => container.args?.some((arg: string) => arg.endsWith('.js')))
+        .map((container: any) => ({ kind: m.kind, name: m.metadata.name, container }));
+    });
+    expect(containers.length).toBeGreaterThan(4);
+    for (const { name, container } of containers) {
+      const fromConfig = (container.envFrom ?? []).some((from: any) =>
+        from.configMapRef?.name.endsWith('-config'),
+      );
+      const own = Object.fromEntries((container.env ?? []).map((entry: any) => [entry.name, entry.value]));
+      withContext(name, () =>
+        expect(
+          fromConfig ||
+            (own.OTEL_EXPORTER_OTLP_ENDPOINT === endpoint && own.OTEL_TRACES_SAMPLER_ARG === '0.25'),
+        ).toBe(true),
+      );
+    }
+    const egressPorts = (manifests: typeof on) =>
+      manifests
+        .filter((m) => m.kind === 'NetworkPolicy' && m.spec.policyTypes.includes('Egress'))
+        .map((m) => m.spec.egress.some((rule: any) => rule.ports?.some((port: any) => port.port === 4318)));
+    expect(egressPorts(off).every((open) => !open)).toBe(true);
+    expect(egressPorts(on).every((open) => open)).toBe(true);
+    const dashboard = JSON.parse(
+      on.find((m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-dashboard'))!.data[
+        'trading-backend.json'
+      ],
+    );
+    expect(dashboard.templating.list.find((variable: any) => variable.name === 'traces').query).toBe(
+      'jaeger-prod',
+    );
+    const panel = dashboard.panels.find((p: any) => p.title === 'API latency p95 with trace exemplars');
+    expect(panel.targets[0].exemplar).toBe(true);
+    expect(panel.links[0].url).toContain('${traces}');
+  });
+
   test('When network policies are on, then the API admits only the ingress controller, Prometheus and tests', () => {
     const policies = rendered.default!.filter((m) => m.kind === 'NetworkPolicy');
     const api = policies.find((p) => p.metadata.name.endsWith('-api'))!;

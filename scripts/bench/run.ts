@@ -1,7 +1,8 @@
 // npm run bench: every figure of docs/benchmarks.md, each against a baseline measured in the same run.
 //   npm run bench                 all sections, writes docs/benchmarks.md
 //   npm run bench -- --quick      shorter runs (for a look, not for the document)
-//   npm run bench -- --section read [--out FILE]   only some sections (read, compression, scale, write, risk, portfolio, live),
+//   npm run bench -- --section read [--out FILE]   only some sections (read, compression, scale, write, risk, portfolio, live,
+//                                                 tracing),
 //                                                 printed or to FILE
 //   npm run bench -- --compare 9f448d3   this checkout's API against an earlier commit's (same schema),
 //                                        cached listing in turns with the bare server, and the pre-trade
@@ -40,6 +41,7 @@ import { Redis } from 'ioredis';
 import { liveSection } from './live.ts';
 import { profileStages, stagesTable } from './read-stages.ts';
 import { portfolioSection, preTradeFixture } from './portfolio.ts';
+import { tracingSection } from './tracing.ts';
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +58,7 @@ const SECTIONS = new Set(
   values.section ??
     (values.compare || values.stages
       ? []
-      : ['read', 'compression', 'scale', 'write', 'risk', 'portfolio', 'live']),
+      : ['read', 'compression', 'scale', 'write', 'risk', 'portfolio', 'live', 'tracing']),
 );
 const SECONDS = values.quick ? 3 : 8;
 /** Alternating baseline/listing rounds of the headline pair, summarised by their medians. */
@@ -92,6 +94,7 @@ async function startApi(
   database: TTestDatabase,
   extra: Record<string, string> = {},
   entry = 'api/main.ts',
+  nodeArgs: string[] = [],
 ): Promise<string> {
   const port = await freePort();
   const child = startProcess(
@@ -112,7 +115,7 @@ async function startApi(
     },
     [],
     // Logs go to a file as a container runtime would take them, not through this process, which runs autocannon.
-    { logFile: path.join(os.tmpdir(), `bench-api-${port}.log`) },
+    { logFile: path.join(os.tmpdir(), `bench-api-${port}.log`), nodeArgs },
   );
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
@@ -903,6 +906,27 @@ try {
             ),
           ),
         measure: (url, headers, options = {}) => measure(url, { seconds: SECONDS, headers, ...options }),
+      })),
+    );
+  }
+  if (SECTIONS.has('tracing')) {
+    lines.push(
+      ...(await tracingSection({
+        log,
+        rounds: PAIR_ROUNDS,
+        seconds: PAIR_SECONDS,
+        listing: LISTING,
+        startApi: (extra, nodeArgs) => startApi(database, extra, 'api/main.ts', nodeArgs),
+        startBare: async (url) => (await startBareServer(url)).barePort,
+        startScript: async (script) => {
+          const port = await freePort();
+          children.push(startProcess(`scripts/bench/${script}`, { PORT: String(port) }));
+          await waitForStatus(`http://127.0.0.1:${port}/stats`);
+          return `http://127.0.0.1:${port}`;
+        },
+        measure: (url, seconds) => measureWrk(url, { seconds }),
+        row,
+        medianOf,
       })),
     );
   }

@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { can } from '../../../core/platform/access/index.ts';
 import swaggerUi from 'swagger-ui-express';
 import { checkDatabase, checkRedis } from '../../../core/platform/health/health.ts';
+import { renderMetrics } from '../../../core/platform/metrics/registry.ts';
 import { defineRoute } from '../define-route.ts';
 import type { TRouteDeps } from '../route-deps.ts';
 import { ZHealth, ZProbe, ZRoot } from './system.schemas.ts';
@@ -146,11 +147,15 @@ export const systemRoutes = [
     permission: null,
     response: {
       status: 200,
-      description: 'Prometheus text format',
-      content: { 'text/plain': { schema: { type: 'string' } } },
+      description: 'Prometheus text format; OpenMetrics (with exemplars) when the Accept header asks for it',
+      content: {
+        'text/plain': { schema: { type: 'string' } },
+        'application/openmetrics-text': { schema: { type: 'string' } },
+      },
     },
-    handler: async ({ deps, res }) => {
-      res.type(deps.system.metrics.contentType).send(await deps.system.metrics.metrics());
+    handler: async ({ deps, req, res }) => {
+      const { contentType, body } = await renderMetrics(deps.system.metrics, req.get('accept'));
+      res.type(contentType).send(body);
     },
   }),
   defineRoute({

@@ -274,6 +274,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end -}}
 
+{{/* OpenTelemetry (issue #26): the endpoint and sampling for the containers without the ConfigMap (operator, migrate). */}}
+{{- define "tb.otelEnv" -}}
+{{- if .Values.otel.endpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .Values.otel.endpoint | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .Values.otel.samplingRatio | quote }}
+{{- end }}
+{{- end -}}
+
 {{- define "tb.envFrom" -}}
 - configMapRef:
     name: {{ include "tb.fullname" . }}-config
@@ -371,6 +381,16 @@ max(bullmq_queue_jobs{namespace="{{ .Release.Namespace }}",queue="dead-letter",s
 {{- else }}
 - ports:
     - { protocol: TCP, port: 6379 }
+{{- end }}
+{{- include "tb.otelEgress" . }}
+{{- end -}}
+
+{{/* Egress to the OpenTelemetry endpoint (traces), when one is set. */}}
+{{- define "tb.otelEgress" -}}
+{{- if .Values.otel.endpoint }}
+# The OpenTelemetry endpoint (traces)
+- ports:
+    - { protocol: TCP, port: {{ .Values.otel.egressPort }} }
 {{- end }}
 {{- end -}}
 

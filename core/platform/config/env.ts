@@ -5,6 +5,7 @@ import { REDIS_SETTINGS, redisTargets } from './redis-config.ts';
 import { LIVE_MARKET_SETTINGS } from './live-market-config.ts';
 import { OPERATOR_SETTINGS } from './operator-config.ts';
 import { QUOTA_SHAPE } from './quotas.ts';
+import { TRACING_SETTINGS } from './tracing-config.ts';
 
 // The whole runtime configuration, parsed once at start-up. Nothing else in the code base reads
 // `process.env`; composition roots call `loadConfig()` and pass the frozen result down.
@@ -159,6 +160,7 @@ export const ZConfig = z
     REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     // The largest answer kept for Idempotency-Key replays; a larger one is kept as a reference.
     IDEMPOTENCY_MAX_BODY_BYTES: z.coerce.number().int().min(0).default(65_536),
+    ...TRACING_SETTINGS,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_DELAY_MS: z.coerce
       .number()

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { FlowProducer, Queue, type FlowJob, type JobsOptions, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { inProducerSpan } from '../tracing/index.ts';
 import { DEAD_LETTER_QUEUE, type TDeadLetter } from './dead-letter.ts';
 import { windowStart, type TAnyJob } from './define-job.ts';
 
@@ -101,12 +102,13 @@ export function createQueues<const Registry extends readonly TAnyJob[]>(
     jobId: string,
     jobOptions: JobsOptions,
     steps: TFlowStep[],
+    telemetry: JobsOptions['telemetry'],
   ): FlowJob {
     let node: FlowJob = {
       name,
       queueName: name,
       data,
-      opts: { ...jobOptions, jobId, failParentOnFailure: true },
+      opts: { ...jobOptions, jobId, failParentOnFailure: true, ...(telemetry ? { telemetry } : {}) },
     };
     for (const [index, next] of steps.entries()) {
       const step = definition(next.name);
@@ -119,6 +121,7 @@ export function createQueues<const Registry extends readonly TAnyJob[]>(
           ...step.options,
           jobId: `${next.name}-after-${jobId}`,
           ...(index < steps.length - 1 ? { failParentOnFailure: true } : {}),
+          ...(telemetry ? { telemetry } : {}),
         },
         children: [node],
       };
@@ -173,26 +176,39 @@ export function createQueues<const Registry extends readonly TAnyJob[]>(
       const existing = await queues[name].getJob(jobId);
       if (existing) return { job_id: existing.id ?? jobId, name, deduplicated: true };
       const steps = flowSteps(name, parsed);
-      if (steps.length) {
-        await flows.add(flowJob(name, data, jobId, declared.options, steps));
-        return { job_id: jobId, name, deduplicated: false, flow_id: `${steps.at(-1)!.name}-after-${jobId}` };
-      }
-      const job = await queues[name].add(name, data, {
-        ...declared.options,
-        jobId,
-        ...(enqueueOptions.delayMs ? { delay: enqueueOptions.delayMs } : {}),
+      // With tracing on, the job (every step of a flow) carries this trace's context to the worker.
+      return inProducerSpan(name, async (metadata) => {
+        const telemetry = metadata ? { metadata } : undefined;
+        if (steps.length) {
+          await flows.add(flowJob(name, data, jobId, declared.options, steps, telemetry));
+          return {
+            job_id: jobId,
+            name,
+            deduplicated: false,
+            flow_id: `${steps.at(-1)!.name}-after-${jobId}`,
+          };
+        }
+        const job = await queues[name].add(name, data, {
+          ...declared.options,
+          jobId,
+          ...(enqueueOptions.delayMs ? { delay: enqueueOptions.delayMs } : {}),
+          ...(telemetry ? { telemetry } : {}),
+        });
+        return { job_id: job.id ?? jobId, name, deduplicated: false };
       });
-      return { job_id: job.id ?? jobId, name, deduplicated: false };
     },
 
     /** A dead job again, as a new job with the same data (its id says it is a replay). */
     async replay(name: TName, data: Record<string, unknown>, failedJobId: string): Promise<string> {
       const suffix = failedJobId.replace(/[^A-Za-z0-9._-]/g, '_').slice(-120);
-      const job = await queues[name].add(name, data, {
-        ...definition(name).options,
-        jobId: `${name}-replay-${Date.now()}-${suffix}`,
+      return inProducerSpan(name, async (metadata) => {
+        const job = await queues[name].add(name, data, {
+          ...definition(name).options,
+          jobId: `${name}-replay-${Date.now()}-${suffix}`,
+          ...(metadata ? { telemetry: { metadata } } : {}),
+        });
+        return job.id!;
       });
-      return job.id!;
     },
 
     /** Finds a job by id (ids start with their job name; scheduler ids are looked up everywhere). */

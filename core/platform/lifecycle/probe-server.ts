@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Registry } from 'prom-client';
+import { renderMetrics } from '../metrics/registry.ts';
 
 /** What /readyz answers: 200 when `ready`, else 503, with `body` either way. */
 export type TReadiness = { ready: boolean; body: Record<string, unknown> };
@@ -26,8 +27,9 @@ export function startProbeServer(deps: {
         return send(ready ? 200 : 503, body);
       }
       if (req.url === '/metrics') {
-        res.writeHead(200, { 'content-type': deps.metrics.contentType });
-        return res.end(await deps.metrics.metrics());
+        const { contentType, body } = await renderMetrics(deps.metrics, req.headers.accept);
+        res.writeHead(200, { 'content-type': contentType });
+        return res.end(body);
       }
       return send(404, { status: 404, title: 'Not Found' });
     } catch (error) {

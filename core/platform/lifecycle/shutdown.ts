@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { flushTracing } from '../tracing/index.ts';
 
 /**
  * The one graceful shutdown of the three roots (api, worker, operator): on SIGTERM or SIGINT, once,
@@ -24,6 +25,8 @@ export function onShutdown(deps: {
       process.exit(1);
     }, deps.timeoutMs).unref();
     await deps.drain();
+    // The spans still buffered (within the same deadline).
+    await flushTracing();
     clearTimeout(force);
     deps.logger.info('shutdown complete');
     deps.logger.flush?.();

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
+import { activeTraceFields } from '../tracing/index.ts';
 
 export type TLogContext = { requestId?: string; jobId?: string };
 
@@ -50,7 +51,12 @@ export function createLogger(options: {
       base: { service: options.name },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      mixin: () => logContext.getStore() ?? {},
+      // The request or job id, and with tracing on the active span's trace_id and span_id.
+      mixin: () => {
+        const ids = logContext.getStore() ?? {};
+        const trace = activeTraceFields();
+        return trace ? { ...ids, ...trace } : ids;
+      },
     },
     options.destination,
   );

@@ -19,3 +19,40 @@ export function createMetricsRegistry(): Registry {
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   return registry;
 }
+
+const OPENMETRICS = Registry.OPENMETRICS_CONTENT_TYPE;
+const scrapes = new WeakMap<Registry, Promise<unknown>>();
+
+/**
+ * /metrics: the OpenMetrics text format (with exemplars) when the scraper's Accept header asks for
+ * application/openmetrics-text, as Prometheus does when it stores exemplars; the Prometheus text format
+ * otherwise. prom-client renders OpenMetrics by switching the registry's content type and renaming its
+ * counters (dropping `_total`) in place, so an OpenMetrics scrape puts both back afterwards, and scrapes
+ * of one registry take turns.
+ */
+export function renderMetrics(
+  registry: Registry,
+  accept: string | undefined,
+): Promise<{ contentType: string; body: string }> {
+  const openMetrics = (accept ?? '').includes('application/openmetrics-text');
+  const render = async () => {
+    if (!openMetrics) return { contentType: registry.contentType, body: await registry.metrics() };
+    const metrics = registry.getMetricsAsArray() as unknown as { name: string }[];
+    const names = metrics.map((metric) => metric.name);
+    const previous = registry.contentType;
+    const switchable = registry as unknown as { setContentType(type: string): void };
+    switchable.setContentType(OPENMETRICS);
+    try {
+      return { contentType: OPENMETRICS, body: await registry.metrics() };
+    } finally {
+      switchable.setContentType(previous);
+      metrics.forEach((metric, index) => (metric.name = names[index]!));
+    }
+  };
+  const turn = (scrapes.get(registry) ?? Promise.resolve()).then(render);
+  scrapes.set(
+    registry,
+    turn.catch(() => undefined),
+  );
+  return turn;
+}
