@@ -106,7 +106,7 @@ export function createResponseCache(options: TResponseCacheOptions) {
     json<TInput>(
       route: string,
       produce: (input: TInput, req: Request, res: Response) => Promise<unknown>,
-      options: { scope?: TCacheScope; resource?: (input: TInput) => string } = {},
+      options: { scope?: TCacheScope; resource?: (input: TInput) => string; replayable?: boolean } = {},
     ): RequestHandler {
       const scope = options.scope ?? 'public';
       return async (req, res) => {
@@ -128,7 +128,8 @@ export function createResponseCache(options: TResponseCacheOptions) {
         let knownVersion = principal ? undefined : (res.locals.cacheVersion ?? versions?.current());
         if (resource && available())
           knownVersion = (await shared.currentVersion(resource).catch(() => null)) ?? undefined;
-        const replayable = scope === 'public' && !resource && actor.kind === 'anonymous';
+        const replayable =
+          scope === 'public' && !resource && actor.kind === 'anonymous' && options.replayable !== false;
         if (replayable) onPublicAnswer?.(req, res, { route, key });
         const local = knownVersion === undefined ? undefined : memory.get(wanted, knownVersion);
         if (local) {

@@ -79,6 +79,8 @@ function runner(route: TAnyRoute, deps: TRouteDeps, edge: TRouteEdge): RequestHa
       (input, req, res) => handle(route, contextOf(input, deps, req, res), edge),
       {
         scope: route.cache,
+        // A replay (api/http/replay.ts) spends only the default budget: not for routes with one of their own.
+        replayable: !route.rateLimit,
         ...(route.cacheResource
           ? { resource: (input) => route.cacheResource!(input as TRouteInput<never>) }
           : {}),
