@@ -2,7 +2,8 @@ import { dec, type Decimal } from './decimal.ts';
 import { scaledOf, scaledOfDecimal, type TScaled } from './exact-sum.ts';
 
 /** Each held symbol's daily closes, oldest first (the last stored point of each UTC day). */
-export type TDailyCloses = Map<string, { date: string; price: Decimal }[]>;
+export type TDailyCloses = Map<string, TClose[]>;
+type TClose = { date: string; price: Decimal };
 
 /** A stored close: its decimal parsed when first asked for (most are only ever summed, exactly, as integers). */
 class StoredClose {
@@ -37,7 +38,8 @@ function scaledClose(close: { price: Decimal }): TScaled | null {
 
 /** Carries each symbol's close forward as the days advance (one pass over each series). */
 export class PriceCursor {
-  private readonly index = new Map<string, number>();
+  // Per symbol, its series and the position reached: one lookup per price asked (50 coins × 1,826 days).
+  private readonly cursors = new Map<string, { series: TClose[] | undefined; at: number }>();
   private readonly lastTradePrice = new Map<string, { price: Decimal; scaled?: TScaled | null }>();
 
   private readonly closes: TDailyCloses;
@@ -50,31 +52,29 @@ export class PriceCursor {
     if (price) this.lastTradePrice.set(symbol, { price });
   }
 
-  /** The close in effect at the end of `day` (days must not go backwards), or the last trade's price. */
-  private current(symbol: string, day: string) {
-    const series = this.closes.get(symbol);
-    if (series?.length) {
-      let at = this.index.get(symbol) ?? -1;
-      while (at + 1 < series.length && series[at + 1]!.date <= day) at += 1;
-      this.index.set(symbol, at);
-      if (at >= 0) return { close: series[at]! };
-    }
-    const trade = this.lastTradePrice.get(symbol);
-    return trade ? { trade } : null;
+  /** The close in effect at the end of `day` (days must not go backwards), if the symbol has one yet. */
+  private close(symbol: string, day: string): TClose | undefined {
+    let cursor = this.cursors.get(symbol);
+    if (!cursor) this.cursors.set(symbol, (cursor = { series: this.closes.get(symbol), at: -1 }));
+    const series = cursor.series;
+    if (!series) return undefined;
+    let at = cursor.at;
+    while (at + 1 < series.length && series[at + 1]!.date <= day) at += 1;
+    cursor.at = at;
+    return at >= 0 ? series[at] : undefined;
   }
 
-  /** The close in effect at the end of `day` (days must not go backwards). */
+  /** The close in effect at the end of `day` (days must not go backwards), or the last trade's price. */
   price(symbol: string, day: string): Decimal | null {
-    const found = this.current(symbol, day);
-    return found ? (found.close?.price ?? found.trade!.price) : null;
+    return this.close(symbol, day)?.price ?? this.lastTradePrice.get(symbol)?.price ?? null;
   }
 
   /** The same price as an integer and scale: undefined when there is none, null when it has no plain form. */
   scaled(symbol: string, day: string): TScaled | null | undefined {
-    const found = this.current(symbol, day);
-    if (!found) return undefined;
-    if (found.close) return scaledClose(found.close);
-    const trade = found.trade!;
+    const close = this.close(symbol, day);
+    if (close) return scaledClose(close);
+    const trade = this.lastTradePrice.get(symbol);
+    if (!trade) return undefined;
     if (trade.scaled === undefined) trade.scaled = scaledOfDecimal(trade.price);
     return trade.scaled;
   }
