@@ -68,12 +68,8 @@ const preTradeLimits = (symbols: string[]) => ({
   ],
 });
 
-/**
- * For `npm run bench -- --compare REV`: the benchmark's portfolio (50 coins, 10,000 transactions, the
- * four limits) owned by a user who signs in at `url`, and what the pre-trade row asks (paths, so any API
- * on the same database and secret answers them).
- */
-export async function preTradeFixture(db: TTestDatabase['db'], url: string) {
+/** The benchmark's portfolio: 50 coins, 10,000 transactions over 1826 days ending yesterday (a trade later today would be in the future). */
+function benchHistory() {
   const today = new Date().toISOString().slice(0, 10);
   const days = 1826;
   const history = generateHistory({
@@ -84,6 +80,16 @@ export async function preTradeFixture(db: TTestDatabase['db'], url: string) {
     cashTracking: false,
     from: addDays(today, -days),
   });
+  return { today, days, history };
+}
+
+/**
+ * For `npm run bench -- --compare REV`: the benchmark's portfolio (50 coins, 10,000 transactions, the
+ * four limits) owned by a user who signs in at `url`, and what the pre-trade row asks (paths, so any API
+ * on the same database and secret answers them).
+ */
+export async function preTradeFixture(db: TTestDatabase['db'], url: string) {
+  const { history } = benchHistory();
   await storeHistoryPrices(db, history);
   const email = 'bench-compare@example.com';
   const password = 'benchmark passphrase 1';
@@ -138,16 +144,7 @@ export async function portfolioSection(deps: TDeps): Promise<string[]> {
   const { database, log } = deps;
   const db = database.db;
   log('portfolio …');
-  const today = new Date().toISOString().slice(0, 10);
-  const days = 1826;
-  const history = generateHistory({
-    seed: 11,
-    coins: 50,
-    days,
-    transactions: 10_000,
-    cashTracking: false,
-    from: addDays(today, -days), // ends yesterday: a trade later today would be in the future
-  });
+  const { today, days, history } = benchHistory();
   await storeHistoryPrices(db, history);
   const actor = await benchTrader(db);
   const service = createPortfoliosService({ db });

@@ -8,6 +8,7 @@ import {
   trace,
   TraceFlags,
   type Attributes,
+  type Span,
 } from '@opentelemetry/api';
 
 // What the rest of the code base sees of tracing (issue #26): the OpenTelemetry API only, which is a
@@ -65,6 +66,19 @@ export function setRequestRoute(route: string): void {
 
 const tracer = () => trace.getTracer('trading-backend');
 
+/** Runs `work` in `span`, which records a failure and ends either way. */
+async function ended<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
 /**
  * Runs `send` (the enqueueing of `name`, one job or a flow) inside a producer span and hands it the W3C
  * trace context (traceparent, tracestate) serialized as BullMQ's telemetry metadata, which the job
@@ -89,15 +103,7 @@ export async function inProducerSpan<T>(
     async (span) => {
       const carrier: Record<string, string> = {};
       propagation.inject(context.active(), carrier);
-      try {
-        return await send(carrier.traceparent ? JSON.stringify(carrier) : undefined);
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-        throw error;
-      } finally {
-        span.end();
-      }
+      return ended(span, () => send(carrier.traceparent ? JSON.stringify(carrier) : undefined));
     },
   );
 }
@@ -139,15 +145,7 @@ export async function inConsumerSpan<T>(
     { kind: SpanKind.CONSUMER, attributes },
     parent,
     async (span) => {
-      try {
-        return await work();
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-        throw error;
-      } finally {
-        span.end();
-      }
+      return ended(span, work);
     },
   );
 }
