@@ -6,11 +6,18 @@ import { createStreamLeases, type TStreamLease } from '../../http/stream-leases.
 
 export type TTransport = 'sse' | 'ws';
 
+export type TLiveFrameKind = 'snapshot' | 'ticks';
+
 /** What the hub needs of one open stream (SSE response or WebSocket); the transport writes the bytes. */
 export type TLiveSink = {
   transport: TTransport;
-  /** Sends ticks; calls `flushed` once they left this process (the socket took them). */
-  send(kind: 'snapshot' | 'ticks', ticks: TTick[], flushed: () => void): void;
+  /**
+   * The bytes of a frame. Pure: every sink of a transport encodes the same ticks to the same bytes, so
+   * the hub encodes a batch once per transport and hands the one Buffer to every stream it goes to.
+   */
+  encode(kind: TLiveFrameKind, ticks: TTick[]): Buffer;
+  /** Writes a frame from `encode`; calls `flushed` once it left this process (the socket took it). */
+  write(frame: Buffer, flushed: () => void): void;
   /** A keep-alive (SSE comment, WebSocket ping); returns false when the peer missed the last one. */
   heartbeat(): boolean;
   /** Ends the stream: `reason` tells the client why (and, on shutdown, to reconnect). */
@@ -65,10 +72,16 @@ export class LiveCapError extends Error {
  * subscribed symbol, never an unbounded queue, and gets the latest prices (with `seq` gaps) when it
  * reads again.
  *
+ * Fan-out: streams are indexed by symbol, so a batch touches only the streams subscribed to its
+ * symbols, and streams that send the same ticks share one encoded frame (10,000 clients of BTC cost one
+ * JSON.stringify, not 10,000).
+ *
  * Caps: MARKET_STREAMS_PER_REPLICA streams in this process; MARKET_STREAMS_PER_CLIENT per client (the
  * user, else the IP) over every replica, as leases in Redis (api/http/stream-leases.ts), renewed by
  * the hub's timer. The same timer sends heartbeats, closes idle WebSockets and, when the process
- * shuts down, ends every stream telling its client to reconnect.
+ * shuts down, ends every stream telling its client to reconnect. Each stream has a phase, so heartbeats
+ * and renewals are spread over their periods: 10,000 pings or lease writes in one timer tick would stall
+ * the ticks behind them.
  */
 export function createLiveHub(options: TLiveHubOptions) {
   const keys = tickKeys(options.keyPrefix);
@@ -79,6 +92,9 @@ export function createLiveHub(options: TLiveHubOptions) {
     leaseMs: 60_000,
   });
   const streams = new Set<TStream>();
+  /** The streams subscribed to each symbol. */
+  const bySymbol = new Map<string, Set<TStream>>();
+  let phases = 0;
   /** Newest seq seen per symbol: a batch published twice (two worker replicas) is passed on once. */
   const lastSeq = new Map<string, number>();
   let subscribing: Promise<void> | null = null;
@@ -105,18 +121,33 @@ export function createLiveHub(options: TLiveHubOptions) {
     busy: boolean;
     lease: TStreamLease;
     idleSince: number;
+    /** Spreads this stream's heartbeats and lease renewals over their periods. */
+    phase: number;
   };
 
-  function flush(stream: TStream) {
+  /** Frames encoded while one batch is fanned out, by transport and ticks (symbol@seq of each). */
+  type TFrameMemo = Map<string, Buffer>;
+
+  /** Sends the stream's pending ticks unless a write is in flight; `memo` shares frames within a batch. */
+  function flush(stream: TStream, memo?: TFrameMemo) {
     if (stream.busy || stream.pending.size === 0 || !streams.has(stream)) return;
     const ticks = [...stream.pending.values()].filter(
       (tick) => (stream.sent.get(tick.symbol) ?? -1) < tick.seq,
     );
     stream.pending.clear();
     if (!ticks.length) return;
-    for (const tick of ticks) stream.sent.set(tick.symbol, tick.seq);
+    let key = stream.sink.transport;
+    for (const tick of ticks) {
+      stream.sent.set(tick.symbol, tick.seq);
+      key += ` ${tick.symbol}@${tick.seq}`;
+    }
+    let frame = memo?.get(key);
+    if (!frame) {
+      frame = stream.sink.encode('ticks', ticks);
+      memo?.set(key, frame);
+    }
     stream.busy = true;
-    stream.sink.send('ticks', ticks, () => {
+    stream.sink.write(frame, () => {
       stream.busy = false;
       flush(stream);
     });
@@ -128,14 +159,29 @@ export function createLiveHub(options: TLiveHubOptions) {
     stream.pending.set(tick.symbol, tick);
   }
 
+  function index(stream: TStream, symbol: string) {
+    let subscribed = bySymbol.get(symbol);
+    if (!subscribed) bySymbol.set(symbol, (subscribed = new Set()));
+    subscribed.add(stream);
+  }
+
+  function unindex(stream: TStream, symbol: string) {
+    const subscribed = bySymbol.get(symbol);
+    if (subscribed?.delete(stream) && subscribed.size === 0) bySymbol.delete(symbol);
+  }
+
   function onBatch(batch: TTickBatch) {
-    const fresh = batch.ticks.filter((tick) => (lastSeq.get(tick.symbol) ?? -1) < tick.seq);
-    if (!fresh.length) return;
-    for (const tick of fresh) lastSeq.set(tick.symbol, tick.seq);
-    for (const stream of streams) {
-      for (const tick of fresh) offer(stream, tick);
-      flush(stream);
+    const touched = new Set<TStream>();
+    for (const tick of batch.ticks) {
+      if ((lastSeq.get(tick.symbol) ?? -1) >= tick.seq) continue;
+      lastSeq.set(tick.symbol, tick.seq);
+      for (const stream of bySymbol.get(tick.symbol) ?? []) {
+        offer(stream, tick);
+        touched.add(stream);
+      }
     }
+    const memo: TFrameMemo = new Map();
+    for (const stream of touched) flush(stream, memo);
   }
 
   // The process's one Redis subscriber (api/http/event-streams.ts, shared with the alert streams).
@@ -177,6 +223,7 @@ export function createLiveHub(options: TLiveHubOptions) {
 
   function remove(stream: TStream) {
     if (!streams.delete(stream)) return;
+    for (const symbol of stream.symbols) unindex(stream, symbol);
     connections.dec({ transport: stream.sink.transport });
     void stream.lease.release();
     if (streams.size === 0 && unsubscribe) {
@@ -196,7 +243,8 @@ export function createLiveHub(options: TLiveHubOptions) {
         remove(stream);
         continue;
       }
-      if (seconds % options.heartbeatSeconds === 0 && !stream.sink.heartbeat()) {
+      const tick = seconds + stream.phase;
+      if (tick % options.heartbeatSeconds === 0 && !stream.sink.heartbeat()) {
         stream.sink.end('heartbeat', 'No pong to the last ping.');
         remove(stream);
         continue;
@@ -206,7 +254,7 @@ export function createLiveHub(options: TLiveHubOptions) {
         remove(stream);
         continue;
       }
-      if (seconds % 20 === 0) void stream.lease.renew();
+      if (tick % 20 === 0) void stream.lease.renew();
     }
   }, 1000);
   timer.unref();
@@ -233,15 +281,17 @@ export function createLiveHub(options: TLiveHubOptions) {
         busy: true,
         lease,
         idleSince: Date.now(),
+        phase: (phases = (phases + 1) % 3600),
       };
       streams.add(stream);
+      for (const symbol of stream.symbols) index(stream, symbol);
       connections.inc({ transport: sink.transport });
 
-      const sendFirst = (kind: 'snapshot' | 'ticks', ticks: TTick[]) =>
+      const sendFirst = (kind: TLiveFrameKind, ticks: TTick[]) =>
         new Promise<void>((resolve) => {
           for (const tick of ticks)
             stream.sent.set(tick.symbol, Math.max(tick.seq, stream.sent.get(tick.symbol) ?? -1));
-          sink.send(kind, ticks, resolve);
+          sink.write(sink.encode(kind, ticks), resolve);
         });
 
       return {
@@ -255,8 +305,11 @@ export function createLiveHub(options: TLiveHubOptions) {
           flush(stream);
         },
         async subscribe(added) {
-          const fresh = added.filter((symbol) => !stream.symbols.has(symbol));
-          for (const symbol of fresh) stream.symbols.add(symbol);
+          const fresh = [...new Set(added)].filter((symbol) => !stream.symbols.has(symbol));
+          for (const symbol of fresh) {
+            stream.symbols.add(symbol);
+            if (streams.has(stream)) index(stream, symbol);
+          }
           if (fresh.length) {
             const ticks = (await snapshot(fresh)).filter(
               (tick) => (stream.sent.get(tick.symbol) ?? -1) < tick.seq,
@@ -268,7 +321,7 @@ export function createLiveHub(options: TLiveHubOptions) {
         },
         unsubscribe(removed) {
           for (const symbol of removed) {
-            stream.symbols.delete(symbol);
+            if (stream.symbols.delete(symbol)) unindex(stream, symbol);
             stream.pending.delete(symbol);
           }
           if (stream.symbols.size === 0) stream.idleSince = Date.now();

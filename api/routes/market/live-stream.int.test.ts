@@ -379,7 +379,9 @@ describe('live market streams over two API processes', () => {
       const first = await sse.next((e) => e.event === 'tick' && Number(e.id) > 1e9);
       const next = await sse.next((e) => e.event === 'tick' && Number(e.id) > Number(first.id));
       const [t1, t2] = [JSON.parse(first.data) as TTick, JSON.parse(next.data) as TTick];
-      expect(t2.seq).toBe(t1.seq + 1);
+      // A loaded machine can miss a one-second slot (the documented gap in seq), never go back.
+      expect(t2.seq).toBeGreaterThan(t1.seq);
+      expect(t2.seq - t1.seq).toBeLessThan(30);
       expect(t2.at).toBe(new Date(t2.seq * 1000).toISOString());
       expect(t1.price).toBeGreaterThan(0);
       // The listing agrees with the stream (each slot writes the price before publishing it).

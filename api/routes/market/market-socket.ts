@@ -4,7 +4,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { can } from '../../../core/platform/access/index.ts';
 import { AppError } from '../../../core/platform/errors/app-error.ts';
 import type { TResolveActor } from '../../http/authenticate.ts';
-import { LiveCapError, type TLiveClient, type TLiveHub, type TLiveSink } from './live-hub.ts';
+import type { TTick } from '../../../core/market/index.ts';
+import {
+  LiveCapError,
+  type TLiveClient,
+  type TLiveFrameKind,
+  type TLiveHub,
+  type TLiveSink,
+} from './live-hub.ts';
 import { ZLiveClientMessage, ZLiveSocketQuery, type TLiveServerMessage } from './live.schemas.ts';
 import { liveClientKey } from './market-stream.ts';
 
@@ -132,9 +139,10 @@ export function createLiveSocket(deps: {
       ws.on('pong', () => (alive = true));
       const sink: TLiveSink = {
         transport: 'ws',
-        send(kind, ticks, flushed) {
+        encode: encodeSocketFrame,
+        write(frame, flushed) {
           if (ws.readyState !== ws.OPEN) return flushed();
-          ws.send(JSON.stringify({ type: kind, ticks } satisfies TLiveServerMessage), () => flushed());
+          ws.send(frame, { binary: false }, () => flushed());
         },
         heartbeat() {
           if (!alive) return false;
@@ -151,6 +159,10 @@ export function createLiveSocket(deps: {
     });
   };
 }
+
+/** A tick frame's bytes: the same for every socket, so one Buffer serves every socket of a batch. */
+export const encodeSocketFrame = (kind: TLiveFrameKind, ticks: TTick[]): Buffer =>
+  Buffer.from(JSON.stringify({ type: kind, ticks } satisfies TLiveServerMessage));
 
 function safeJson(text: string): unknown {
   try {

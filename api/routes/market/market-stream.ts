@@ -2,7 +2,8 @@ import type { TActor } from '../../../core/platform/access/index.ts';
 import { lastEventIdHeader } from '../../http/last-event-id.ts';
 import { AppError, ErrorCode } from '../../../core/platform/errors/app-error.ts';
 import type { TRouteContext } from '../define-route.ts';
-import { LiveCapError, type TLiveSink } from './live-hub.ts';
+import type { TTick } from '../../../core/market/index.ts';
+import { LiveCapError, type TLiveFrameKind, type TLiveSink } from './live-hub.ts';
 import type { ZLiveStreamQuery } from './live.schemas.ts';
 
 /** Streams are capped per client: the user (sessions and keys alike), else the address. */
@@ -19,6 +20,19 @@ export const liveRedisAway = () =>
   new AppError(ErrorCode.DependencyUnavailable, {
     detail: 'Live market streams need Redis, which is unavailable; retry shortly.',
   });
+
+/** SSE bytes of a frame: the snapshot as one event, ticks as one event each (`id` = seq, for Last-Event-ID). */
+export function encodeEventFrame(kind: TLiveFrameKind, ticks: TTick[]): Buffer {
+  if (kind === 'snapshot') {
+    const seq = Math.max(-1, ...ticks.map((tick) => tick.seq));
+    return Buffer.from(
+      `${seq >= 0 ? `id: ${seq}\n` : ''}event: snapshot\ndata: ${JSON.stringify({ ticks })}\n\n`,
+    );
+  }
+  return Buffer.from(
+    ticks.map((tick) => `id: ${tick.seq}\nevent: tick\ndata: ${JSON.stringify(tick)}\n\n`).join(''),
+  );
+}
 
 /**
  * GET /api/v1/cryptocurrencies/stream (SSE): `event: snapshot` (the latest tick of each symbol), then
@@ -37,19 +51,11 @@ export async function streamMarket({
   let ended = false;
   const sink: TLiveSink = {
     transport: 'sse',
-    send(kind, ticks, flushed) {
+    encode: encodeEventFrame,
+    write(frame, flushed) {
       if (ended) return;
-      let text: string;
-      if (kind === 'snapshot') {
-        const seq = Math.max(-1, ...ticks.map((tick) => tick.seq));
-        text = `${seq >= 0 ? `id: ${seq}\n` : ''}event: snapshot\ndata: ${JSON.stringify({ ticks })}\n\n`;
-      } else {
-        text = ticks
-          .map((tick) => `id: ${tick.seq}\nevent: tick\ndata: ${JSON.stringify(tick)}\n\n`)
-          .join('');
-      }
       // The callback runs once the socket took the bytes: until then, newer ticks are conflated.
-      res.write(text, () => flushed());
+      res.write(frame, () => flushed());
     },
     heartbeat() {
       if (!ended) res.write(': keep-alive\n\n');
