@@ -5,6 +5,7 @@ import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { request } from '../../test/openapi-conformance.ts';
 import { createApiKey, signIn } from '../../test/auth.ts';
+import { awayFromWindowEnd } from '../../test/rate-window.ts';
 
 let database: TTestDatabase;
 const apis: TTestApi[] = [];
@@ -28,6 +29,7 @@ test('When two replicas share Redis, then they share one budget and the next req
   const prefix = `test:rl-shared-${Date.now()}:`;
   const a = await start({ RATE_LIMIT_PER_MINUTE: '5' }, prefix);
   const b = await start({ RATE_LIMIT_PER_MINUTE: '5' }, prefix);
+  await awayFromWindowEnd();
   const remaining: string[] = [];
   for (const api of [a, b, a, b, a]) {
     const response = await request(api.url, '/api/v1/cryptocurrencies/');
@@ -57,6 +59,7 @@ test('When probes and metrics are scraped, then they are not rate limited', asyn
 
 test('When clients come from different IPs behind a trusted proxy, then each IP has its own budget', async () => {
   const api = await start({ RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: 'true' });
+  await awayFromWindowEnd();
   const from = (ip: string) =>
     fetch(`${api.url}/api/v1/cryptocurrencies/`, { headers: { 'X-Forwarded-For': ip } });
   expect((await from('203.0.113.1')).status).toBe(200);
@@ -66,6 +69,7 @@ test('When clients come from different IPs behind a trusted proxy, then each IP 
 
 test('When Redis is unreachable, then the limiter keeps counting in process memory', async () => {
   const api = await start({ RATE_LIMIT_PER_MINUTE: '2', CACHE_REDIS_URL: 'redis://127.0.0.1:1' });
+  await awayFromWindowEnd();
   const statuses: number[] = [];
   for (let i = 0; i < 3; i += 1) {
     const response = await request(api.url, '/api/v1/cryptocurrencies/');
@@ -86,6 +90,7 @@ test('When callers are signed in, then each user has the quota of their role, sh
   const key = await createApiKey(issuer.url, trader, ['market:read']);
   const get = (headers: Record<string, string> = {}) =>
     request(api.url, '/api/v1/cryptocurrencies/', { headers });
+  await awayFromWindowEnd();
   expect((await get()).headers.get('ratelimit-limit')).toBe('2');
   expect((await get(trader.headers)).headers.get('ratelimit-limit')).toBe('3');
   expect((await get(analyst.headers)).headers.get('ratelimit-limit')).toBe('5');
@@ -104,9 +109,7 @@ test('When an import is sent, then it spends 1 plus 1 per started 256 KiB of its
   const api = await start({ RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_ROLE_QUOTAS: 'trader=40' });
   const issuer = await start({});
   const trader = await signIn(issuer, 'trader');
-  // The counts below belong to one window: start well before it ends.
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < 5000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+  await awayFromWindowEnd();
   const created = await request(api.url, '/api/v1/portfolios', {
     method: 'POST',
     headers: { ...trader.headers, 'content-type': 'application/json' },

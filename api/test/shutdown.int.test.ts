@@ -33,19 +33,23 @@ test('When the API process gets SIGTERM, then readiness fails, the in-flight req
     CACHE_REDIS_URL: config.CACHE_REDIS_URL ?? config.REDIS_URL,
     REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
     LOG_LEVEL: 'info',
-    SHUTDOWN_DELAY_MS: '500',
+    // The listener stays open this long after the signal: the readiness probe below must land inside it.
+    SHUTDOWN_DELAY_MS: '2000',
   });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForStatus(`${base}/readyz`);
-    // Slow PostgreSQL down so that a request is still running when the signal arrives.
-    proxy.setLatency(1500);
+    // Slow PostgreSQL down so that a request is still running when the signal arrives, and still when the
+    // listener closes SHUTDOWN_DELAY_MS later.
+    proxy.setLatency(4000);
     const inFlight = fetch(`${base}/api/v1/cryptocurrencies/BTC`);
     await new Promise((resolve) => setTimeout(resolve, 200));
     api.process.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 100));
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(503); // readiness flips first, so the load balancer stops sending traffic
+    // The shutdown flag, not the slowed database (its probe times out after 1 s: a 503 as well).
+    expect(((await ready.json()) as { status: string }).status).toBe('shutting_down');
     const response = await inFlight;
     expect(response.status).toBe(200);
     expect(((await response.json()) as { symbol: string }).symbol).toBe('BTC');

@@ -10,6 +10,7 @@ import { createTestDatabase, type TTestDatabase } from '../../test/db.ts';
 import { request } from '../../test/openapi-conformance.ts';
 import { freePort, startProcess, waitForStatus, type TChild } from '../../test/processes.ts';
 import { startProviderServer, type TProviderServer } from '../../test/provider-server.ts';
+import { awayFromWindowEnd } from '../../test/rate-window.ts';
 import { waitForJob } from '../../test/worker-harness.ts';
 
 const MARKETS = '/api/v3/coins/markets';
@@ -178,6 +179,10 @@ test('When POST /sync is called on the real API, then the worker completes the j
     await fetch(`${server.coingeckoUrl}/coins/markets?per_page=3&page=1`)
   ).json()) as Record<string, unknown>[];
   server.script(MARKETS, { body: [{ ...recorded[0], current_price: 12345.67 }, ...recorded.slice(1)] });
+  // From here to the 429, the job's run and the status polls included (up to 10 s), the POSTs must share
+  // one window of the sync route's budget and one of the job's deduplication (5-minute windows, whose
+  // ends are also minute ends).
+  await awayFromWindowEnd(10_000);
   const accepted = await request(base, '/api/v1/cryptocurrencies/sync?limit=3&provider=coingecko', {
     method: 'POST',
     headers,

@@ -8,6 +8,7 @@ import { createTestDatabase, type TTestDatabase } from '../../../test/db.ts';
 import { withContext } from '../../../test/expect-context.ts';
 import { forgedTokens } from '../../../test/forged-tokens.ts';
 import { request } from '../../../test/openapi-conformance.ts';
+import { awayFromWindowEnd } from '../../../test/rate-window.ts';
 import { ROLE_PERMISSIONS } from '../../../core/platform/access/index.ts';
 
 const LIMITS = {
@@ -203,6 +204,7 @@ describe('The request budget of the auth routes', () => {
   test('When one client sends more than AUTH_RATE_LIMIT_PER_MINUTE logins, then the next is a 429 rate-limit problem before any password is checked', async () => {
     const tight = await startTestApi(testConfig({ ...LIMITS, AUTH_RATE_LIMIT_PER_MINUTE: '3' }), database.db);
     try {
+      await awayFromWindowEnd();
       const ip = clientIp();
       for (let attempt = 0; attempt < 3; attempt++)
         expect((await login(`nobody-${attempt}@example.com`, 'not a password 1', ip, tight.url)).status).toBe(

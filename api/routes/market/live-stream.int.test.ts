@@ -148,6 +148,29 @@ async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000
   }
 }
 
+/**
+ * Until the streams the tests above closed are gone from both processes and their leases released: both
+ * happen in the API processes after the client has closed, so the next cap test waits for them.
+ */
+async function streamsDrained(bases = [a, b]): Promise<void> {
+  const open = async () => {
+    const keys = await redis.keys(`${config.REDIS_KEY_PREFIX}market:streams:user:*`);
+    let count = 0;
+    for (const key of keys) count += await redis.zcard(key);
+    for (const base of bases) {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      for (const [, n] of text.matchAll(/^market_stream_connections\{[^}]*\} (\d+)/gm)) count += Number(n);
+    }
+    return count;
+  };
+  const deadline = Date.now() + 10_000;
+  let left;
+  while ((left = await open()) > 0) {
+    if (Date.now() > deadline) throw new Error(`${left} streams or leases still open after 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const ticksOf = (message: { [key: string]: unknown }) => (message.ticks ?? []) as TTick[];
 const wsUrl = (base: string, query: string) => `${base.replace('http', 'ws')}/api/v1/ws${query}`;
 
@@ -290,7 +313,7 @@ describe('live market streams over two API processes', () => {
       ws.socket.close();
     }
     // Per replica (B holds 2, below this client's 3).
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the leases above released
+    await streamsDrained();
     const onB = [
       await openSse(`${b}/api/v1/cryptocurrencies/stream?symbols=BTC`),
       await openSse(`${b}/api/v1/cryptocurrencies/stream?symbols=BTC`),
@@ -306,7 +329,7 @@ describe('live market streams over two API processes', () => {
   });
 
   test('When a reader stops reading, then it gets the latest price per symbol when it reads again, never a backlog', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the last test's leases released
+    await streamsDrained();
     const symbols = Array.from({ length: 100 }, (_, i) => `C${String(i).padStart(3, '0')}`);
     const { port } = new URL(a);
     const socket = net.connect(Number(port), '127.0.0.1');
@@ -344,7 +367,7 @@ describe('live market streams over two API processes', () => {
   });
 
   test('When a process shuts down, then its SSE and WebSocket streams end telling clients to reconnect', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await streamsDrained();
     const sse = await openSse(`${b}/api/v1/cryptocurrencies/stream?symbols=BTC`);
     const ws = await openWs(wsUrl(b, '?symbols=BTC'));
     await sse.next((e) => e.event === 'snapshot');

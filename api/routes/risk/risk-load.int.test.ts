@@ -13,6 +13,7 @@ import { createTestDatabase, type TTestDatabase } from '../../../test/db.ts';
 import { withContext } from '../../../test/expect-context.ts';
 import { RECORDED_MARKET } from '../../../test/market.ts';
 import { request } from '../../../test/openapi-conformance.ts';
+import { awayFromWindowEnd } from '../../../test/rate-window.ts';
 
 // Work per request on the risk routes: the smallest window, requests that must not write, rankings from
 // one query, costs against the caller's budget, and a deadline.
@@ -31,12 +32,6 @@ afterAll(async () => {
   await api.close();
   await database.drop();
 });
-
-/** Waits for a fresh rate-limit window when the current one ends within 5 s (counts restart with a window). */
-async function awayFromWindowEnd(): Promise<void> {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < 5000) await new Promise((resolve) => setTimeout(resolve, left + 50));
-}
 
 /** The repository with a count of its calls, by method. */
 function counted(db: DataSource): { repository: TRiskRepository; calls: Map<string, number> } {

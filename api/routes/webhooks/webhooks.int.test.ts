@@ -319,7 +319,7 @@ describe('Deliveries', () => {
   });
 
   test('When deliveries were stored with their event but their scheduling was lost (a crash), then the sweep schedules and delivers them once', async () => {
-    await endpoint('/stalled');
+    const hook = await endpoint('/stalled');
     const ids = await database.db.transaction((tx) =>
       api.services.webhooks.stage(tx, owner.userId, 'alert.fired', { alert_id: 'a' }),
     );
@@ -329,8 +329,10 @@ describe('Deliveries', () => {
     expect(await api.services.webhooks.resumeStalled()).toBe(1);
     const [received] = await receiver.waitFor('/stalled', 1);
     expect(received!.headers['webhook-id']).toBe(ids[0]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The receiver has the request before the worker has its answer and records the attempt.
+    await waitForDelivery(hook.id, ids[0]!, 'succeeded');
     expect(await api.services.webhooks.resumeStalled()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // room for a second delivery, were one sent
     expect(receiver.received.filter((entry) => entry.path === '/stalled')).toHaveLength(1);
   });
 

@@ -32,7 +32,12 @@ test('When the migrate Job starts before PostgreSQL answers, then it waits, appl
     { DATABASE_URL: url.toString(), LOG_LEVEL: 'info' },
     ['run'],
   );
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // However long the child takes to start (a loaded machine: seconds), restore only once it was refused.
+  const deadline = Date.now() + 30_000;
+  while (!run.output().includes('database not reachable yet') && run.process.exitCode === null) {
+    if (Date.now() > deadline) throw new Error(`no refused attempt within 30 s:\n${run.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   expect(run.process.exitCode).toBeNull(); // still waiting, not failed
   proxy.restore();
   expect(await run.exited).toBe(0);

@@ -112,3 +112,29 @@ test('When a dead job is replayed and dead letters are filed twice, then the rep
   await withFlows.toDeadLetter(letter);
   expect(await withFlows.deadLetter.getWaitingCount()).toBe(1);
 });
+
+test('When the producer is closed while Redis is unreachable, then a start-up failure that comes later is not thrown', async () => {
+  const away = createQueueRedis('redis://127.0.0.1:1');
+  away.on('error', () => undefined);
+  const queues = createQueues(REGISTRY, away, `${prefix}-away`, { flowOf });
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the first refusal has been seen
+  await queues.close();
+  const thrown: unknown[] = [];
+  const onThrown = (error: unknown) => thrown.push(error);
+  process.on('uncaughtException', onThrown);
+  process.on('unhandledRejection', onThrown);
+  try {
+    // Ending the client in the middle of a connection attempt rejects every start-up still waiting on it.
+    await new Promise<void>((resolve) => {
+      away.once('connecting', () => {
+        away.disconnect();
+        resolve();
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  } finally {
+    process.off('uncaughtException', onThrown);
+    process.off('unhandledRejection', onThrown);
+  }
+  expect(thrown).toEqual([]);
+});

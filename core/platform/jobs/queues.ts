@@ -8,12 +8,12 @@ import { windowStart, type TAnyJob } from './define-job.ts';
 type TWithConnections = { connection?: EventEmitter; blockingConnection?: EventEmitter };
 
 /**
- * Closes a BullMQ Queue or Worker. BullMQ's connection drops every listener when it closes, but a
+ * Closes a BullMQ Queue, Worker or FlowProducer. BullMQ's connection drops every listener when it closes, but a
  * start-up still in flight (closed right after creation, or while Redis is unreachable) rejects
  * later as an 'error' event on that connection; with no listener left, Node throws it and the
  * process dies. One no-op listener stays on for that late rejection.
  */
-export async function closeQuietly(closable: Queue | Worker): Promise<void> {
+export async function closeQuietly(closable: Queue | Worker | FlowProducer): Promise<void> {
   try {
     await closable.close();
   } finally {
@@ -243,7 +243,7 @@ export function createQueues<const Registry extends readonly TAnyJob[]>(
 
     async close(): Promise<void> {
       await Promise.all([...Object.values<Queue>(queues), deadLetter].map(closeQuietly));
-      await flows.close().catch(() => undefined);
+      await closeQuietly(flows).catch(() => undefined);
     },
   };
 }
