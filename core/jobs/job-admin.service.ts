@@ -54,7 +54,8 @@ export function createJobAdminService(deps: {
         const jobs = (
           await queues.get(name).getJobs(states, position.offset, position.offset + wanted - 1, false)
         ).filter((job): job is Job => Boolean(job));
-        for (const job of jobs) data.push(await describeJob(job, name));
+        for (const job of jobs)
+          data.push(await describeJob(job, name, null, () => queues.get(name).getJob(job.id!)));
         position =
           jobs.length < wanted
             ? { queue: position.queue + 1, offset: 0 }

@@ -3,13 +3,20 @@ import type { TJobState } from '../platform/jobs/index.ts';
 
 const iso = (time: number | undefined) => (time ? new Date(time).toISOString() : null);
 
-/** A BullMQ job as the API shows it: no stack traces, just the state, the outcome and the timing. */
+/**
+ * A BullMQ job as the API shows it: no stack traces, just the state, the outcome and the timing.
+ * `reload` reads the job again: one read before it finished whose state now says it has would show
+ * `completed` without its result.
+ */
 export async function describeJob(
-  job: Job,
+  read: Job,
   queue: string,
   flow: { name: string; id: string; state: string }[] | null = null,
+  reload?: () => Promise<Job | undefined | null>,
 ) {
-  const state = await job.getState();
+  const state = await read.getState();
+  const finished = state === 'completed' || state === 'failed';
+  const job = finished && !read.finishedOn && reload ? ((await reload()) ?? read) : read;
   return {
     id: job.id ?? '',
     name: job.name,

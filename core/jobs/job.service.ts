@@ -84,7 +84,7 @@ export function createJobService(deps: {
             }),
           )
         : null;
-      return describeJob(found.job, found.queue, steps);
+      return describeJob(found.job, found.queue, steps, async () => (await queues.find(jobId))?.job);
     },
   };
 }

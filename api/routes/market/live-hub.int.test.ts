@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { publishTicks, type TTick } from '../../../core/market/index.ts';
 import { testConfig } from '../../../test/config.ts';
 import { createEventStreams } from '../../http/event-streams.ts';
-import { createLiveHub, type TLiveHub, type TLiveSink, type TTransport } from './live-hub.ts';
+import { createLiveHub, type TLiveHub } from './live-hub.ts';
+import type { TLiveSink, TTransport } from './live-sink.ts';
 import { encodeSocketFrame } from './market-socket.ts';
 import { encodeEventFrame } from './market-stream.ts';
 

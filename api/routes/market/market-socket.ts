@@ -5,13 +5,8 @@ import { can } from '../../../core/platform/access/index.ts';
 import { AppError } from '../../../core/platform/errors/app-error.ts';
 import type { TResolveActor } from '../../http/authenticate.ts';
 import type { TTick } from '../../../core/market/index.ts';
-import {
-  LiveCapError,
-  type TLiveClient,
-  type TLiveFrameKind,
-  type TLiveHub,
-  type TLiveSink,
-} from './live-hub.ts';
+import type { TLiveHub } from './live-hub.ts';
+import { LiveCapError, type TLiveClient, type TLiveFrameKind, type TLiveSink } from './live-sink.ts';
 import { ZLiveClientMessage, ZLiveSocketQuery, type TLiveServerMessage } from './live.schemas.ts';
 import { liveClientKey } from './market-stream.ts';
 

@@ -3,7 +3,7 @@ import { lastEventIdHeader } from '../../http/last-event-id.ts';
 import { AppError, ErrorCode } from '../../../core/platform/errors/app-error.ts';
 import type { TRouteContext } from '../define-route.ts';
 import type { TTick } from '../../../core/market/index.ts';
-import { LiveCapError, type TLiveFrameKind, type TLiveSink } from './live-hub.ts';
+import { LiveCapError, type TLiveFrameKind, type TLiveSink } from './live-sink.ts';
 import type { ZLiveStreamQuery } from './live.schemas.ts';
 
 /** Streams are capped per client: the user (sessions and keys alike), else the address. */
