@@ -39,7 +39,11 @@ check() {
   [ "$(id -u)" = 0 ] || problems+=("not root (the kubelet, containerd and kube-proxy need root)")
   [ -d /sys/fs/cgroup/memory ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || problems+=("no memory cgroup")
   [ -w /sys/fs/cgroup ] || problems+=("/sys/fs/cgroup is not writable")
-  command -v iptables >/dev/null || [ -x /usr/sbin/iptables ] || problems+=("no iptables")
+  # The kernel's netfilter is what counts: `up` installs the iptables command itself (a fresh machine lacks it).
+  [ -e /proc/net/ip_tables_names ] || modprobe ip_tables 2>/dev/null || [ -e /proc/net/ip_tables_names ] ||
+    problems+=("no iptables in the kernel (ip_tables)")
+  command -v iptables >/dev/null || [ -x /usr/sbin/iptables ] || command -v apt-get >/dev/null ||
+    problems+=("no iptables and no apt-get to install it")
   [ -e /proc/sys/net/bridge ] || modprobe br_netfilter 2>/dev/null || [ -e /proc/sys/net/bridge ] ||
     problems+=("no bridge netfilter (br_netfilter)")
   command -v apt-get >/dev/null || command -v containerd >/dev/null || problems+=("no containerd and no apt-get to install it")
