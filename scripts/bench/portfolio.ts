@@ -33,6 +33,17 @@ type TDeps = {
 const fmt = (value: number, digits = 1) => value.toFixed(digits);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/** The Authorization header of a signed-in user of the API at `url`. */
+async function bearer(url: string, email: string, password: string): Promise<{ Authorization: string }> {
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  return { Authorization: `Bearer ${token}` };
+}
+
 async function timed(runs: number, work: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
   for (let run = 0; run < runs; run += 1) {
@@ -118,13 +129,7 @@ export async function preTradeFixture(db: TTestDatabase['db'], url: string) {
     csv: genericCsv(history, 'bench'),
     dryRun: false,
   });
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  const headers = { Authorization: `Bearer ${token}` };
+  const headers = await bearer(url, email, password);
   const base = `/api/v1/portfolios/${portfolio.id}`;
   const limits = await fetch(`${url}${base}/limits`, {
     method: 'PUT',
@@ -204,13 +209,7 @@ export async function portfolioSection(deps: TDeps): Promise<string[]> {
     { email, password, role: 'trader', display_name: 'Bench' },
     'bench',
   );
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  const headers = { Authorization: `Bearer ${token}` };
+  const headers = await bearer(url, email, password);
   await db.query('UPDATE portfolios SET owner_id = $1 WHERE id = $2', [owner.id, portfolio.id]);
   const holdingsUrl = `${url}/api/v1/portfolios/${portfolio.id}/holdings`;
   await fetch(holdingsUrl, { headers });

@@ -366,6 +366,25 @@ describe('live market streams over two API processes', () => {
     expect(conflated).toBeGreaterThan(0);
   });
 
+  test('When a WebSocket keeps subscribing to new symbols, then its set stops at the cap with an error', async () => {
+    await streamsDrained();
+    const ws = await openWs(wsUrl(a, '?symbols=BTC'));
+    try {
+      const batch = (from: number) => Array.from({ length: 60 }, (_, i) => `S${from + i}`);
+      ws.socket.send(JSON.stringify({ type: 'subscribe', symbols: batch(0) }));
+      await ws.next((m) => m.type === 'subscribed' && (m.symbols as string[]).length === 61);
+      ws.socket.send(JSON.stringify({ type: 'subscribe', symbols: batch(60) }));
+      const refused = await ws.next((m) => m.type === 'error');
+      expect(refused.detail).toMatch(/At most 100 symbols/);
+      ws.socket.send(JSON.stringify({ type: 'unsubscribe', symbols: batch(0) }));
+      await ws.next((m) => m.type === 'subscribed' && (m.symbols as string[]).length === 1);
+      ws.socket.send(JSON.stringify({ type: 'subscribe', symbols: batch(60) }));
+      await ws.next((m) => m.type === 'subscribed' && (m.symbols as string[]).length === 61);
+    } finally {
+      ws.socket.close();
+    }
+  });
+
   test('When a process shuts down, then its SSE and WebSocket streams end telling clients to reconnect', async () => {
     await streamsDrained();
     const sse = await openSse(`${b}/api/v1/cryptocurrencies/stream?symbols=BTC`);

@@ -7,7 +7,12 @@ import type { TResolveActor } from '../../http/authenticate.ts';
 import type { TTick } from '../../../core/market/index.ts';
 import type { TLiveHub } from './live-hub.ts';
 import { LiveCapError, type TLiveClient, type TLiveFrameKind, type TLiveSink } from './live-sink.ts';
-import { ZLiveClientMessage, ZLiveSocketQuery, type TLiveServerMessage } from './live.schemas.ts';
+import {
+  MAX_LIVE_SYMBOLS,
+  ZLiveClientMessage,
+  ZLiveSocketQuery,
+  type TLiveServerMessage,
+} from './live.schemas.ts';
 import { liveClientKey } from './market-stream.ts';
 
 export const LIVE_SOCKET_PATH = '/api/v1/ws';
@@ -74,6 +79,12 @@ export function createLiveSocket(deps: {
       if (message.type === 'ping') return send({ type: 'pong' });
       if (message.type === 'unsubscribe')
         return send({ type: 'subscribed', symbols: live.unsubscribe(message.symbols) });
+      // A bound on the stream's whole set, not only on one message: repeated subscribes would grow it forever.
+      if (new Set([...live.symbols, ...message.symbols]).size > MAX_LIVE_SYMBOLS)
+        return send({
+          type: 'error',
+          detail: `At most ${MAX_LIVE_SYMBOLS} symbols per stream; unsubscribe from some first.`,
+        });
       void live
         .subscribe(message.symbols)
         .then((symbols) => send({ type: 'subscribed', symbols }))

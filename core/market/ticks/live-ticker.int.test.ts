@@ -222,29 +222,23 @@ describe('live ticks from CoinGecko and CoinMarketCap', () => {
     const ticker = await freshWorker();
     const seq = slot(ticker);
     await ticker.tick(seq);
-    server.script(MARKETS, {
-      body: [
-        { ...(await marketsOf('bitcoin')), current_price: 20000, last_updated: '2026-12-01T00:00:00.000Z' },
-      ],
-    });
-    await ingestion.sync({ limit: 1, as_of: '2026-12-01T00:15:00.000Z' });
-    const [row] = await database.db.query(
-      `SELECT current_price::float8 AS price FROM cryptocurrencies WHERE symbol = 'BTC'`,
-    );
-    expect(row.price).toBe(21109);
+    expect(await btcAfterSync('2026-12-01T00:00:00.000Z', '2026-12-01T00:15:00.000Z')).toBe(21109);
     // A sync fresher than the tick wins (until the next tick).
-    server.script(MARKETS, {
-      body: [
-        { ...(await marketsOf('bitcoin')), current_price: 20000, last_updated: '2030-01-01T00:00:00.000Z' },
-      ],
-    });
-    await ingestion.sync({ limit: 1, as_of: '2026-12-01T00:20:00.000Z' });
-    const [after] = await database.db.query(
-      `SELECT current_price::float8 AS price FROM cryptocurrencies WHERE symbol = 'BTC'`,
-    );
-    expect(after.price).toBe(20000);
+    expect(await btcAfterSync('2030-01-01T00:00:00.000Z', '2026-12-01T00:20:00.000Z')).toBe(20000);
   });
 });
+
+/** BTC's listed price after a sync whose recorded quote says 20,000 as of `lastUpdated`. */
+async function btcAfterSync(lastUpdated: string, asOf: string): Promise<number> {
+  server.script(MARKETS, {
+    body: [{ ...(await marketsOf('bitcoin')), current_price: 20000, last_updated: lastUpdated }],
+  });
+  await ingestion.sync({ limit: 1, as_of: asOf });
+  const [row] = await database.db.query(
+    `SELECT current_price::float8 AS price FROM cryptocurrencies WHERE symbol = 'BTC'`,
+  );
+  return row.price;
+}
 
 /** The recorded /coins/markets entry of `id`. */
 async function marketsOf(id: string): Promise<Record<string, unknown>> {
